@@ -1,0 +1,194 @@
+"""The analysis tree: every fact, table and figure a report needs, computed once from a run
+directory. Renderers (PDF, HTML, PPTX) only format it; they never recompute.
+
+Pydantic models rather than plain dataclasses: the same typed tree round-trips through
+`analysis.json` (`model_dump_json` / `model_validate_json`) with no hand-written (de)serialiser.
+Fractions are in [0, 1]; differences of fractions are stated in percentage points (`_pp`);
+relative changes in percent (`_pct`). Figure paths are relative to the run directory.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class Averages(BaseModel):
+    precision: float
+    recall: float
+    f1: float
+
+
+class ClassMetrics(BaseModel):
+    name: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    accuracy: float  # per-class accuracy = recall of that class
+
+
+class History(BaseModel):
+    """history.csv as columns (one entry per epoch)."""
+
+    epoch: list[int] = []
+    train_loss: list[float] = []
+    train_acc: list[float] = []
+    val_loss: list[float] = []
+    val_acc: list[float] = []
+    lr: list[float] = []
+    seconds: list[float] = []
+
+
+class LayerRow(BaseModel):
+    name: str  # e.g. "conv1", "layer2.0"
+    type: str  # e.g. "Conv2d", "BasicBlock"
+    depth: int  # 0 = top level
+    input_shape: list[int]  # without the batch dimension, e.g. [3, 32, 32]
+    output_shape: list[int]
+    params: int  # parameters owned by this layer and its children
+
+
+class ArchitectureTable(BaseModel):
+    rows: list[LayerRow]
+    total_params: int  # equals the model's real parameter count
+    trainable_params: int
+    input_shape: list[int]
+
+
+class StageActivation(BaseModel):
+    stage: str  # e.g. "conv1", "layer3"
+    shape: list[int]  # (C, H, W) of the activation
+    mean: float  # mean activation
+    active_fraction: float  # share of values > 0: how sparse the stage's response is
+
+
+class FeatureMapCase(BaseModel):
+    correct: bool
+    index: int  # row `index` of predictions.csv
+    true_label: str
+    pred_label: str
+    confidence: float  # predicted class probability
+    stages: list[StageActivation]
+    figure: str  # PNG: input image beside a grid of channels per stage
+
+
+class ConfusedPair(BaseModel):
+    true_label: str
+    pred_label: str
+    count: int
+    share: float  # count / support of the true class
+
+
+class Diagnostics(BaseModel):
+    gap_acc_pp: float  # train_acc - val_acc at the best epoch, percentage points
+    overfit_threshold_pp: float
+    overfit: bool  # gap_acc_pp > overfit_threshold_pp
+    val_loss_rise: float  # last val_loss - min val_loss (rising after the minimum = overfitting sign)
+    val_loss_spikes: list[int]  # epochs whose val_loss jumps by > spike_ratio over the previous epoch
+    spike_ratio: float
+    val_loss_fluctuation: float  # std of epoch-to-epoch relative changes in val_loss (late epochs)
+    fluctuation_threshold: float
+    stable: bool
+    max_train_loss: float  # e.g. the seed's "loss spike up to 17.7"
+    max_train_loss_epoch: int
+    confused_pairs: list[ConfusedPair]  # most confused (true, predicted) pairs, largest first
+    best_classes: list[str]  # by F1, best first
+    worst_classes: list[str]  # by F1, worst first
+
+
+class ModelAnalysis(BaseModel):
+    label: str
+    slug: str
+    arch: str
+    description: str
+    reference: str  # bibliography key of the architecture's paper ("" = none)
+    status: Literal["completed", "diverged", "interrupted", "missing"]
+    params: int
+    train_config: dict  # the resolved TrainConfig of this model
+    model_params: dict  # the arch's params (e.g. conv_filters), defaults filled in
+    accuracy: float | None  # on the evaluation split (test, or validation when there is none)
+    macro: Averages | None
+    weighted: Averages | None
+    per_class: list[ClassMetrics]
+    confusion_matrix: list[list[int]]  # rows = true label, columns = predicted
+    best_epoch: int | None
+    epochs_run: int
+    stopped_early: bool
+    diverged: bool
+    train_seconds: float
+    train_acc: float | None  # at the best epoch
+    val_acc: float | None
+    train_loss: float | None
+    val_loss: float | None
+    history: History
+    architecture: ArchitectureTable | None
+    diagnostics: Diagnostics | None
+    feature_maps: list[FeatureMapCase]  # one correct and one wrong case when they exist
+    figures: dict[str, str]  # "loss", "accuracy", "confusion" -> PNG path
+    notes: list[str]  # what could not be computed and why (e.g. data missing for feature maps)
+
+
+class ModelDelta(BaseModel):
+    label: str
+    accuracy_pp: float | None  # accuracy - baseline accuracy, percentage points
+    val_acc_pp: float | None
+    val_loss_delta: float | None
+    params_pct: float  # (params - baseline params) / baseline params * 100
+
+
+class Degradation(BaseModel):
+    """Plain-34 vs ResNet-34 (He et al.'s degradation experiment), when both were trained."""
+
+    plain: str
+    residual: str
+    accuracy_pp: float  # residual - plain
+    train_loss_plain: float
+    train_loss_residual: float
+    residual_better: bool
+
+
+class Comparison(BaseModel):
+    baseline: str
+    best: str  # by accuracy on the evaluation split
+    worst: str
+    ranking: list[str]  # best first
+    deltas: list[ModelDelta]  # every model vs the baseline
+    degradation: Degradation | None
+    figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> PNG path
+
+
+class DatasetInfo(BaseModel):
+    name: str  # cifar10 | imagefolder | csv | digits | synthetic
+    classes: list[str]
+    train_size: int
+    val_size: int
+    test_size: int  # 0 = no test split; evaluation then uses the validation split
+    eval_split: Literal["test", "val"]
+    image_size: int
+    normalize_mean: list[float]
+    normalize_std: list[float]
+    augment: list[str]
+    samples_figure: str  # PNG grid of sample images per class ("" when not available)
+
+
+class Environment(BaseModel):
+    device: str  # e.g. "cuda:0", "cpu"
+    device_name: str  # e.g. "NVIDIA H100 80GB HBM3", or the CPU model
+    python: str
+    torch: str
+    torchvision: str
+    platform: str
+    git_commit: str
+    command: str
+    started: str  # ISO timestamp
+
+
+class Analysis(BaseModel):
+    run_dir: str
+    experiment: dict  # the resolved experiment (experiment.toml as a dict)
+    environment: Environment
+    dataset: DatasetInfo
+    models: list[ModelAnalysis]
+    comparison: Comparison | None  # None when fewer than two models have results

@@ -1,0 +1,95 @@
+"""Command line (typer). Commands only parse arguments and call the pipeline; a UserError becomes
+a one-paragraph message and exit code 2, Ctrl-C during training exit code 130 with the command
+that resumes the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from reportgen.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Train deep-learning experiments and render their reports and slide decks.")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    experiment: Path = typer.Argument(..., help="experiment TOML file"),
+    set_: list[str] = typer.Option([], "--set", help="override a key, e.g. --set train.epochs=2"),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where run directories are created"),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="continue this interrupted run directory"),
+) -> None:
+    """Train every model of EXPERIMENT, evaluate and analyse; prints the run directory last."""
+    from reportgen.config import load_experiment
+    from reportgen.progress import make_reporter
+    from reportgen.runner import prepare_run, resume_hint, run_experiment
+
+    try:
+        exp = load_experiment(experiment, set_)
+        run_dir = prepare_run(exp, runs_dir, resume)
+    except UserError as e:
+        fail(str(e))
+    reporter = make_reporter()
+    try:
+        run_experiment(exp, run_dir, reporter)
+    except UserError as e:
+        reporter.close()
+        fail(str(e))
+    except KeyboardInterrupt:
+        reporter.close()
+        fail(f"interrupted; every finished epoch is saved in {run_dir.path}. Continue with:\n  "
+             f"{resume_hint(run_dir.path, experiment, set_)}", code=130)
+    reporter.close()
+    typer.echo(str(run_dir.path))
+
+
+@app.command()
+def render(
+    run_dir: Optional[Path] = typer.Argument(None, help="run directory; default: the newest under runs/"),
+    format_: str = typer.Option("pdf", "--format", help="pdf | pptx | html"),
+    out: Optional[Path] = typer.Option(None, "--out", help="output file"),
+    lang: Optional[str] = typer.Option(None, "--lang", help="id | en; default: the experiment's report.language"),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where to look for the newest run"),
+) -> None:
+    """Render a finished run as a PDF report, PPTX deck or HTML page; prints the written file."""
+    from reportgen.render import render as render_run
+    from reportgen.rundir import newest_run, open_run
+
+    if format_ not in ("pdf", "pptx", "html"):
+        fail(f"--format must be pdf, pptx or html (got '{format_}')")
+    if lang not in (None, "id", "en"):
+        fail(f"--lang must be id or en (got '{lang}')")
+    try:
+        run = open_run(run_dir) if run_dir else newest_run(runs_dir)
+        typer.echo(str(render_run(run.path, format_, out, lang)))
+    except UserError as e:
+        fail(str(e))
+
+
+@app.command()
+def models(
+    num_classes: int = typer.Option(10, "--num-classes", min=2),
+    image_size: int = typer.Option(32, "--image-size", min=8),
+) -> None:
+    """Every registered architecture with its parameter count (default params)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from reportgen.models import ARCHITECTURES, build, count_params
+
+    table = Table("arch", "parameters", "description")
+    for name, entry in ARCHITECTURES.items():
+        try:
+            count = f"{count_params(build(name, num_classes, image_size)):,}"
+        except ValueError as e:  # e.g. cnn needs an image size divisible by 8
+            count = f"n/a ({e})"
+        table.add_row(name, count, entry.summary)
+    Console(width=max(100, Console().width)).print(table)

@@ -1,0 +1,53 @@
+"""One registry of architectures: `build(arch, ...)` and `ARCHITECTURES` (name -> entry).
+
+Every model exposes `feature_stages`: stage name -> submodule whose output is that stage's
+activation. Analysis hooks those submodules to draw feature maps, so every architecture gets
+feature maps without a special forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pydantic import BaseModel, ValidationError
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    summary: str  # one line shown by `reportgen models`
+    builder: Callable[..., nn.Module]  # builder(num_classes, image_size, **params)
+    params_model: type[BaseModel] | None = None  # validates `params`; None = takes no params
+    reference: str = ""  # key into the report's bibliography
+
+    def validate_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.params_model is None:
+            if params:
+                raise ValueError(f"arch '{self.name}' takes no params (got {sorted(params)})")
+            return {}
+        try:
+            return self.params_model.model_validate(params).model_dump()
+        except ValidationError as e:
+            detail = "; ".join(
+                f"params.{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()
+            )
+            raise ValueError(f"arch '{self.name}': {detail}") from None
+
+
+ARCHITECTURES: dict[str, Architecture] = {}
+
+
+def register(arch: Architecture) -> Architecture:
+    ARCHITECTURES[arch.name] = arch
+    return arch
+
+
+def build(arch: str, num_classes: int, image_size: int, params: dict[str, Any] | None = None) -> nn.Module:
+    entry = ARCHITECTURES[arch]
+    return entry.builder(num_classes=num_classes, image_size=image_size, **entry.validate_params(params or {}))
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

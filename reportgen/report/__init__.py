@@ -1,0 +1,1 @@
+"""Language-aware text: the phrase table (phrases.py) and number/date formatting (format.py)."""

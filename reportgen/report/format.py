@@ -1,0 +1,73 @@
+"""Number and date formatting shared by the narrative and every renderer, so a number reads the
+same in the PDF, the HTML page and the deck.
+
+Indonesian uses a decimal comma and a thousands dot (89,26%; 21.287.237); English the
+reverse (89.26%; 21,287,237). Percentages have two decimals, losses four, as in the seeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+MONTHS = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+           "Oktober", "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"],
+}
+
+
+class Formatter:
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def _localise(self, text: str) -> str:
+        # Python formats the English way; swap separators for Indonesian.
+        if self.lang == "id":
+            return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text
+
+    def number(self, value: float, decimals: int = 2) -> str:
+        return self._localise(f"{value:,.{decimals}f}")
+
+    def integer(self, value: int) -> str:
+        return self._localise(f"{int(value):,}")
+
+    def percent(self, fraction: float | None) -> str:
+        """0.8926 -> '89,26%' (id) / '89.26%' (en)."""
+        return "–" if fraction is None else self.number(100 * fraction, 2) + "%"
+
+    def pp(self, points: float | None, signed: bool = True) -> str:
+        """A difference of percentages, in percentage points: +10,36 pp (never '%')."""
+        if points is None:
+            return "–"
+        sign = "+" if signed and points > 0 else ("−" if points < 0 else "")
+        return f"{sign}{self.number(abs(points), 2)} pp"
+
+    def change_pct(self, pct: float) -> str:
+        """A relative change, in percent: +37,8%."""
+        sign = "+" if pct > 0 else ("−" if pct < 0 else "")
+        return f"{sign}{self.number(abs(pct), 1)}%"
+
+    def loss(self, value: float | None) -> str:
+        return "–" if value is None else self.number(value, 4)
+
+    def metric(self, value: float | None) -> str:
+        """Precision/recall/F1 as a fraction with four decimals, as the seed deck's tables."""
+        return "–" if value is None else self.number(value, 4)
+
+    def params(self, count: int) -> str:
+        return self.integer(count)
+
+    def params_short(self, count: int) -> str:
+        """21287237 -> '21,3 jt' (id) / '21.3M' (en)."""
+        if count >= 1_000_000:
+            return self.number(count / 1e6, 1) + (" jt" if self.lang == "id" else "M")
+        return self.number(count / 1e3, 1) + (" rb" if self.lang == "id" else "K")
+
+    def seconds(self, value: float) -> str:
+        return self.number(value, 1) + " s"
+
+    def date(self, day: dt.date) -> str:
+        month = MONTHS[self.lang][day.month - 1]
+        return f"{day.day} {month} {day.year}" if self.lang == "id" else f"{month} {day.day}, {day.year}"

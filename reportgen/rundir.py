@@ -1,0 +1,172 @@
+"""Run-directory layout (CONTRACT.md) and atomic file I/O. The run directory is the only thing
+training and analysis share.
+
+    runs/<name>/<YYYYmmdd-HHMMSS>/
+      experiment.toml  environment.json  dataset.json  analysis.json  figures/
+      <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt figures/
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from reportgen.errors import UserError
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename: a reader (or a crash)
+    sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save_torch(path: Path, obj: Any) -> None:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_torch(path: Path) -> Any:
+    # weights_only: a checkpoint is data, never code to unpickle.
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write_text(path, out.getvalue())
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class ModelDir:
+    path: Path
+
+    @property
+    def history(self) -> Path:
+        return self.path / "history.csv"
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / "metrics.json"
+
+    @property
+    def predictions(self) -> Path:
+        return self.path / "predictions.csv"
+
+    @property
+    def best(self) -> Path:
+        return self.path / "best.pt"
+
+    @property
+    def last(self) -> Path:
+        return self.path / "last.pt"
+
+    @property
+    def figures(self) -> Path:
+        return self.path / "figures"
+
+    def is_finished(self) -> bool:
+        return self.metrics.is_file()
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    @classmethod
+    def create(cls, runs_dir: Path, name: str) -> RunDir:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = runs_dir / name / stamp
+        suffix = 1
+        while path.exists():  # two runs started in the same second
+            suffix += 1
+            path = runs_dir / name / f"{stamp}-{suffix}"
+        path.mkdir(parents=True)
+        return cls(path)
+
+    @property
+    def experiment(self) -> Path:
+        return self.path / "experiment.toml"
+
+    @property
+    def environment(self) -> Path:
+        return self.path / "environment.json"
+
+    @property
+    def dataset(self) -> Path:
+        return self.path / "dataset.json"
+
+    @property
+    def analysis(self) -> Path:
+        return self.path / "analysis.json"
+
+    @property
+    def figures(self) -> Path:
+        return self.path / "figures"
+
+    def model(self, slug: str) -> ModelDir:
+        return ModelDir(self.path / slug)
+
+
+def open_run(path: Path) -> RunDir:
+    """A run directory to read: says what is missing instead of failing later on a file."""
+    run = RunDir(Path(path))
+    if not run.path.is_dir():
+        raise UserError(f"{path}: no such run directory")
+    for needed in (run.experiment, run.dataset):
+        if not needed.is_file():
+            raise UserError(
+                f"{run.path}: not a reportgen run directory ({needed.name} is missing); "
+                "make one with `reportgen run EXPERIMENT.toml`"
+            )
+    return run
+
+
+def newest_run(runs_dir: Path) -> RunDir:
+    """The most recently started run under runs/ that has an experiment.toml."""
+    candidates = [p.parent for p in runs_dir.glob("*/*/experiment.toml")] if runs_dir.is_dir() else []
+    if not candidates:
+        raise UserError(
+            f"no run under '{runs_dir}'; train one first, e.g. `reportgen run experiments/demo.toml`"
+        )
+    return RunDir(max(candidates, key=lambda p: (p.stat().st_mtime, p.name)))

@@ -1,0 +1,107 @@
+"""`reportgen run`: an experiment -> a run directory with every model trained, evaluated and
+analysed. A resumed run skips finished models and continues the interrupted one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import torch
+import torchvision
+
+import reportgen
+from reportgen.config import Experiment, validate_experiment
+from reportgen.data import dataset_info, load_dataset
+from reportgen.errors import UserError
+from reportgen.progress import Reporter
+from reportgen.rundir import RunDir, atomic_write_text, write_json
+from reportgen.train import evaluate_best, fit, resolve_device
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=reportgen.PROJECT_ROOT, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def describe_environment(device: torch.device, seed: int) -> dict:
+    """environment.json: what the Metodologi section states about where the run happened."""
+    return {
+        "device": str(device), "device_name": device_name(device),
+        "python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
+        "cuda": torch.version.cuda or "", "platform": platform.platform(), "git_commit": git_commit(),
+        "command": " ".join(["reportgen", *sys.argv[1:]]), "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "seed": seed, "reportgen": reportgen.__version__,
+    }
+
+
+def start_run(exp: Experiment, runs_dir: Path) -> RunDir:
+    run = RunDir.create(runs_dir, exp.name)
+    atomic_write_text(run.experiment, exp.to_toml())
+    return run
+
+
+def reopen_run(exp: Experiment, run_path: Path) -> RunDir:
+    """The interrupted run to continue; it must have been started from the same experiment."""
+    run = RunDir(Path(run_path))
+    if not run.experiment.is_file():
+        raise UserError(f"{run_path}: not a reportgen run directory (experiment.toml is missing)")
+    saved = validate_experiment(tomllib.loads(run.experiment.read_text(encoding="utf-8")), str(run.experiment))
+    if saved != exp:
+        changed = [k for k in type(exp).model_fields if getattr(saved, k) != getattr(exp, k)]
+        raise UserError(
+            f"{run_path} was started with a different experiment (differs in: {', '.join(changed)}). "
+            "Resume with the same experiment file and --set options, or start a new run without --resume."
+        )
+    return run
+
+
+def prepare_run(exp: Experiment, runs_dir: Path, resume: Path | None = None) -> RunDir:
+    return reopen_run(exp, resume) if resume else start_run(exp, runs_dir)
+
+
+def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter) -> None:
+    device = resolve_device(exp.train.device)
+    if not run.environment.is_file():
+        write_json(run.environment, describe_environment(device, exp.train.seed))
+    reporter.message(f"run directory: {run.path}")
+    data = load_dataset(exp.data, exp.train.seed)
+    write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
+    reporter.message(f"data: {len(data.train)} train / {len(data.val)} val / "
+                     f"{len(data.test) if data.test is not None else 0} test images, {len(data.classes)} classes")
+    for spec in exp.models:
+        out = run.model(spec.slug)
+        if out.is_finished():
+            reporter.message(f"[{spec.label}] already finished; skipped")
+            continue
+        result = fit(spec, data, exp.data, out, resolve_device(spec.train.device), reporter)
+        metrics = evaluate_best(spec, data, exp.data, out, resolve_device(spec.train.device), result)
+        acc = metrics.get("accuracy")
+        reporter.message(f"[{spec.label}] {result.status}: best epoch {result.best_epoch}, "
+                         f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
+    from reportgen.analysis import analyse  # analysis is the pipeline's last stage
+
+    analyse(run.path)
+
+
+def resume_hint(run: Path, experiment: Path, overrides: list[str]) -> str:
+    sets = "".join(f" --set {o}" for o in overrides)
+    return f"reportgen run {experiment}{sets} --resume {run}"
