@@ -27,19 +27,23 @@ def run(
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where run directories are created"),
     resume: Optional[Path] = typer.Option(None, "--resume", help="continue this interrupted run directory"),
 ) -> None:
-    """Train every model of EXPERIMENT, evaluate and analyse; prints the run directory last."""
+    """Train every model of EXPERIMENT, evaluate and analyse; prints the run directory last.
+    Under `torchrun --nproc_per_node=N -m reportgen run ...` the N processes train it together."""
     from reportgen.config import load_experiment
-    from reportgen.progress import make_reporter
+    from reportgen.distributed import init_world, shutdown
+    from reportgen.progress import Reporter, make_reporter
     from reportgen.runner import prepare_run, resume_hint, run_experiment
 
+    world = init_world()
     try:
         exp = load_experiment(experiment, set_)
-        run_dir = prepare_run(exp, runs_dir, resume)
+        # Rank 0 creates (or checks) the run directory; the other processes use the same one.
+        run_dir = world.broadcast(prepare_run(exp, runs_dir, resume) if world.is_main else None)
     except UserError as e:
         fail(str(e))
-    reporter = make_reporter()
+    reporter = make_reporter() if world.is_main else Reporter(quiet=True)
     try:
-        run_experiment(exp, run_dir, reporter)
+        run_experiment(exp, run_dir, reporter, world=world)
     except UserError as e:
         reporter.close()
         fail(str(e))
@@ -48,7 +52,9 @@ def run(
         fail(f"interrupted; every finished epoch is saved in {run_dir.path}. Continue with:\n  "
              f"{resume_hint(run_dir.path, experiment, set_)}", code=130)
     reporter.close()
-    typer.echo(str(run_dir.path))
+    shutdown(world)
+    if world.is_main:
+        typer.echo(str(run_dir.path))
 
 
 @app.command()
@@ -72,6 +78,33 @@ def render(
         typer.echo(str(render_run(run.path, format_, out, lang)))
     except UserError as e:
         fail(str(e))
+
+
+@app.command()
+def tune(
+    experiment: Path = typer.Argument(..., help="experiment TOML file with a [tune] table"),
+    set_: list[str] = typer.Option([], "--set", help="override a key, e.g. --set train.epochs=2"),
+    storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL (default: SQLite under runs/)"),
+    workers: int = typer.Option(1, "--workers", min=1, help="local worker processes"),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where trial run directories are created"),
+) -> None:
+    """Hyper-parameter search over [tune]; prints the folder with summary.json and best.toml."""
+    from reportgen.progress import make_reporter
+    from reportgen.tune import search
+
+    reporter = make_reporter()
+    try:
+        out = search(experiment, set_, runs_dir, storage, workers, reporter)
+    except UserError as e:
+        reporter.close()
+        fail(str(e))
+    except KeyboardInterrupt:
+        reporter.close()
+        sets = "".join(f" --set {o}" for o in set_)
+        fail(f"interrupted; finished trials are kept in the study. Continue with:\n  "
+             f"reportgen tune {experiment}{sets}" + (f" --storage {storage}" if storage else ""), code=130)
+    reporter.close()
+    typer.echo(str(out))
 
 
 @app.command()

@@ -47,6 +47,16 @@ class ReportConfig(_Strict):
     objectives: list[str] = []
     introduction: str = ""
     baseline: str | None = None
+    # summary.json of the `reportgen tune` search that chose this configuration (best.toml sets
+    # it); the run copies it so the report can show the search.
+    tuning: str | None = None
+
+    @field_validator("tuning")
+    @classmethod
+    def _tuning_exists(cls, path: str | None) -> str | None:
+        if path is not None and not Path(path).is_file():
+            raise ValueError(f"tuning summary '{Path(path).resolve()}' does not exist")
+        return path
 
 
 class Normalization(_Strict):
@@ -115,6 +125,7 @@ class TrainConfig(_Strict):
     seed: int = 42
     device: Annotated[str, Field(pattern=DEVICE_PATTERN)] = "auto"
     amp: bool = True
+    compile: bool = False  # torch.compile the model (worth it for long runs on a GPU)
 
     @field_validator("lr", "momentum", "weight_decay", "gamma", mode="before")
     @classmethod

@@ -10,6 +10,8 @@ training subset shared (and got) the validation transforms, cannot happen here.
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,9 @@ from PIL import Image, UnidentifiedImageError
 from sklearn.model_selection import train_test_split
 
 from reportgen.config import DataConfig, Normalization
+from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
+from reportgen.rundir import load_torch, save_torch
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 # Fixed seeds that define the built-in datasets themselves (not the experiment's seed): the
@@ -81,13 +85,34 @@ def decode_image(path: Path, size: int) -> torch.Tensor:
     return torch.from_numpy(np.asarray(rgb, dtype=np.uint8).copy()).permute(2, 0, 1)
 
 
+def cache_dir() -> Path:
+    return Path(os.environ.get("REPORTGEN_CACHE", Path.home() / ".cache" / "reportgen"))
+
+
 def decode_files(paths: list[Path], labels: list[int], size: int, workers: int) -> Split:
+    """Decode image files into one uint8 tensor, once: the result is cached on disk, keyed by the
+    files (path, size, modification time), their labels and the image size, so a changed or added
+    file decodes anew and a second run of the same data starts at once."""
     if not paths:
         raise UserError("no images found")
+    key = hashlib.sha256(repr((size, labels, [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns)
+                                              for p in paths])).encode()).hexdigest()[:32]
+    cached = cache_dir() / f"images-{size}px-{key}.pt"
+    if cached.is_file():
+        try:
+            state = load_torch(cached)
+            return Split(state["images"], state["labels"])
+        except Exception:  # a damaged cache file is only a cache: decode again
+            cached.unlink(missing_ok=True)
     # PIL releases the GIL while decoding, so threads use the cores without worker processes.
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         images = list(pool.map(lambda p: decode_image(p, size), paths))
-    return Split(torch.stack(images), torch.tensor(labels, dtype=torch.long))
+    split = Split(torch.stack(images), torch.tensor(labels, dtype=torch.long))
+    try:
+        save_torch(cached, {"images": split.images, "labels": split.labels})
+    except OSError:  # a read-only or full disk only costs the next run a decode
+        pass
+    return split
 
 
 def list_image_folder(folder: Path, classes: list[str] | None = None) -> tuple[list[str], list[Path], list[int]]:
@@ -300,20 +325,32 @@ def make_transforms(cfg: DataConfig) -> tuple[BatchTransform, BatchTransform]:
 
 
 class BatchLoader:
-    """Batches of one split, kept on `device` as uint8 and transformed per batch."""
+    """Batches of one split, kept on `device` as uint8 and transformed per batch.
+
+    Under torchrun (`world.size` > 1) every process walks the same global batches (same
+    shuffle, same augmentation draws: the generators stay in step) and keeps its own contiguous
+    part of each, so the world together trains exactly what one process would. Training order is
+    padded to a multiple of the world size, as DistributedSampler does, so no process gets an
+    empty batch."""
 
     def __init__(self, split: Split, batch_size: int, transform: BatchTransform, device: torch.device,
-                 shuffle: bool = False, generator: torch.Generator | None = None):
+                 shuffle: bool = False, generator: torch.Generator | None = None, world: World = SINGLE):
         self.images = split.images.to(device)
         self.labels = split.labels.to(device)
         self.batch_size, self.transform, self.shuffle, self.generator = batch_size, transform, shuffle, generator
+        self.world = world
 
     def __len__(self) -> int:
         return -(-len(self.labels) // self.batch_size)
 
     def __iter__(self):
         n = len(self.labels)
-        order = torch.randperm(n, generator=self.generator).to(self.images.device) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
-            idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
-            yield self.transform(self.images[idx], self.generator), self.labels[idx]
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        if self.shuffle and n % self.world.size:
+            order = torch.cat([order, order[: self.world.size - n % self.world.size]])
+        order = order.to(self.images.device)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            x = self.transform(self.images[idx], self.generator)
+            mine = torch.tensor_split(torch.arange(len(idx), device=idx.device), self.world.size)[self.world.rank]
+            yield x[mine], self.labels[idx[mine]]

@@ -22,12 +22,13 @@ def plain_epoch_line(label: str, epochs: int, row: dict) -> str:
 class Reporter:
     """Plain lines; `RichReporter` adds a live bar when stderr is a terminal."""
 
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet  # torchrun's other processes: rank 0 speaks for all
         self.label, self.epochs = "", 0
 
     def message(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
 
     def start_model(self, label: str, params: int, epochs: int, batches: int, device: torch.device) -> None:
         self.label, self.epochs = label, epochs

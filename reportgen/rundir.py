@@ -2,7 +2,7 @@
 training and analysis share.
 
     runs/<name>/<YYYYmmdd-HHMMSS>/
-      experiment.toml  environment.json  dataset.json  analysis.json  figures/
+      experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]  figures/
       <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt figures/
 """
 
@@ -114,6 +114,11 @@ class RunDir:
     path: Path
 
     @classmethod
+    def at(cls, path: Path) -> RunDir:
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    @classmethod
     def create(cls, runs_dir: Path, name: str) -> RunDir:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = runs_dir / name / stamp
@@ -135,6 +140,11 @@ class RunDir:
     @property
     def dataset(self) -> Path:
         return self.path / "dataset.json"
+
+    @property
+    def tuning(self) -> Path:
+        """The search summary (tune/summary.json) when this run's configuration came from one."""
+        return self.path / "tuning.json"
 
     @property
     def analysis(self) -> Path:

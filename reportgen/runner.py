@@ -16,6 +16,7 @@ import torchvision
 import reportgen
 from reportgen.config import Experiment, validate_experiment
 from reportgen.data import dataset_info, load_dataset
+from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_text, write_json
@@ -42,19 +43,18 @@ def git_commit() -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def describe_environment(device: torch.device, seed: int) -> dict:
+def describe_environment(device: torch.device, seed: int, processes: int) -> dict:
     """environment.json: what the Metodologi section states about where the run happened."""
     return {
         "device": str(device), "device_name": device_name(device),
         "python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
         "cuda": torch.version.cuda or "", "platform": platform.platform(), "git_commit": git_commit(),
         "command": " ".join(["reportgen", *sys.argv[1:]]), "started": dt.datetime.now().isoformat(timespec="seconds"),
-        "seed": seed, "reportgen": reportgen.__version__,
+        "seed": seed, "processes": processes, "reportgen": reportgen.__version__,
     }
 
 
-def start_run(exp: Experiment, runs_dir: Path) -> RunDir:
-    run = RunDir.create(runs_dir, exp.name)
+def start_run(exp: Experiment, run: RunDir) -> RunDir:
     atomic_write_text(run.experiment, exp.to_toml())
     return run
 
@@ -75,31 +75,42 @@ def reopen_run(exp: Experiment, run_path: Path) -> RunDir:
 
 
 def prepare_run(exp: Experiment, runs_dir: Path, resume: Path | None = None) -> RunDir:
-    return reopen_run(exp, resume) if resume else start_run(exp, runs_dir)
+    return reopen_run(exp, resume) if resume else start_run(exp, RunDir.create(runs_dir, exp.name))
 
 
-def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter) -> None:
-    device = resolve_device(exp.train.device)
-    if not run.environment.is_file():
-        write_json(run.environment, describe_environment(device, exp.train.seed))
-    reporter.message(f"run directory: {run.path}")
+def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None, world: World = SINGLE) -> None:
+    """Train, evaluate and analyse every model; `prune` is the search's per-epoch stop rule.
+    Under torchrun every process trains its shard; rank 0 alone writes and analyses."""
+    main = world.is_main
+    if main:
+        if not run.environment.is_file():
+            write_json(run.environment, describe_environment(world.device(resolve_device(exp.train.device)),
+                                                             exp.train.seed, world.size))
+        if exp.report.tuning:
+            atomic_write_text(run.tuning, Path(exp.report.tuning).read_text(encoding="utf-8"))
+        reporter.message(f"run directory: {run.path}")
     data = load_dataset(exp.data, exp.train.seed)
-    write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
-    reporter.message(f"data: {len(data.train)} train / {len(data.val)} val / "
-                     f"{len(data.test) if data.test is not None else 0} test images, {len(data.classes)} classes")
+    if main:
+        write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
+        reporter.message(f"data: {len(data.train)} train / {len(data.val)} val / "
+                         f"{len(data.test) if data.test is not None else 0} test images, {len(data.classes)} classes")
     for spec in exp.models:
         out = run.model(spec.slug)
         if out.is_finished():
             reporter.message(f"[{spec.label}] already finished; skipped")
             continue
-        result = fit(spec, data, exp.data, out, resolve_device(spec.train.device), reporter)
-        metrics = evaluate_best(spec, data, exp.data, out, resolve_device(spec.train.device), result)
-        acc = metrics.get("accuracy")
-        reporter.message(f"[{spec.label}] {result.status}: best epoch {result.best_epoch}, "
-                         f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
-    from reportgen.analysis import analyse  # analysis is the pipeline's last stage
+        device = world.device(resolve_device(spec.train.device))
+        result = fit(spec, data, exp.data, out, device, reporter, prune, world)
+        if main:
+            metrics = evaluate_best(spec, data, exp.data, out, device, result)
+            acc = metrics.get("accuracy")
+            reporter.message(f"[{spec.label}] {result.status}: best epoch {result.best_epoch}, "
+                             f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
+        world.barrier()
+    if main:
+        from reportgen.analysis import analyse  # analysis is the pipeline's last stage
 
-    analyse(run.path)
+        analyse(run.path)
 
 
 def resume_hint(run: Path, experiment: Path, overrides: list[str]) -> str:

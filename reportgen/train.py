@@ -13,14 +13,17 @@ import contextlib
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from reportgen.config import DataConfig, ModelSpec, TrainConfig
 from reportgen.data import BatchLoader, DatasetSplits, make_transforms
+from reportgen.distributed import SINGLE, World
 from reportgen.metrics import classification_metrics
 from reportgen.models import build, count_params
 from reportgen.progress import Reporter
@@ -92,6 +95,10 @@ class AmpPolicy:
             return contextlib.nullcontext()
         return torch.autocast(self.device_type, dtype=self.dtype)
 
+    def layout(self, x: torch.Tensor) -> torch.Tensor:
+        # Tensor cores want NHWC; the model was converted to channels_last alongside.
+        return x.contiguous(memory_format=torch.channels_last) if self.device_type == "cuda" else x
+
 
 @dataclass
 class EarlyStopping:
@@ -120,7 +127,7 @@ class EarlyStopping:
 
 @dataclass
 class FitResult:
-    status: str  # completed | diverged
+    status: str  # completed | diverged | pruned
     best_epoch: int | None
     epochs_run: int
     stopped_early: bool
@@ -128,16 +135,22 @@ class FitResult:
     history: list[dict] = field(default_factory=list)
 
 
+def epoch_totals(loader: BatchLoader, *sums: torch.Tensor) -> list[float]:
+    """Per-sample means of device-side sums, summed over every process first (one host sync)."""
+    totals = loader.world.sum(torch.stack([t.float() for t in sums]))
+    count = totals[-1].item()
+    return [v / count for v in totals[:-1].tolist()]
+
+
 def train_one_epoch(model: nn.Module, loader: BatchLoader, optimizer: torch.optim.Optimizer, amp: AmpPolicy,
                     criterion: nn.Module, reporter: Reporter) -> tuple[float, float]:
-    """One pass over the training split. Loss and hits are summed on the device; the only host
-    sync is at the end (a NaN loss makes the sum NaN, so divergence is still caught)."""
+    """One pass over the training split -> (mean loss, accuracy). Sums stay on the device: the
+    only host sync is at the end (a NaN loss makes the sum NaN, so divergence is still caught)."""
     model.train()
-    loss_sum = torch.zeros((), device=loader.labels.device)
-    hits = torch.zeros((), device=loader.labels.device, dtype=torch.long)
+    loss_sum, hits, seen = (torch.zeros((), device=loader.labels.device) for _ in range(3))
     for x, y in loader:  # x: (B, 3, S, S) float, y: (B,)
         with amp.autocast():
-            logits = model(x)
+            logits = model(amp.layout(x))
             loss = criterion(logits, y)
         optimizer.zero_grad(set_to_none=True)
         amp.scaler.scale(loss).backward()
@@ -145,26 +158,27 @@ def train_one_epoch(model: nn.Module, loader: BatchLoader, optimizer: torch.opti
         amp.scaler.update()
         loss_sum += loss.detach().float() * len(y)
         hits += (logits.argmax(1) == y).sum()
+        seen += len(y)
         reporter.advance()
-    n = len(loader.labels)
-    return loss_sum.item() / n, hits.item() / n
+    return tuple(epoch_totals(loader, loss_sum, hits, seen))
 
 
 @torch.inference_mode()
 def evaluate(model: nn.Module, loader: BatchLoader, amp: AmpPolicy,
              criterion: nn.Module) -> tuple[float, float, torch.Tensor]:
-    """Mean loss, accuracy and class probabilities (N, classes) over one split."""
+    """Mean loss, accuracy (over every process's share) and this process's class probabilities."""
     model.eval()
-    loss_sum = torch.zeros((), device=loader.labels.device)
+    loss_sum, hits, seen = (torch.zeros((), device=loader.labels.device) for _ in range(3))
     probs = []
     for x, y in loader:
         with amp.autocast():
-            logits = model(x)
-        loss_sum += criterion(logits.float(), y) * len(y)
-        probs.append(logits.float().softmax(1))
-    p = torch.cat(probs)
-    acc = (p.argmax(1) == loader.labels).float().mean()
-    return loss_sum.item() / len(loader.labels), acc.item(), p.cpu()
+            logits = model(amp.layout(x)).float()
+        loss_sum += criterion(logits, y) * len(y)
+        hits += (logits.argmax(1) == y).sum()
+        seen += len(y)
+        probs.append(logits.softmax(1))
+    loss, acc = epoch_totals(loader, loss_sum, hits, seen)
+    return loss, acc, torch.cat(probs).cpu()
 
 
 def checkpoint_meta(spec: ModelSpec, num_classes: int, image_size: int) -> dict:
@@ -173,16 +187,17 @@ def checkpoint_meta(spec: ModelSpec, num_classes: int, image_size: int) -> dict:
 
 
 def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDir, device: torch.device,
-        reporter: Reporter) -> FitResult:
+        reporter: Reporter, prune: Callable[[dict], bool] | None = None, world: World = SINGLE) -> FitResult:
     """Train `spec` on data.train, validating on data.val each epoch; resume from out/last.pt
-    when it exists. Returns how training ended; the best weights are in out/best.pt."""
+    when it exists. Returns how training ended; the best weights are in out/best.pt.
+    `prune(history_row)` (hyper-parameter search) may end a hopeless trial after any epoch.
+    Under torchrun every process runs this; only rank 0 writes files."""
     t: TrainConfig = spec.train
     seed_everything(t.seed)
-    model = build(spec.arch, len(data.classes), data_cfg.image_size, spec.params).to(device)
+    net = build(spec.arch, len(data.classes), data_cfg.image_size, spec.params).to(device)
     if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = OPTIMIZERS[t.optimizer](trainable, t)
+        net = net.to(memory_format=torch.channels_last)
+    optimizer = OPTIMIZERS[t.optimizer]([p for p in net.parameters() if p.requires_grad], t)
     scheduler = SCHEDULERS[t.scheduler](optimizer, t)
     amp = AmpPolicy(device, t.amp)
     stopper = EarlyStopping(t.monitor, t.early_stopping_patience)
@@ -192,7 +207,7 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
 
     if out.last.is_file():
         state = load_torch(out.last)
-        model.load_state_dict(state["model"])
+        net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         amp.scaler.load_state_dict(state["scaler"])
@@ -201,14 +216,21 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
         set_rng_state(state["rng"])
         history = state["history"]
         # history.csv may lag last.pt by one write if the process died in between.
-        write_csv(out.history, HISTORY_COLUMNS, [[row[c] for c in HISTORY_COLUMNS] for row in history])
+        if world.is_main:
+            write_csv(out.history, HISTORY_COLUMNS, [[row[c] for c in HISTORY_COLUMNS] for row in history])
 
+    # `model` is what the steps call (DDP-wrapped and/or compiled); `net` owns the weights.
+    model = DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None) \
+        if world.active else net
+    if t.compile:
+        model = torch.compile(model)
     train_tf, eval_tf = make_transforms(data_cfg)
-    train_loader = BatchLoader(data.train, t.batch_size, train_tf, device, shuffle=True, generator=generator)
-    val_loader = BatchLoader(data.val, max(t.batch_size, 256), eval_tf, device)
+    train_loader = BatchLoader(data.train, t.batch_size, train_tf, device, shuffle=True, generator=generator,
+                               world=world)
+    val_loader = BatchLoader(data.val, max(t.batch_size, 256), eval_tf, device, world=world)
     criterion = nn.CrossEntropyLoss()
     status = "completed"
-    reporter.start_model(spec.label, count_params(model), t.epochs, len(train_loader), device)
+    reporter.start_model(spec.label, count_params(net), t.epochs, len(train_loader), device)
 
     for epoch in range(len(history) + 1, t.epochs + 1):
         if stopper.should_stop:
@@ -227,17 +249,23 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
                "val_acc": val_acc, "lr": lr, "seconds": time.perf_counter() - started}
         history.append(row)
-        if stopper.update(epoch, val_acc if t.monitor == "val_acc" else val_loss):
-            save_torch(out.best, {**meta, "model": model.state_dict(), "epoch": epoch})
-        save_torch(out.last, {
-            **meta, "model": model.state_dict(), "epoch": epoch, "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(), "scaler": amp.scaler.state_dict(),
-            "early_stopping": asdict(stopper), "generator": generator.get_state(), "rng": rng_state(),
-            "history": history,
-        })
-        write_csv(out.history, HISTORY_COLUMNS, [[r[c] for c in HISTORY_COLUMNS] for r in history])
+        improved = stopper.update(epoch, val_acc if t.monitor == "val_acc" else val_loss)
+        if world.is_main:
+            if improved:
+                save_torch(out.best, {**meta, "model": net.state_dict(), "epoch": epoch})
+            save_torch(out.last, {
+                **meta, "model": net.state_dict(), "epoch": epoch, "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "scaler": amp.scaler.state_dict(),
+                "early_stopping": asdict(stopper), "generator": generator.get_state(), "rng": rng_state(),
+                "history": history,
+            })
+            write_csv(out.history, HISTORY_COLUMNS, [[r[c] for c in HISTORY_COLUMNS] for r in history])
         reporter.end_epoch(row)
+        if prune is not None and prune(row):
+            status = "pruned"
+            break
 
+    world.barrier()  # rank 0's best.pt is complete before anyone evaluates it
     return FitResult(
         status=status,
         best_epoch=stopper.best_epoch or None,

@@ -117,3 +117,19 @@ def test_loader_covers_every_image_once_per_epoch():
     labels = torch.cat([y for _, y in loader])
     assert len(loader) == -(-len(data.train) // 7)
     assert sorted(labels.tolist()) == sorted(data.train.labels.tolist())
+
+
+def test_decoded_images_are_cached_and_invalidated(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORTGEN_CACHE", str(tmp_path / "cache"))
+    image_folder(tmp_path / "train")
+    cfg = DataConfig(dataset="imagefolder", root=str(tmp_path), val_split=2, image_size=8)
+    first = load_dataset(cfg, seed=0)
+    assert len(list((tmp_path / "cache").glob("images-8px-*.pt"))) == 1
+    again = load_dataset(cfg, seed=0)
+    assert torch.equal(first.train.images, again.train.images)
+    # A changed file is decoded anew, never served stale from the cache.
+    Image.new("RGB", (12, 12), (255, 0, 0)).save(tmp_path / "train" / "cat" / "0.png")
+    changed = load_dataset(cfg, seed=0)
+    assert len(list((tmp_path / "cache").glob("images-8px-*.pt"))) == 2
+    assert not torch.equal(torch.cat([first.train.images, first.val.images]),
+                           torch.cat([changed.train.images, changed.val.images]))

@@ -1,0 +1,257 @@
+"""`reportgen tune`: hyper-parameter search with Optuna over the `[tune]` table.
+
+Each trial trains the searched model with one point of the space into a normal run directory
+(`runs/<name>/tune/trial-NNNN/`), so `reportgen render` works on any of them. The study lives in
+an Optuna storage (SQLite under runs/ by default; any SQLAlchemy URL such as PostgreSQL lets
+workers on many machines share one study). The study's summary, the search figure's data and the
+best configuration as a ready-to-run experiment are written next to the trials.
+
+Grid search visits every point exactly once, also with several workers: all points are enqueued
+as WAITING trials before any worker starts, and a worker only trains trials it popped from that
+queue (Optuna's GridSampler alone lets concurrent workers pick the same point).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.storages import RDBStorage
+from optuna.trial import TrialState
+
+from reportgen.config import Experiment, apply_override, load_experiment, validate_experiment
+from reportgen.errors import UserError
+from reportgen.progress import Reporter
+from reportgen.rundir import RunDir, atomic_write_text, read_json, write_json
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+HEARTBEAT_SECONDS = 20
+
+
+class GridExhausted(Exception):
+    """Another worker took the last queued grid point between our check and ask()."""
+
+
+# --- the space -----------------------------------------------------------------------------------
+
+def encode(value: Any) -> Any:
+    """Optuna stores scalars only; a list choice (e.g. conv_filters) travels as its JSON text."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+def decode(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
+
+
+def grid_points(space: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    keys = list(space)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(space[k] for k in keys))]
+
+
+def trial_experiment(exp: Experiment, point: dict[str, Any]) -> Experiment:
+    """The experiment of one trial: only the searched model, with the point's values set."""
+    raw = exp.model_dump(mode="python", exclude_none=True)
+    index = next(i for i, m in enumerate(exp.models) if m.label == exp.tune.model)
+    raw["models"] = [raw["models"][index]]
+    raw.pop("tune")
+    for key, value in point.items():
+        apply_override(raw["models"][0], key.split("."), value, key)
+    return validate_experiment(raw, f"[tune] point {point}")
+
+
+def best_experiment(exp: Experiment, point: dict[str, Any], summary: Path) -> Experiment:
+    """The whole experiment with the searched model set to the best point: ready to run, and
+    pointing at the search's summary so its report shows how the point was chosen."""
+    raw = exp.model_dump(mode="python", exclude_none=True)
+    raw["report"]["tuning"] = str(summary)
+    index = next(i for i, m in enumerate(exp.models) if m.label == exp.tune.model)
+    for key, value in point.items():
+        apply_override(raw["models"][index], key.split("."), value, key)
+    raw.pop("tune")
+    return validate_experiment(raw, "best configuration")
+
+
+# --- the study -----------------------------------------------------------------------------------
+
+def tune_dir(exp: Experiment, runs_dir: Path) -> Path:
+    return runs_dir / exp.name / "tune"
+
+
+def storage_url(exp: Experiment, runs_dir: Path, override: str | None) -> str:
+    if override or exp.tune.storage:
+        return override or exp.tune.storage
+    path = tune_dir(exp, runs_dir) / "study.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve()}"
+
+
+def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
+    return {
+        "none": optuna.pruners.NopPruner,
+        "median": lambda: optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
+        "hyperband": lambda: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs),
+    }[name]()
+
+
+def open_study(exp: Experiment, url: str) -> optuna.Study:
+    t = exp.tune
+    sampler = optuna.samplers.TPESampler(seed=exp.train.seed) if t.sampler == "tpe" else None
+    try:
+        # Heartbeats let a later `tune` fail (and so re-run) trials of a worker that was killed.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=3 * HEARTBEAT_SECONDS)
+        return optuna.create_study(
+            study_name=exp.name, storage=storage, load_if_exists=True, sampler=sampler,
+            direction="maximize" if t.metric == "val_acc" else "minimize",
+            pruner=make_pruner(t.pruner, exp.model(t.model).train.epochs),
+        )
+    except Exception as e:  # bad URL, unreachable server, missing driver
+        raise UserError(f"cannot open the study storage '{url}': {e}") from None
+
+
+def enqueue_grid(study: optuna.Study, exp: Experiment) -> None:
+    """Every grid point not yet finished, running or waiting goes into the queue once. A trial that
+    was interrupted (left FAIL) is enqueued again; finished ones never are. Each queued trial
+    carries its point as the user attribute `grid_point`."""
+    taken = {t.user_attrs.get("grid_point") for t in study.get_trials(
+        deepcopy=False, states=(*FINISHED, TrialState.WAITING, TrialState.RUNNING))}
+    for point in grid_points(exp.tune.space):
+        params = {k: encode(v) for k, v in point.items()}
+        key = json.dumps(params, sort_keys=True)
+        if key not in taken:
+            study.enqueue_trial(params, user_attrs={"grid_point": key})
+
+
+# --- one trial -----------------------------------------------------------------------------------
+
+def run_trial(exp: Experiment, trial: optuna.Trial, runs_dir: Path, reporter: Reporter) -> float:
+    from reportgen.runner import run_experiment, start_run
+
+    space = exp.tune.space
+    point = {k: decode(trial.suggest_categorical(k, [encode(v) for v in space[k]])) for k in space}
+    trial_exp = trial_experiment(exp, point)
+    run = start_run(trial_exp, RunDir.at(tune_dir(exp, runs_dir) / f"trial-{trial.number:04d}"))
+    trial.set_user_attr("run_dir", str(run.path))
+    metric = exp.tune.metric
+    reporter.message(f"trial {trial.number}: {point}")
+
+    def prune(row: dict) -> bool:
+        trial.report(row[metric], step=row["epoch"])
+        return trial.should_prune()
+
+    run_experiment(trial_exp, run, reporter, prune=prune)
+    metrics = read_json(run.model(trial_exp.models[0].slug).metrics)
+    if metrics["status"] == "pruned":
+        raise optuna.TrialPruned()
+    if metrics["status"] == "diverged" or metrics[metric] is None:
+        raise optuna.TrialPruned(f"diverged: {metrics['status']}")
+    return metrics[metric]
+
+
+def worker(experiment: Path, overrides: list[str], runs_dir: Path, url: str, reporter: Reporter) -> None:
+    """Run trials until the grid's queue is empty (grid) or `trials` have finished (tpe)."""
+    exp = load_experiment(experiment, overrides)
+    study = open_study(exp, url)
+    t = exp.tune
+
+    def objective(trial: optuna.Trial) -> float:
+        if t.sampler == "grid" and not trial.user_attrs.get("grid_point"):
+            raise GridExhausted  # closed as FAIL without training; left out of the summary
+        return run_trial(exp, trial, runs_dir, reporter)
+
+    while True:
+        if t.sampler == "grid":
+            if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+                return
+        elif len(study.get_trials(deepcopy=False, states=FINISHED)) >= t.trials:
+            return
+        # One trial per call: Optuna handles pruned/failed states and the heartbeat; Ctrl-C
+        # marks the trial FAIL, and the next `tune` enqueues its grid point again.
+        study.optimize(objective, n_trials=1, catch=(GridExhausted,))
+
+
+def _worker_process(experiment: str, overrides: list[str], runs_dir: str, url: str) -> None:
+    worker(Path(experiment), overrides, Path(runs_dir), url, Reporter())
+
+
+# --- the search ----------------------------------------------------------------------------------
+
+def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str | None, workers: int,
+           reporter: Reporter) -> Path:
+    """Prepare the study, run `workers` local workers, write the summary; returns the tune folder."""
+    exp = load_experiment(experiment, overrides)
+    if exp.tune is None:
+        raise UserError(f"{experiment}: has no [tune] table to search over")
+    if exp.tune.sampler == "tpe" and exp.tune.trials == 0:
+        raise UserError(f"{experiment}: `tune.trials` must be > 0 with the tpe sampler")
+    for point in grid_points(exp.tune.space):  # every point must be a valid experiment before any training
+        trial_experiment(exp, point)
+    url = storage_url(exp, runs_dir, storage)
+    study = open_study(exp, url)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+    if exp.tune.sampler == "grid":
+        enqueue_grid(study, exp)
+    reporter.message(f"study '{exp.name}' in {url}")
+    started = time.perf_counter()
+    if workers <= 1:
+        worker(experiment, overrides, runs_dir, url, reporter)
+    else:
+        ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
+        procs = [ctx.Process(target=_worker_process, args=(str(experiment), overrides, str(runs_dir), url))
+                 for _ in range(workers)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        if any(p.exitcode for p in procs):
+            raise UserError(f"{sum(bool(p.exitcode) for p in procs)} of {workers} workers failed; "
+                            "run `reportgen tune` again to continue the study")
+    return write_summary(exp, optuna.load_study(study_name=exp.name, storage=url), runs_dir,
+                         time.perf_counter() - started)
+
+
+def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds: float) -> Path:
+    """summary.json (every trial, the best one, parameter importances) and best.toml."""
+    out = tune_dir(exp, runs_dir)
+    trials = [
+        {
+            "number": t.number, "state": t.state.name.lower(), "value": t.value,
+            "params": {k: decode(v) for k, v in t.params.items()},
+            "seconds": (t.datetime_complete - t.datetime_start).total_seconds()
+            if t.datetime_complete and t.datetime_start else None,
+            "run_dir": t.user_attrs.get("run_dir", ""),
+        }
+        for t in study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.FAIL, TrialState.RUNNING))
+        if t.user_attrs.get("grid_point") or exp.tune.sampler == "tpe"
+    ]
+    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+    summary: dict[str, Any] = {
+        "study": exp.name, "model": exp.tune.model, "sampler": exp.tune.sampler, "pruner": exp.tune.pruner,
+        "metric": exp.tune.metric, "direction": study.direction.name.lower(),
+        "space": exp.tune.space, "trials": trials, "best": None, "importances": {},
+        "search_seconds": seconds,
+    }
+    if complete:
+        best = study.best_trial
+        point = {k: decode(v) for k, v in best.params.items()}
+        summary["best"] = {"number": best.number, "value": best.value, "params": point,
+                           "run_dir": best.user_attrs.get("run_dir", "")}
+        if len(complete) >= 2 and len(exp.tune.space) >= 2:
+            try:
+                summary["importances"] = optuna.importance.get_param_importances(study)
+            except (RuntimeError, ValueError):  # e.g. every trial scored the same
+                summary["importances"] = {}
+    write_json(out / "summary.json", summary)
+    if summary["best"] is not None:
+        atomic_write_text(out / "best.toml", best_experiment(exp, summary["best"]["params"],
+                                                          out / "summary.json").to_toml())
+    return out

@@ -1,0 +1,138 @@
+"""`reportgen tune`: grid exactly once across workers, pruning, resume, best config, PostgreSQL."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import optuna
+import pytest
+
+import reportgen.tune
+from reportgen.config import load_experiment
+from reportgen.progress import Reporter
+from reportgen.rundir import RunDir
+from reportgen.runner import run_experiment, start_run
+from reportgen.tune import search
+
+SEARCH = """
+name = "search"
+[data]
+dataset = "synthetic"
+image_size = 16
+samples_per_class = 16
+[train]
+epochs = {epochs}
+batch_size = 16
+optimizer = "adam"
+lr = 0.003
+seed = 1
+[[models]]
+arch = "cnn"
+label = "Tiny"
+params = {{ conv_filters = [4, 8, 8], fc_neurons = 16 }}
+[tune]
+model = "Tiny"
+sampler = "grid"
+pruner = "{pruner}"
+space = {space}
+"""
+GRID = '{ "train.lr" = [0.001, 0.01], "params.conv_filters" = [[4, 8, 8], [4, 4, 8]], "params.pool_type" = ["max", "avg"] }'
+
+
+def write_search(tmp_path, epochs=2, pruner="none", space=GRID):
+    path = tmp_path / "search.toml"
+    path.write_text(SEARCH.format(epochs=epochs, pruner=pruner, space=space))
+    return path
+
+
+def load_summary(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def points(summary, states=("complete", "pruned")):
+    return [json.dumps(t["params"], sort_keys=True) for t in summary["trials"] if t["state"] in states]
+
+
+def test_grid_visited_exactly_once_by_two_workers(tmp_path):
+    out = search(write_search(tmp_path), [], tmp_path / "runs", None, 2, Reporter())
+    summary = load_summary(out)
+    visited = points(summary)
+    assert len(visited) == 8 and len(set(visited)) == 8  # 2 x 2 x 2 points, none twice
+    study = optuna.load_study(study_name="search", storage=f"sqlite:///{out / 'study.db'}")
+    assert Counter(t.state for t in study.trials)[optuna.trial.TrialState.COMPLETE] == 8
+    for trial in summary["trials"]:  # each trial is a normal run directory
+        assert (Path(trial["run_dir"]) / "tiny" / "metrics.json").is_file()
+    assert summary["best"]["value"] == max(t["value"] for t in summary["trials"])
+
+
+def test_hopeless_trial_is_pruned(tmp_path):
+    # Two good learning rates finish first; the third barely moves and the median rule stops it.
+    space = '{ "train.lr" = [0.01, 0.005, 1e-7] }'
+    out = search(write_search(tmp_path, epochs=4, pruner="median", space=space), [], tmp_path / "runs", None, 1,
+                 Reporter())
+    states = {t["params"]["train.lr"]: t["state"] for t in load_summary(out)["trials"]}
+    assert states == {0.01: "complete", 0.005: "complete", 1e-7: "pruned"}
+    pruned = next(t for t in load_summary(out)["trials"] if t["state"] == "pruned")
+    metrics = json.loads((Path(pruned["run_dir"]) / "tiny" / "metrics.json").read_text())
+    assert metrics["status"] == "pruned" and metrics["epochs_run"] < 4
+
+
+def test_interrupted_search_resumes_without_rerunning(tmp_path, monkeypatch):
+    experiment = write_search(tmp_path)
+    real, calls = reportgen.tune.run_trial, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reportgen.tune, "run_trial", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        search(experiment, [], tmp_path / "runs", None, 1, Reporter())
+    monkeypatch.setattr(reportgen.tune, "run_trial", real)
+    first = sorted((tmp_path / "runs" / "search" / "tune").glob("trial-*/tiny/metrics.json"))
+    assert len(first) == 3
+    stamps = {p: p.stat().st_mtime_ns for p in first}
+
+    out = search(experiment, [], tmp_path / "runs", None, 1, Reporter())
+    visited = points(load_summary(out))
+    assert len(visited) == 8 and len(set(visited)) == 8
+    assert all(p.stat().st_mtime_ns == stamp for p, stamp in stamps.items())  # never re-run
+
+
+def test_best_config_loads_and_runs(tmp_path):
+    space = '{ "params.dropout_rate" = [0.0, 0.5] }'
+    out = search(write_search(tmp_path, epochs=1, space=space), [], tmp_path / "runs", None, 1, Reporter())
+    best = load_experiment(out / "best.toml")
+    assert best.tune is None and best.report.tuning == str(out / "summary.json")
+    assert best.models[0].params["dropout_rate"] == load_summary(out)["best"]["params"]["params.dropout_rate"]
+    run = start_run(best, RunDir.at(tmp_path / "best-run"))
+    run_experiment(best, run, Reporter())
+    assert json.loads((run.path / "tuning.json").read_text())["best"] is not None
+    assert (run.path / "tiny" / "metrics.json").is_file()
+
+
+def postgres_url() -> str:
+    """A PostgreSQL server on loopback: the one .ci/run starts (REPORTGEN_TEST_POSTGRES), else skip."""
+    url = os.environ.get("REPORTGEN_TEST_POSTGRES")
+    if not url:
+        pytest.skip("no PostgreSQL server: set REPORTGEN_TEST_POSTGRES=postgresql://user@127.0.0.1/db "
+                    "(.ci/run installs and starts one)")
+    return url
+
+
+def test_two_workers_share_a_postgresql_study(tmp_path):
+    url = postgres_url()
+    experiment = write_search(tmp_path)
+    name = f"search-{uuid.uuid4().hex[:8]}"  # the server outlives the test: a fresh study each time
+    cmd = [sys.executable, "-m", "reportgen", "tune", str(experiment), "--set", f"name={name}",
+           "--storage", url, "--runs-dir", str(tmp_path / "runs"), "--workers", "2"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    visited = points(load_summary(Path(proc.stdout.strip().splitlines()[-1])))
+    assert len(visited) == 8 and len(set(visited)) == 8
