@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 
 import torch
-import torchvision.transforms as T
-from PIL import Image
 from torch import nn
 
 from reportgen.config import DataConfig, TrainConfig
@@ -31,25 +29,12 @@ from reportgen.models import build
 from reportgen.progress import Reporter
 from reportgen.train import OPTIMIZERS, AmpPolicy, train_one_epoch
 
+from seedloop import seed_loader, seed_transforms
+
 MODELS = [  # (arch, params, batch size of its seed recipe, batches per measurement)
     ("cnn", {"conv_filters": [128, 256, 512], "fc_neurons": 512, "dropout_rate": 0.5}, 64, 12),
     ("resnet18_cifar", {}, 128, 3),
 ]
-
-
-class SeedDataset(torch.utils.data.Dataset):
-    """torchvision.datasets.CIFAR10's __getitem__: a PIL image per sample, then the transforms."""
-
-    def __init__(self, split: Split, transform):
-        self.images = split.images.permute(0, 2, 3, 1).numpy()  # (N, H, W, 3) uint8
-        self.labels = split.labels.tolist()
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, i):
-        return self.transform(Image.fromarray(self.images[i])), self.labels[i]
 
 
 def step_fn(model, optimizer, criterion):
@@ -101,11 +86,7 @@ def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: Dat
     train_tf, _ = make_transforms(data_cfg)
     loader = BatchLoader(part, batch_size, train_tf, torch.device("cpu"), shuffle=True,
                          generator=torch.Generator().manual_seed(0))
-    seed_tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
-                         T.Normalize(data_cfg.norm.mean, data_cfg.norm.std)])
-    seed_loader = torch.utils.data.DataLoader(SeedDataset(split, seed_tf), batch_size=batch_size, shuffle=True,
-                                              num_workers=2, persistent_workers=True, drop_last=True)
-    seed_iter = iter(_forever(seed_loader))
+    seed_iter = iter(_forever(seed_loader(split, seed_transforms(data_cfg.norm)[0], batch_size, shuffle=True)))
     time_compute(model, optimizer, batches[:1])  # warm-up: allocator, kernels, worker start
     time_seed(model, optimizer, seed_iter, 1)
     results = {"compute": [], "reportgen": [], "seed": []}

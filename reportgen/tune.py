@@ -224,7 +224,10 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
     out = tune_dir(exp, runs_dir)
     trials = [
         {
-            "number": t.number, "state": t.state.name.lower(), "value": t.value,
+            "number": t.number, "state": t.state.name.lower(),
+            # a pruned trial has no final value: its last reported one shows how far it got
+            "value": t.value if t.value is not None else
+            (t.intermediate_values[max(t.intermediate_values)] if t.intermediate_values else None),
             "params": {k: decode(v) for k, v in t.params.items()},
             "seconds": (t.datetime_complete - t.datetime_start).total_seconds()
             if t.datetime_complete and t.datetime_start else None,
@@ -233,7 +236,7 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
         for t in study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.FAIL, TrialState.RUNNING))
         if t.user_attrs.get("grid_point") or exp.tune.sampler == "tpe"
     ]
-    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     summary: dict[str, Any] = {
         "study": exp.name, "model": exp.tune.model, "sampler": exp.tune.sampler, "pruner": exp.tune.pruner,
         "metric": exp.tune.metric, "direction": study.direction.name.lower(),
@@ -241,10 +244,7 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
         "search_seconds": seconds,
     }
     if complete:
-        best = study.best_trial
-        point = {k: decode(v) for k, v in best.params.items()}
-        summary["best"] = {"number": best.number, "value": best.value, "params": point,
-                           "run_dir": best.user_attrs.get("run_dir", "")}
+        summary["best"] = next(t for t in trials if t["number"] == study.best_trial.number)
         if len(complete) >= 2 and len(exp.tune.space) >= 2:
             try:
                 summary["importances"] = optuna.importance.get_param_importances(study)

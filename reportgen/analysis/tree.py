@@ -104,7 +104,7 @@ class ModelAnalysis(BaseModel):
     arch: str
     description: str
     reference: str  # bibliography key of the architecture's paper ("" = none)
-    status: Literal["completed", "diverged", "interrupted", "missing"]
+    status: Literal["completed", "diverged", "pruned", "interrupted", "missing"]
     params: int
     train_config: dict  # the resolved TrainConfig of this model
     model_params: dict  # the arch's params (e.g. conv_filters), defaults filled in
@@ -185,6 +185,30 @@ class Environment(BaseModel):
     started: str  # ISO timestamp
 
 
+class TuningTrial(BaseModel):
+    number: int
+    state: str  # complete | pruned | fail | running
+    value: float | None  # the search metric (for a pruned trial: its last reported value)
+    params: dict  # dotted key -> value, e.g. {"train.lr": 0.01}
+    seconds: float | None
+
+
+class Tuning(BaseModel):
+    """The `reportgen tune` search that chose this run's configuration (tuning.json)."""
+
+    model: str
+    sampler: str  # grid | tpe
+    pruner: str
+    metric: str  # val_acc | val_loss
+    direction: str  # maximize | minimize
+    space: dict[str, list]
+    trials: list[TuningTrial]
+    best: TuningTrial | None
+    importances: dict[str, float]  # parameter -> share (empty when Optuna could not compute them)
+    search_seconds: float
+    figure: str  # metric per trial (+ importances)
+
+
 class Analysis(BaseModel):
     run_dir: str
     experiment: dict  # the resolved experiment (experiment.toml as a dict)
@@ -192,3 +216,4 @@ class Analysis(BaseModel):
     dataset: DatasetInfo
     models: list[ModelAnalysis]
     comparison: Comparison | None  # None when fewer than two models have results
+    tuning: Tuning | None = None

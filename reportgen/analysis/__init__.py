@@ -1,0 +1,131 @@
+"""Analysis: a run directory -> the `Analysis` tree (analysis.json) and every figure a report
+needs. Renderers read the tree; they never recompute.
+
+    analyse(run_dir)       computes everything and writes RUN/analysis.json + figures
+    load_analysis(run_dir) reads analysis.json, computing it first when it is missing
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from reportgen.analysis import figures
+from reportgen.analysis.architecture import layer_table
+from reportgen.analysis.diagnostics import compare, diagnose
+from reportgen.analysis.facts import model_facts, read_predictions
+from reportgen.analysis.featuremaps import feature_map_cases
+from reportgen.analysis.tree import Analysis, DatasetInfo, Environment, ModelAnalysis, Tuning
+from reportgen.config import Experiment, validate_experiment
+from reportgen.data import DatasetSplits, load_dataset
+from reportgen.errors import UserError
+from reportgen.models import build
+from reportgen.rundir import ModelDir, RunDir, atomic_write_text, load_torch, open_run, read_json
+
+__all__ = ["analyse", "load_analysis", "Analysis"]
+
+
+def relative(path: Path, run: RunDir) -> str:
+    return str(path.relative_to(run.path))
+
+
+def load_run_experiment(run: RunDir) -> Experiment:
+    return validate_experiment(tomllib.loads(run.experiment.read_text(encoding="utf-8")), str(run.experiment))
+
+
+def try_load_data(exp: Experiment, info: DatasetInfo, notes: list[str]) -> DatasetSplits | None:
+    """The images behind predictions.csv, for feature maps and samples; a run can still be
+    analysed without them (e.g. copied to another machine)."""
+    try:
+        data = load_dataset(exp.data, exp.train.seed)
+    except UserError as e:
+        notes.append(f"dataset not available, so no feature maps or sample images: {e}")
+        return None
+    if len(data.eval) != (info.test_size or info.val_size):
+        notes.append("the dataset has changed since the run, so no feature maps or sample images")
+        return None
+    return data
+
+
+def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Experiment, info: DatasetInfo,
+                  data: DatasetSplits | None) -> None:
+    """Fill in one model's figures, diagnostics, layer table and feature maps."""
+    spec = exp.model(m.label)
+    net = build(spec.arch, len(info.classes), info.image_size, spec.params)
+    m.architecture = layer_table(net, info.image_size)
+    h = m.history
+    if h.epoch:
+        for metric, train, val in (("loss", h.train_loss, h.val_loss), ("accuracy", h.train_acc, h.val_acc)):
+            path = model_dir.figures / f"{metric}.png"
+            figures.curves(h.epoch, train, val, metric, m.label, path)
+            m.figures[metric] = relative(path, run)
+    if m.accuracy is None:
+        return
+    path = model_dir.figures / "confusion.png"
+    figures.confusion(m.confusion_matrix, info.classes, m.label, path)
+    m.figures["confusion"] = relative(path, run)
+    m.diagnostics = diagnose(m)
+    if data is not None and model_dir.best.is_file():
+        net.load_state_dict(load_torch(model_dir.best)["model"])
+        labels, preds, probs = read_predictions(model_dir)
+        m.feature_maps = feature_map_cases(net, data.eval.images, exp.data.norm, info.classes, labels, preds, probs,
+                                           model_dir.figures, run.path)
+
+
+def read_tuning(run: RunDir) -> Tuning | None:
+    if not run.tuning.is_file():
+        return None
+    summary = read_json(run.tuning)
+    path = run.figures / "search.png"
+    figures.search([(t["number"], t["value"], t["state"]) for t in summary["trials"]], summary["importances"],
+                   summary["metric"], path)
+    return Tuning(**{k: summary[k] for k in ("model", "sampler", "pruner", "metric", "direction", "space",
+                                             "trials", "best", "importances", "search_seconds")},
+                  figure=relative(path, run))
+
+
+def analyse(run_dir: Path) -> Analysis:
+    run = open_run(Path(run_dir))
+    exp = load_run_experiment(run)
+    info = DatasetInfo(**read_json(run.dataset))
+    environment = Environment(**read_json(run.environment)) if run.environment.is_file() else Environment(
+        device="", device_name="", python="", torch="", torchvision="", platform="", git_commit="", command="",
+        started="")
+    models = [model_facts(spec, run.model(spec.slug), info.classes, info.image_size) for spec in exp.models]
+    if not any(m.accuracy is not None for m in models):
+        raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "
+                        f"the run with `reportgen run <experiment.toml> --resume {run.path}`")
+    data_notes: list[str] = []
+    data = try_load_data(exp, info, data_notes)
+    if data is not None:
+        path = run.figures / "samples.png"
+        figures.samples_grid(data.train.images, data.train.labels, info.classes, path)
+        info.samples_figure = relative(path, run)
+    for m in models:
+        m.notes += data_notes if m.accuracy is not None else []
+        analyse_model(m, run.model(m.slug), run, exp, info, data)
+
+    comparison = compare(models, exp.report.baseline)
+    if comparison is not None:
+        with_history = {m.label: (m.history.epoch, m.history.train_loss, m.history.val_loss)
+                        for m in models if m.history.epoch}
+        figures.overlaid_curves(with_history, "loss", run.figures / "loss.png")
+        figures.overlaid_curves({m.label: (m.history.epoch, m.history.train_acc, m.history.val_acc)
+                                 for m in models if m.history.epoch}, "accuracy", run.figures / "accuracy.png")
+        scored = [m for m in models if m.accuracy is not None]
+        figures.per_class_bars(info.classes, {m.label: [c.accuracy for c in m.per_class] for m in scored},
+                               run.figures / "per_class.png")
+        comparison.figures = {name: relative(run.figures / f"{name}.png", run)
+                              for name in ("loss", "accuracy", "per_class")}
+
+    analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
+                        dataset=info, models=models, comparison=comparison, tuning=read_tuning(run))
+    atomic_write_text(run.analysis, analysis.model_dump_json(indent=1))
+    return analysis
+
+
+def load_analysis(run_dir: Path) -> Analysis:
+    run = open_run(Path(run_dir))
+    if run.analysis.is_file():
+        return Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
+    return analyse(run.path)

@@ -1,0 +1,36 @@
+"""Layer tables like the seeds' (name, type, input and output shape, parameters) via torchinfo."""
+
+from __future__ import annotations
+
+import torchinfo
+from torch import nn
+
+from reportgen.analysis.tree import ArchitectureTable, LayerRow
+from reportgen.models import count_params
+
+DEPTH = 2  # top-level layers and their direct children: blocks of a ResNet stage, conv-BN-ReLU of a CNN block
+
+
+def dotted_name(info) -> str:
+    parts = []
+    while info is not None and info.depth > 0:
+        parts.append(info.var_name)
+        info = info.parent_info
+    return ".".join(reversed(parts))
+
+
+def layer_table(model: nn.Module, image_size: int) -> ArchitectureTable:
+    stats = torchinfo.summary(model, input_size=(1, 3, image_size, image_size), depth=DEPTH, verbose=0,
+                              device="cpu", mode="eval")
+    rows = [
+        LayerRow(name=dotted_name(info), type=info.class_name, depth=info.depth - 1,
+                 input_shape=list(info.input_size[1:]), output_shape=list(info.output_size[1:]),
+                 params=info.num_params if not info.is_recursive else 0)
+        for info in stats.summary_list if 1 <= info.depth <= DEPTH
+    ]
+    total = count_params(model)
+    if stats.total_params != total:  # torchinfo and the model must agree, or the table misleads
+        raise RuntimeError(f"torchinfo counted {stats.total_params:,} parameters, the model has {total:,}")
+    return ArchitectureTable(rows=rows, total_params=total,
+                             trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
+                             input_shape=[3, image_size, image_size])

@@ -1,0 +1,76 @@
+"""Diagnostics as facts with their thresholds stated: overfitting, stability, confusions, best and
+worst classes, and the comparison between models (differences in percentage points)."""
+
+from __future__ import annotations
+
+import statistics
+
+from reportgen.analysis.tree import Comparison, ConfusedPair, Degradation, Diagnostics, ModelAnalysis, ModelDelta
+
+# A train-validation accuracy gap above this many percentage points is called overfitting: the
+# seed deck's judgements (3.6 pp "not overfit", 5.4 pp "signs of overfitting") sit either side.
+OVERFIT_GAP_PP = 5.0
+# A validation loss at least 1.5x the previous epoch's is a spike.
+SPIKE_RATIO = 1.5
+# Epoch-to-epoch relative changes of the validation loss (second half of training) with a
+# standard deviation above this are called fluctuating.
+FLUCTUATION_LIMIT = 0.15
+TOP = 3
+
+
+def diagnose(m: ModelAnalysis) -> Diagnostics | None:
+    h = m.history
+    if not h.epoch or m.train_acc is None or m.val_acc is None:
+        return None
+    gap = 100 * (m.train_acc - m.val_acc)
+    spikes = [h.epoch[i] for i in range(1, len(h.val_loss)) if h.val_loss[i] > SPIKE_RATIO * h.val_loss[i - 1]]
+    late = h.val_loss[len(h.val_loss) // 2:]
+    changes = [(b - a) / a for a, b in zip(late, late[1:]) if a > 0]
+    fluctuation = statistics.pstdev(changes) if len(changes) >= 2 else 0.0
+    worst_train = max(range(len(h.train_loss)), key=lambda i: h.train_loss[i])
+    pairs = []
+    for i, row in enumerate(m.confusion_matrix):
+        for j, count in enumerate(row):
+            if i != j and count > 0:
+                support = sum(row)
+                pairs.append(ConfusedPair(true_label=m.per_class[i].name, pred_label=m.per_class[j].name,
+                                          count=count, share=count / support))
+    pairs.sort(key=lambda p: (-p.count, p.true_label, p.pred_label))
+    by_f1 = sorted(m.per_class, key=lambda c: (-c.f1, c.name))
+    return Diagnostics(
+        gap_acc_pp=gap, overfit_threshold_pp=OVERFIT_GAP_PP, overfit=gap > OVERFIT_GAP_PP,
+        val_loss_rise=h.val_loss[-1] - min(h.val_loss), val_loss_spikes=spikes, spike_ratio=SPIKE_RATIO,
+        val_loss_fluctuation=fluctuation, fluctuation_threshold=FLUCTUATION_LIMIT,
+        stable=not spikes and fluctuation <= FLUCTUATION_LIMIT,
+        max_train_loss=h.train_loss[worst_train], max_train_loss_epoch=h.epoch[worst_train],
+        confused_pairs=pairs[:TOP],
+        best_classes=[c.name for c in by_f1[:TOP]],
+        worst_classes=[c.name for c in reversed(by_f1[-TOP:])],
+    )
+
+
+def pp(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else 100 * (a - b)
+
+
+def compare(models: list[ModelAnalysis], baseline: str | None) -> Comparison | None:
+    scored = [m for m in models if m.accuracy is not None]
+    if len(scored) < 2:
+        return None
+    base = next((m for m in scored if m.label == baseline), scored[0])
+    ranking = sorted(scored, key=lambda m: (-m.accuracy, m.label))
+    deltas = [
+        ModelDelta(label=m.label, accuracy_pp=pp(m.accuracy, base.accuracy), val_acc_pp=pp(m.val_acc, base.val_acc),
+                   val_loss_delta=None if m.val_loss is None or base.val_loss is None else m.val_loss - base.val_loss,
+                   params_pct=100 * (m.params - base.params) / base.params)
+        for m in models
+    ]
+    by_arch = {m.arch: m for m in scored}
+    degradation = None
+    if "plain34" in by_arch and "resnet34" in by_arch:
+        plain, res = by_arch["plain34"], by_arch["resnet34"]
+        degradation = Degradation(plain=plain.label, residual=res.label, accuracy_pp=pp(res.accuracy, plain.accuracy),
+                                  train_loss_plain=plain.train_loss, train_loss_residual=res.train_loss,
+                                  residual_better=res.accuracy > plain.accuracy)
+    return Comparison(baseline=base.label, best=ranking[0].label, worst=ranking[-1].label,
+                      ranking=[m.label for m in ranking], deltas=deltas, degradation=degradation, figures={})

@@ -1,0 +1,69 @@
+"""Per-model facts read from a run directory: metrics recomputed from predictions.csv (so they
+always match the file a reader can check), history, best-epoch values and the model's status."""
+
+from __future__ import annotations
+
+from reportgen.analysis.tree import Averages, ClassMetrics, History, ModelAnalysis
+from reportgen.config import ModelSpec
+from reportgen.metrics import classification_metrics
+from reportgen.models import ARCHITECTURES, build, count_params
+from reportgen.rundir import HISTORY_COLUMNS, ModelDir, read_csv, read_json
+
+
+def read_history(model_dir: ModelDir) -> History:
+    if not model_dir.history.is_file():
+        return History()
+    rows = read_csv(model_dir.history)
+    return History(**{c: [int(r[c]) if c == "epoch" else float(r[c]) for r in rows] for c in HISTORY_COLUMNS})
+
+
+def read_predictions(model_dir: ModelDir) -> tuple[list[int], list[int], list[list[float]]]:
+    """(labels, predictions, probabilities per class) from predictions.csv."""
+    rows = read_csv(model_dir.predictions)
+    probs = [[float(v) for k, v in r.items() if k.startswith("prob_")] for r in rows]
+    return [int(r["label"]) for r in rows], [int(r["pred"]) for r in rows], probs
+
+
+def status_of(model_dir: ModelDir, metrics: dict | None) -> str:
+    if metrics is not None:
+        return metrics.get("status", "completed")
+    return "interrupted" if model_dir.history.is_file() or model_dir.last.is_file() else "missing"
+
+
+def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_size: int) -> ModelAnalysis:
+    """Everything about one model that comes straight from its files (no figures yet)."""
+    metrics = read_json(model_dir.metrics) if model_dir.metrics.is_file() else None
+    history = read_history(model_dir)
+    status = status_of(model_dir, metrics)
+    notes = []
+    scores: dict = {}
+    if model_dir.predictions.is_file():
+        labels, preds, _ = read_predictions(model_dir)
+        scores = classification_metrics(labels, preds, classes)
+    elif status != "missing":
+        notes.append("no predictions: the model has no evaluated checkpoint")
+    best_epoch = metrics.get("best_epoch") if metrics else None
+    if best_epoch is None and history.epoch:  # interrupted: the best epoch so far by the monitor
+        values = history.val_acc if spec.train.monitor == "val_acc" else [-v for v in history.val_loss]
+        best_epoch = history.epoch[values.index(max(values))]
+    at_best = (lambda key: getattr(history, key)[history.epoch.index(best_epoch)]) if best_epoch else (lambda key: None)
+    per_class = [ClassMetrics(name=name, **values) for name, values in scores.get("per_class", {}).items()]
+    return ModelAnalysis(
+        label=spec.label, slug=spec.slug, arch=spec.arch, description=spec.description,
+        reference=ARCHITECTURES[spec.arch].reference, status=status,
+        params=metrics["params"] if metrics else count_params(build(spec.arch, len(classes), image_size, spec.params)),
+        train_config=spec.train.model_dump(mode="json"),
+        model_params=ARCHITECTURES[spec.arch].validate_params(spec.params),
+        accuracy=scores.get("accuracy"),
+        macro=Averages(**scores["macro"]) if scores else None,
+        weighted=Averages(**scores["weighted"]) if scores else None,
+        per_class=per_class,
+        confusion_matrix=scores.get("confusion_matrix", []),
+        best_epoch=best_epoch, epochs_run=len(history.epoch),
+        stopped_early=bool(metrics and metrics.get("stopped_early")),
+        diverged=status == "diverged",
+        train_seconds=sum(history.seconds),
+        train_acc=at_best("train_acc"), val_acc=at_best("val_acc"),
+        train_loss=at_best("train_loss"), val_loss=at_best("val_loss"),
+        history=history, architecture=None, diagnostics=None, feature_maps=[], figures={}, notes=notes,
+    )
