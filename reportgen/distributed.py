@@ -3,7 +3,7 @@ every batch; gradients are averaged by DistributedDataParallel and epoch metrics
 across processes. Only rank 0 writes files and prints. Without torchrun this is a world of one
 and every call is a no-op.
 
-    torchrun --nproc_per_node=2 -m reportgen run experiments/demo.toml
+    torchrun --standalone --nproc_per_node=2 -m reportgen run experiments/demo.toml
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def test_two_gloo_processes_make_one_complete_run(tmp_path):
     path.write_text(EXPERIMENT)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=0",
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
          "-m", "reportgen", "run", str(path), "--runs-dir", str(tmp_path / "runs")],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
     )
