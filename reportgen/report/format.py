@@ -30,6 +30,10 @@ class Formatter:
     def number(self, value: float, decimals: int = 2) -> str:
         return self._localise(f"{value:,.{decimals}f}")
 
+    def general(self, value: float) -> str:
+        """Shortest form of a hyper-parameter (0.0005, 1e-05), with the language's decimal mark."""
+        return self._localise(f"{value:g}")
+
     def integer(self, value: int) -> str:
         return self._localise(f"{int(value):,}")
 
