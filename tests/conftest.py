@@ -14,6 +14,9 @@ from reportgen.data import dataset_info, load_dataset
 from reportgen.models import build
 from reportgen.rundir import HISTORY_COLUMNS, RunDir, save_torch, write_csv, write_json
 
+TRUE = [0, 0, 0, 1, 1, 1, 2, 2, 2]  # the synthetic test split's labels
+CNN_PRED = [0, 0, 0, 1, 1, 2, 2, 2, 2]  # 8 of 9 right
+RESNET_PRED = [0, 1, 1, 1, 1, 1, 2, 2, 0]  # 6 of 9 right
 HANDMADE = {
     "name": "handmade",
     "report": {"title": "Eksperimen Buatan", "course": "Pembelajaran Mendalam", "assignment": "Uji",
@@ -87,7 +90,7 @@ def make_run(tmp_path):
 def handmade_run(make_run):
     """Two models on 9 test images: the CNN gets 8 right, ResNet18 6; ResNet18 overfits."""
     return make_run(
-        predictions={"Small CNN": [0, 0, 0, 1, 1, 2, 2, 2, 2], "ResNet18": [0, 1, 1, 1, 1, 1, 2, 2, 0]},
+        predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
         histories={
             "Small CNN": history_rows([.5, .6, .7, .75, .8, .82], [.5, .55, .65, .7, .78, .80],
                                       [1.0, .9, .8, .7, .6, .55], [1.1, 1.0, .9, .85, .8, .78]),

@@ -13,11 +13,7 @@ from reportgen.analysis.featuremaps import pick_cases
 from reportgen.analysis.narrative import narrate
 from reportgen.errors import UserError
 from reportgen.models import build, count_params
-from conftest import HANDMADE, history_rows
-
-TRUE = [0, 0, 0, 1, 1, 1, 2, 2, 2]
-CNN_PRED = [0, 0, 0, 1, 1, 2, 2, 2, 2]
-RESNET_PRED = [0, 1, 1, 1, 1, 1, 2, 2, 0]
+from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
 
 
 def test_metrics_equal_sklearn(handmade_run):

@@ -160,14 +160,17 @@ def test_per_class_tables_hold_every_class(deck):
     analysis, prs = deck
     f, t = Formatter("id"), Phrases("id")
     all_tables = tables(prs)
-    per_class = [tab for tab in all_tables if tab[0][:2] == [t("deck.col.class"), t("deck.col.precision")]]
+    per_class = [tab for tab in all_tables if tab[0][:4] == [t("ui.class"), t("ui.precision"), t("ui.recall"), t("ui.f1")]]
     assert len(per_class) == len(analysis.models)
     for m, tab in zip(analysis.models, per_class):
-        assert tab[1:len(m.per_class) + 1] == [
-            [c.name, f.metric(c.precision), f.metric(c.recall), f.metric(c.f1), f.percent(c.accuracy),
-             f.integer(c.support)] for c in m.per_class]
-        assert tab[len(m.per_class) + 1][:4] == [t("deck.col.macro"), f.metric(m.macro.precision),
-                                                 f.metric(m.macro.recall), f.metric(m.macro.f1)]
+        assert [row[:4] for row in tab[1:len(m.per_class) + 1]] == [
+            [c.name, f.metric(c.precision), f.metric(c.recall), f.metric(c.f1)] for c in m.per_class]
+        assert tab[len(m.per_class) + 1][1:4] == [f.metric(m.macro.precision), f.metric(m.macro.recall),
+                                                  f.metric(m.macro.f1)]
+    # the per-class accuracy comparison: one column per model
+    compare = next(tab for tab in all_tables if tab[0] == [t("deck.col.class")] + [m.label for m in analysis.models])
+    assert [row[1:] for row in compare[1:]] == [[f.percent(m.per_class[i].accuracy) for m in analysis.models]
+                                                for i in range(len(analysis.dataset.classes))]
     assert all(len(tab) <= 13 for tab in all_tables)
 
 
@@ -243,6 +246,19 @@ def test_the_fit_check_catches_overflow(tmp_path):
     run = p.add_run()
     run.text, run.font.size = "far too many words for a two hundred point wide box", Pt(18)
     assert overflow(prs) != []
+
+
+def test_a_label_stays_with_what_it_labels(tmp_path):
+    deck = Deck(footer="x", continued="(lanjutan)")
+    paras = []
+    for i in range(12):
+        paras += [Para(f"{i:02d}.", 20, bold=True, keep_with_next=True), Para("isi tujuan yang cukup panjang " * 6, 18)]
+    deck.content("Tujuan", paras)
+    prs = Presentation(str(deck.save(tmp_path / "labels.pptx")))
+    assert len(prs.slides) > 1
+    for slide in prs.slides:
+        body = max(slide.shapes, key=lambda s: s.height if s.has_text_frame else 0)
+        assert not body.text_frame.paragraphs[-1].text.endswith(".")  # never a bare "03." at the bottom
 
 
 def test_long_table_repeats_its_header(tmp_path):

@@ -64,6 +64,7 @@ class Para:
     color: RGBColor | None = None
     space_before: float = 6.0
     align: PP_ALIGN = PP_ALIGN.LEFT
+    keep_with_next: bool = False  # a label ("01.", a name) never ends a page without what it labels
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,15 @@ def paginate(paras: list[Para], box: Box) -> list[list[tuple[Para, list[str]]]]:
     while pending:
         para = pending.pop(0)
         lines = _lines(para, box.w)
-        room = int((box.h - used - para.space_before) // line_pitch(para.size))
-        if len(lines) <= room:
+        height = _height(para, len(lines))
+        # What it labels moves whole when it does not fit, so it must fit whole after the label.
+        follower = _height(pending[0], len(_lines(pending[0], box.w))) if para.keep_with_next and pending else 0
+        if used + height <= box.h and (used + height + follower <= box.h or not pages[-1]):
             pages[-1].append((para, lines))
-            used += _height(para, len(lines))
+            used += height
             continue
         if not pages[-1]:
+            room = int((box.h - used - para.space_before) // line_pitch(para.size))
             take = max(room, 1)  # a box too small for one line still shows one (nothing else could)
             pages[-1].append((para, lines[:take]))
             pending.insert(0, replace(para, text=" ".join(lines[take:]), bullet=False))
@@ -125,7 +129,9 @@ def shrink_to_fit(paras: list[Para], box: Box, min_scale: float = 0.45) -> list[
     page = pages[0]
     if len(pages) > 1 and page:
         para, lines = page[-1]
-        page[-1] = (para, lines[:-1] + [lines[-1].rstrip()[:-1] + "…"])
+        last = lines[-1]
+        # Drop a whole word (or two characters) for the ellipsis, so the line gets no wider.
+        page[-1] = (para, lines[:-1] + [(last.rsplit(" ", 1)[0] if " " in last else last[:-2]) + "…"])
     return page
 
 

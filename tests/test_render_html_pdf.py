@@ -1,0 +1,111 @@
+"""The PDF report and the HTML page, opened as a reader would: text, tables, figures, fonts."""
+
+import json
+import re
+
+import pypdf
+import pytest
+
+from reportgen.analysis import analyse
+from reportgen.render import render
+from reportgen.render.pdf import ProjectOnlyFetcher
+from reportgen.report.format import Formatter
+from reportgen.report.phrases import Phrases
+
+SECTIONS = ["introduction", "objectives", "methodology", "dataset", "environment", "training", "architectures",
+            "results", "final", "comparison", "confusion", "feature_maps", "discussion", "conclusion"]
+
+
+def pdf_text(path) -> str:
+    reader = pypdf.PdfReader(path)
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def pdf_images(path) -> int:
+    """Distinct embedded pictures (WeasyPrint may share one resource dictionary between pages)."""
+    ids = set()
+    for page in pypdf.PdfReader(path).pages:
+        for ref in page["/Resources"].get("/XObject", {}).values():
+            if ref.get_object()["/Subtype"] == "/Image":
+                ids.add(ref.idnum)
+    return len(ids)
+
+
+def expected_figures(a) -> int:
+    per_model = sum(len(m.figures) + len(m.feature_maps) for m in a.models)
+    return per_model + 3 * (a.comparison is not None) + bool(a.dataset.samples_figure)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_pdf_has_every_section_number_and_figure(handmade_run, lang):
+    a = analyse(handmade_run)
+    out = render(handmade_run, "pdf", lang=lang)
+    assert out.name == ("report.pdf" if lang == "id" else "report-en.pdf")
+    text = pdf_text(out)
+    t, f = Phrases(lang), Formatter(lang)
+    for key in SECTIONS:
+        assert t(f"ui.section.{key}") in text, key
+    assert t("ui.references") in text and "Deep residual learning for image recognition" in text
+    for m in a.models:
+        metrics_acc = f.percent(m.accuracy)
+        assert metrics_acc in text
+        for c in m.per_class:  # the per-class table
+            assert f"{c.name} {f.metric(c.precision)} {f.metric(c.recall)} {f.metric(c.f1)} {c.support}" in text
+        assert f"{t('ui.macro_avg')} {f.metric(m.macro.precision)}" in text
+        assert f.params(m.params) in text
+    assert f"{t('ui.figure')} {expected_figures(a)}:" in text
+    assert f"{t('ui.figure')} {expected_figures(a) + 1}:" not in text
+    assert pdf_images(out) == expected_figures(a)
+    for name, author_id in (("Ani", "001"), ("Budi", "002")):
+        assert f"{name} ({author_id})" in text
+
+
+def test_pdf_embeds_its_fonts(handmade_run):
+    reader = pypdf.PdfReader(render(handmade_run, "pdf"))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)
+            fonts[str(font["/BaseFont"])] = "/FontFile2" in descriptor["/FontDescriptor"].get_object()
+    assert fonts and all(fonts.values())
+    assert all("DejaVu" in name for name in fonts)
+
+
+def test_differences_are_in_percentage_points(handmade_run):
+    text = pdf_text(render(handmade_run, "pdf"))
+    assert "−22,22 pp" in text  # ResNet18 vs the Small CNN baseline: 6/9 vs 8/9
+    assert "22,22%" not in text
+
+
+def test_html_is_self_contained(handmade_run):
+    html = render(handmade_run, "html").read_text()
+    a = analyse(handmade_run)
+    assert html.count('src="data:image/png;base64,') == expected_figures(a)
+    assert not re.search(r'src="(?!data:)', html)  # nothing to fetch: it opens offline
+    assert Formatter("id").percent(a.models[0].accuracy) in html
+
+
+def test_hostile_user_text_is_escaped(make_run, tmp_path):
+    import copy
+
+    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+
+    raw = copy.deepcopy(HANDMADE)
+    raw["report"]["title"] = "<script>alert('x')</script> & Co \x00\x0b"
+    raw["report"]["authors"] = [{"name": "<img src=http://evil.example/x.png> O'Brien & Sons", "id": "1\x07"}]
+    hist = history_rows([.5] * 6, [.5] * 6, [1] * 6, [1] * 6)
+    run = make_run(raw=raw, predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
+                   histories={"Small CNN": hist, "ResNet18": hist})
+    html = render(run, "html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;alert" in html and "&amp; Co" in html
+    assert "<img src=http" not in html and "\x00" not in html and "\x0b" not in html
+    text = pdf_text(render(run, "pdf"))
+    assert "<script>alert('x')</script> & Co" in text and "O'Brien & Sons" in text
+
+
+def test_fetcher_refuses_anything_outside_the_project():
+    fetcher = ProjectOnlyFetcher()
+    for url in ("http://evil.example/x.png", "https://example.com/a.css", "file:///etc/passwd"):
+        with pytest.raises(ValueError, match="fetches no resource"):
+            fetcher.fetch(url)
