@@ -10,11 +10,13 @@ from reportgen.analysis.tree import Comparison, ConfusedPair, Degradation, Diagn
 # A train-validation accuracy gap above this many percentage points is called overfitting: the
 # seed deck's judgements (3.6 pp "not overfit", 5.4 pp "signs of overfitting") sit either side.
 OVERFIT_GAP_PP = 5.0
-# A validation loss at least 1.5x the previous epoch's is a spike.
+# A validation loss at least 1.5x the previous epoch's is a spike, when the jump is also material:
+# more than a tenth of the loss's whole range (0.02 -> 0.035 late in training is noise, not a spike).
 SPIKE_RATIO = 1.5
-# Epoch-to-epoch relative changes of the validation loss (second half of training) with a
-# standard deviation above this are called fluctuating.
-FLUCTUATION_LIMIT = 0.15
+SPIKE_MIN_SHARE = 0.1
+# Fluctuation: the standard deviation of the epoch-to-epoch change of the validation loss over
+# the second half of training, as a share of the loss's whole range; above this it fluctuates.
+FLUCTUATION_LIMIT = 0.1
 TOP = 3
 
 
@@ -23,9 +25,11 @@ def diagnose(m: ModelAnalysis) -> Diagnostics | None:
     if not h.epoch or m.train_acc is None or m.val_acc is None:
         return None
     gap = 100 * (m.train_acc - m.val_acc)
-    spikes = [h.epoch[i] for i in range(1, len(h.val_loss)) if h.val_loss[i] > SPIKE_RATIO * h.val_loss[i - 1]]
+    span = (max(h.val_loss) - min(h.val_loss)) or 1.0
+    spikes = [h.epoch[i] for i in range(1, len(h.val_loss))
+              if h.val_loss[i] > SPIKE_RATIO * h.val_loss[i - 1] and h.val_loss[i] - h.val_loss[i - 1] > SPIKE_MIN_SHARE * span]
     late = h.val_loss[len(h.val_loss) // 2:]
-    changes = [(b - a) / a for a, b in zip(late, late[1:]) if a > 0]
+    changes = [(b - a) / span for a, b in zip(late, late[1:])]
     fluctuation = statistics.pstdev(changes) if len(changes) >= 2 else 0.0
     worst_train = max(range(len(h.train_loss)), key=lambda i: h.train_loss[i])
     pairs = []

@@ -86,9 +86,9 @@ class Diagnostics(BaseModel):
     overfit_threshold_pp: float
     overfit: bool  # gap_acc_pp > overfit_threshold_pp
     val_loss_rise: float  # last val_loss - min val_loss (rising after the minimum = overfitting sign)
-    val_loss_spikes: list[int]  # epochs whose val_loss jumps by > spike_ratio over the previous epoch
+    val_loss_spikes: list[int]  # epochs whose val_loss jumps > spike_ratio x the previous epoch (and > 10% of its range)
     spike_ratio: float
-    val_loss_fluctuation: float  # std of epoch-to-epoch relative changes in val_loss (late epochs)
+    val_loss_fluctuation: float  # std of epoch-to-epoch val_loss changes (late epochs) / val_loss range
     fluctuation_threshold: float
     stable: bool
     max_train_loss: float  # e.g. the seed's "loss spike up to 17.7"
