@@ -224,7 +224,14 @@ class Experiment(_Strict):
         return next(m for m in self.models if m.label == label)
 
     def to_toml(self) -> str:
-        return tomli_w.dumps(self.model_dump(mode="python", exclude_none=True))
+        """The resolved experiment as TOML. A model's `train` keeps only what differs from [train],
+        so `--set train.KEY=...` on the written file still reaches every model."""
+        raw = self.model_dump(mode="python", exclude_none=True)
+        for spec in raw["models"]:
+            spec["train"] = {k: v for k, v in spec["train"].items() if raw["train"].get(k) != v}
+            if not spec["train"]:
+                del spec["train"]
+        return tomli_w.dumps(raw)
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:

@@ -241,6 +241,7 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
         "study": exp.name, "model": exp.tune.model, "sampler": exp.tune.sampler, "pruner": exp.tune.pruner,
         "metric": exp.tune.metric, "direction": study.direction.name.lower(),
         "space": exp.tune.space, "trials": trials, "best": None, "importances": {},
+        "train": exp.model(exp.tune.model).train.model_dump(mode="json"),  # each trial's recipe before its point
         "search_seconds": seconds,
     }
     if complete:

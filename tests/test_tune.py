@@ -9,11 +9,14 @@ from collections import Counter
 from pathlib import Path
 
 import optuna
+import pypdf
 import pytest
+from pptx import Presentation
 
 import reportgen.tune
 from reportgen.config import load_experiment
 from reportgen.progress import Reporter
+from reportgen.render import render
 from reportgen.rundir import RunDir
 from reportgen.runner import run_experiment, start_run
 from reportgen.tune import search
@@ -115,6 +118,15 @@ def test_best_config_loads_and_runs(tmp_path):
     run_experiment(best, run, Reporter())
     assert json.loads((run.path / "tuning.json").read_text())["best"] is not None
     assert (run.path / "tiny" / "metrics.json").is_file()
+
+    # The report and the deck of the best run show the search that chose it.
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(render(run.path, "pdf")).pages)
+    assert "Hyperparameter Tuning" in text and "Ruang pencarian hyperparameter" in text
+    assert "params.dropout_rate" in text and "0 | 0,5" in text
+    deck = Presentation(render(run.path, "pptx"))
+    texts = " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    assert "Hyperparameter Tuning" in texts and "params.dropout_rate" in " ".join(
+        c.text for s in deck.slides for sh in s.shapes if sh.has_table for r in sh.table.rows for c in r.cells)
 
 
 def postgres_url() -> str:

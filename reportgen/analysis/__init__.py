@@ -79,7 +79,7 @@ def read_tuning(run: RunDir) -> Tuning | None:
     path = run.figures / "search.png"
     figures.search([(t["number"], t["value"], t["state"]) for t in summary["trials"]], summary["importances"],
                    summary["metric"], path)
-    return Tuning(**{k: summary[k] for k in ("model", "sampler", "pruner", "metric", "direction", "space",
+    return Tuning(**{k: summary[k] for k in ("model", "sampler", "pruner", "metric", "direction", "space", "train",
                                              "trials", "best", "importances", "search_seconds")},
                   figure=relative(path, run))
 

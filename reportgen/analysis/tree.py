@@ -202,6 +202,7 @@ class Tuning(BaseModel):
     metric: str  # val_acc | val_loss
     direction: str  # maximize | minimize
     space: dict[str, list]
+    train: dict  # the searched model's training recipe, before each trial's point is applied
     trials: list[TuningTrial]
     best: TuningTrial | None
     importances: dict[str, float]  # parameter -> share (empty when Optuna could not compute them)

@@ -265,9 +265,7 @@ def tuning_view(a: Analysis, t: Phrases, f: Formatter, run: Path) -> dict | None
     space = Table(t("ui.caption.tuning_space"), [t("ui.tuning.parameter"), t("ui.tuning.values"), t("ui.tuning.chosen")],
                   [[k, " | ".join(show(v) for v in vals), show(best[k]) if k in best else "–"]
                    for k, vals in tu.space.items()])
-    searched = next(m for m in a.models if m.label == tu.model) if any(m.label == tu.model for m in a.models) \
-        else a.models[0]
-    cfg = searched.train_config
+    cfg = tu.train
     optimizers = tu.space.get("train.optimizer", [cfg["optimizer"]])
     return {
         "intro": t("ui.tuning.intro", model=clean(tu.model), sampler=tu.sampler, count=len(tu.trials),
