@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
 from reportgen.config import validate_experiment
 from reportgen.data import dataset_info, load_dataset

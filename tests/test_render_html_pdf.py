@@ -1,6 +1,5 @@
 """The PDF report and the HTML page, opened as a reader would: text, tables, figures, fonts."""
 
-import json
 import re
 
 import pypdf

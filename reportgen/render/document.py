@@ -17,8 +17,8 @@ from reportgen.config import Experiment, validate_experiment
 from reportgen.report.format import Formatter
 from reportgen.report.phrases import Phrases
 
-# XML 1.0 forbids these characters (python-pptx and lxml refuse them); HTML shows them as junk.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# XML 1.0 forbids these characters (PowerPoint refuses a file with them); HTML shows them as junk.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 def clean(text: str) -> str:

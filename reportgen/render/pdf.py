@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import weasyprint
 from weasyprint.urls import URLFetcher
 
 from reportgen import ASSETS_DIR, TEMPLATES_DIR
 from reportgen.render.document import Document
+from reportgen.render.fonts import FONT_DIR
 from reportgen.render.html import render_html_text
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONTS = [  # (family, weight, style, file)
     ("DejaVu Sans", "normal", "normal", "DejaVuSans.ttf"),
     ("DejaVu Sans", "bold", "normal", "DejaVuSans-Bold.ttf"),

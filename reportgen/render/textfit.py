@@ -9,16 +9,15 @@ precision (hinting at small pixel sizes would otherwise round every glyph).
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
-from pathlib import Path
 
-import matplotlib
 from PIL import ImageFont
+
+from reportgen.render.document import clean as clean_user_text
+from reportgen.render.fonts import FONT_DIR
 
 FONT_NAME = "DejaVu Sans"
 FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}  # bold -> file
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 SCALE = 8
 # Every paragraph is written with an exact line pitch of LINE_SPACING x size, so a block's height
 # is lines x pitch whatever the viewer's own leading rules are.
@@ -27,14 +26,10 @@ LINE_SPACING = 1.2
 # line that only just fits here from re-wrapping there.
 WIDTH_SLACK = 0.97
 
-# Characters XML 1.0 forbids (python-pptx would write them and PowerPoint refuses the file).
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
 def clean(text: str) -> str:
     """User text made safe for a slide: XML-forbidden characters dropped, tabs and newlines
     (which would become hard breaks the measure does not know about) turned into spaces."""
-    return _XML_FORBIDDEN.sub("", str(text)).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return clean_user_text(str(text)).replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
 @lru_cache(maxsize=None)
