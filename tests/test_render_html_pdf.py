@@ -108,3 +108,29 @@ def test_fetcher_refuses_anything_outside_the_project():
     for url in ("http://evil.example/x.png", "https://example.com/a.css", "file:///etc/passwd"):
         with pytest.raises(ValueError, match="fetches no resource"):
             fetcher.fetch(url)
+
+
+def test_render_command_takes_the_newest_run(handmade_run, monkeypatch):
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    runs = handmade_run.parent / "runs"
+    (runs / "handmade").mkdir(parents=True)
+    handmade_run.rename(runs / "handmade" / "20260101-000000")
+    monkeypatch.chdir(handmade_run.parent)
+    result = CliRunner().invoke(app, ["render", "--format", "html", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("runs/handmade/20260101-000000/report-en.html")
+
+
+def test_render_without_a_run_says_how_to_make_one(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["render", "--format", "pdf"])
+    assert result.exit_code == 2 and "reportgen run experiments/demo.toml" in result.output
+    result = CliRunner().invoke(app, ["render", str(tmp_path), "--format", "docx"])
+    assert result.exit_code == 2 and "--format must be pdf, pptx or html" in result.output
