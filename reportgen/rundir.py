@@ -180,10 +180,11 @@ def open_run(path: Path) -> RunDir:
 
 
 def newest_run(runs_dir: Path) -> RunDir:
-    """The most recently started run under runs/ that has an experiment.toml."""
-    candidates = [p.parent for p in runs_dir.glob("*/*/experiment.toml")] if runs_dir.is_dir() else []
+    """The most recent finished run under runs/: one whose analysis was written (a run that failed
+    or is still training has none)."""
+    candidates = [p.parent for p in runs_dir.glob("*/*/analysis.json")] if runs_dir.is_dir() else []
     if not candidates:
         raise UserError(
-            f"no run under '{runs_dir}'; train one first, e.g. `reportgen run experiments/demo.toml`"
+            f"no finished run under '{runs_dir}'; train one first, e.g. `reportgen run experiments/demo.toml`"
         )
     return RunDir(max(candidates, key=lambda p: (p.stat().st_mtime, p.name)))

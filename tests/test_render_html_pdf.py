@@ -117,6 +117,9 @@ def test_render_command_takes_the_newest_run(handmade_run, monkeypatch):
 
     runs = handmade_run.parent / "runs"
     (runs / "handmade").mkdir(parents=True)
+    (runs / "handmade" / "20260202-000000").mkdir()  # a newer run that failed: never chosen
+    (runs / "handmade" / "20260202-000000" / "experiment.toml").write_text("name = 'handmade'")
+    analyse(handmade_run)
     handmade_run.rename(runs / "handmade" / "20260101-000000")
     monkeypatch.chdir(handmade_run.parent)
     result = CliRunner().invoke(app, ["render", "--format", "html", "--lang", "en"])

@@ -127,5 +127,7 @@ def analyse(run_dir: Path) -> Analysis:
 def load_analysis(run_dir: Path) -> Analysis:
     run = open_run(Path(run_dir))
     if run.analysis.is_file():
-        return Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
+        analysis = Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
+        analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
+        return analysis
     return analyse(run.path)
