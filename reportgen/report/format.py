@@ -49,9 +49,10 @@ class Formatter:
         return f"{sign}{self.number(abs(points), 2)} pp"
 
     def change_pct(self, pct: float) -> str:
-        """A relative change, in percent: +37,8%."""
+        """A relative change, in percent: +37,8%; small ones keep two decimals (−0,01%), so a
+        change never reads as "−0,0%"."""
         sign = "+" if pct > 0 else ("−" if pct < 0 else "")
-        return f"{sign}{self.number(abs(pct), 1)}%"
+        return f"{sign}{self.number(abs(pct), 1 if abs(pct) >= 1 or pct == 0 else 2)}%"
 
     def loss(self, value: float | None) -> str:
         return "–" if value is None else self.number(value, 4)
