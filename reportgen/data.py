@@ -49,18 +49,51 @@ class Split:
 
 
 @dataclass
+class FileSplit:
+    """A split too large to decode into memory: its image files are decoded per batch by
+    DataLoader workers. `images[i]` decodes one image (feature maps, sample grids)."""
+
+    paths: list[Path]
+    labels: torch.Tensor  # (N,) int64
+    size: int
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, index: np.ndarray | torch.Tensor) -> FileSplit:
+        index = torch.as_tensor(index)
+        index = index.nonzero().squeeze(1) if index.dtype == torch.bool else index.long()
+        return FileSplit([self.paths[i] for i in index.tolist()], self.labels[index], self.size)
+
+    @property
+    def images(self) -> LazyImages:
+        return LazyImages(self)
+
+
+class LazyImages:
+    def __init__(self, split: FileSplit):
+        self.split = split
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, i) -> torch.Tensor:
+        return decode_image(self.split.paths[int(i)], self.split.size)
+
+
+@dataclass
 class DatasetSplits:
     classes: list[str]
-    train: Split
-    val: Split
-    test: Split | None
+    train: Split | FileSplit
+    val: Split | FileSplit
+    test: Split | FileSplit | None
 
     @property
     def eval_split(self) -> str:
         return "test" if self.test is not None else "val"
 
     @property
-    def eval(self) -> Split:
+    def eval(self) -> Split | FileSplit:
         """The split predictions.csv and metrics.json describe: test, or validation if none."""
         return self.test if self.test is not None else self.val
 
@@ -89,12 +122,20 @@ def cache_dir() -> Path:
     return Path(os.environ.get("REPORTGEN_CACHE", Path.home() / ".cache" / "reportgen"))
 
 
-def decode_files(paths: list[Path], labels: list[int], size: int, workers: int) -> Split:
+def max_decoded_bytes() -> int:
+    """Decoded datasets up to this size live in memory (CIFAR-10 is 150 MB); larger ones stream."""
+    return int(float(os.environ.get("REPORTGEN_MAX_DECODED_GB", "8")) * 2**30)
+
+
+def decode_files(paths: list[Path], labels: list[int], size: int, workers: int) -> Split | FileSplit:
     """Decode image files into one uint8 tensor, once: the result is cached on disk, keyed by the
     files (path, size, modification time), their labels and the image size, so a changed or added
-    file decodes anew and a second run of the same data starts at once."""
+    file decodes anew and a second run of the same data starts at once. A dataset too large for
+    memory stays on disk as a FileSplit."""
     if not paths:
         raise UserError("no images found")
+    if len(paths) * 3 * size * size > max_decoded_bytes():
+        return FileSplit(list(paths), torch.tensor(labels, dtype=torch.long), size)
     key = hashlib.sha256(repr((size, labels, [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns)
                                               for p in paths])).encode()).hexdigest()[:32]
     cached = cache_dir() / f"images-{size}px-{key}.pt"
@@ -302,19 +343,25 @@ class BatchTransform:
         self.norm = norm
         self.augment = tuple(augment)
 
-    def __call__(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def __call__(self, images: torch.Tensor, generator: torch.Generator | None = None, total: int | None = None,
+                 offset: int = 0) -> torch.Tensor:
+        """`images` may be one process's part, rows offset..offset+B, of a global batch of `total`:
+        the random draws are made for the whole global batch, so every process consumes the
+        generator alike and each image gets the draw it would get in a single process."""
         b, _, s, _ = images.shape
+        mine = slice(offset, offset + b)
+        total = total or b
         if "random_crop" in self.augment:
             pad = max(1, s // 8)  # 4 at 32 px, as the seed
             padded = F.pad(images, (pad, pad, pad, pad))  # (B, 3, S+2p, S+2p), zeros = black
-            dy, dx = (torch.randint(0, 2 * pad + 1, (2, b), generator=generator)).to(images.device)
+            dy, dx = torch.randint(0, 2 * pad + 1, (2, total), generator=generator)[:, mine].to(images.device)
             rows = (dy[:, None] + torch.arange(s, device=images.device))[:, None, :, None]  # (B, 1, S, 1)
             cols = (dx[:, None] + torch.arange(s, device=images.device))[:, None, None, :]  # (B, 1, 1, S)
             batch = torch.arange(b, device=images.device)[:, None, None, None]
             chans = torch.arange(3, device=images.device)[None, :, None, None]
             images = padded[batch, chans, rows, cols]
         if "hflip" in self.augment:
-            flip = (torch.rand(b, generator=generator) < 0.5).to(images.device)
+            flip = (torch.rand(total, generator=generator) < 0.5)[mine].to(images.device)
             images = torch.where(flip[:, None, None, None], images.flip(3), images)
         return normalize(images, self.norm)
 
@@ -324,8 +371,39 @@ def make_transforms(cfg: DataConfig) -> tuple[BatchTransform, BatchTransform]:
     return BatchTransform(cfg.norm, tuple(cfg.augment)), BatchTransform(cfg.norm)
 
 
+class FileDataset(torch.utils.data.Dataset):
+    def __init__(self, split: FileSplit):
+        self.split = split
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return decode_image(self.split.paths[i], self.split.size)  # (3, S, S) uint8
+
+
+class EpochBatches(torch.utils.data.Sampler):
+    """The DataLoader's batch sampler: this process's part of each global batch of the epoch.
+    Its plan (global size, offset of the part) pairs each loaded batch with its random draws."""
+
+    def __init__(self, loader: BatchLoader):
+        self.loader, self.plan = loader, []
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self):
+        self.plan = list(self.loader.parts())
+        for total, offset, index in self.plan:
+            yield index.tolist()
+
+
 class BatchLoader:
-    """Batches of one split, kept on `device` as uint8 and transformed per batch.
+    """Batches of one split, transformed per batch on `device`.
+
+    A decoded Split stays on the device as uint8; a FileSplit streams through a DataLoader
+    (worker processes decode, pinned memory on CUDA, persistent workers). Both walk the same
+    order and draws, so they train identically.
 
     Under torchrun (`world.size` > 1) every process walks the same global batches (same
     shuffle, same augmentation draws: the generators stay in step) and keeps its own contiguous
@@ -333,24 +411,43 @@ class BatchLoader:
     padded to a multiple of the world size, as DistributedSampler does, so no process gets an
     empty batch."""
 
-    def __init__(self, split: Split, batch_size: int, transform: BatchTransform, device: torch.device,
-                 shuffle: bool = False, generator: torch.Generator | None = None, world: World = SINGLE):
-        self.images = split.images.to(device)
+    def __init__(self, split: Split | FileSplit, batch_size: int, transform: BatchTransform, device: torch.device,
+                 shuffle: bool = False, generator: torch.Generator | None = None, world: World = SINGLE,
+                 workers: int = 0):
+        self.n, self.device = len(split), device
         self.labels = split.labels.to(device)
         self.batch_size, self.transform, self.shuffle, self.generator = batch_size, transform, shuffle, generator
         self.world = world
+        if isinstance(split, FileSplit):
+            self.sampler = EpochBatches(self)
+            # Its own generator: the DataLoader draws a worker seed per epoch, which must not come
+            # from the global RNG that dropout uses (the run would no longer match the decoded path).
+            self.stream = torch.utils.data.DataLoader(
+                FileDataset(split), batch_sampler=self.sampler, num_workers=workers,
+                pin_memory=device.type == "cuda", persistent_workers=workers > 0, generator=torch.Generator())
+        else:
+            self.images = split.images.to(device)
 
     def __len__(self) -> int:
-        return -(-len(self.labels) // self.batch_size)
+        return -(-self.n // self.batch_size)
 
-    def __iter__(self):
-        n = len(self.labels)
-        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
-        if self.shuffle and n % self.world.size:
-            order = torch.cat([order, order[: self.world.size - n % self.world.size]])
-        order = order.to(self.images.device)
+    def parts(self):
+        """(global batch size, offset of this process's part, its indices) for one epoch."""
+        order = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
+        if self.shuffle and self.n % self.world.size:
+            order = torch.cat([order, order[: self.world.size - self.n % self.world.size]])
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            x = self.transform(self.images[idx], self.generator)
-            mine = torch.tensor_split(torch.arange(len(idx), device=idx.device), self.world.size)[self.world.rank]
-            yield x[mine], self.labels[idx[mine]]
+            mine = torch.tensor_split(torch.arange(len(idx)), self.world.size)[self.world.rank]
+            yield len(idx), int(mine[0]) if len(mine) else 0, idx[mine]
+
+    def __iter__(self):
+        if hasattr(self, "stream"):
+            for k, images in enumerate(self.stream):
+                total, offset, idx = self.sampler.plan[k]
+                x = self.transform(images.to(self.device, non_blocking=True), self.generator, total, offset)
+                yield x, self.labels[idx.to(self.device)]
+            return
+        for total, offset, idx in self.parts():
+            idx = idx.to(self.device)
+            yield self.transform(self.images[idx], self.generator, total, offset), self.labels[idx]

@@ -147,7 +147,7 @@ def train_one_epoch(model: nn.Module, loader: BatchLoader, optimizer: torch.opti
     """One pass over the training split -> (mean loss, accuracy). Sums stay on the device: the
     only host sync is at the end (a NaN loss makes the sum NaN, so divergence is still caught)."""
     model.train()
-    loss_sum, hits, seen = (torch.zeros((), device=loader.labels.device) for _ in range(3))
+    loss_sum, hits, seen = (torch.zeros((), device=loader.device) for _ in range(3))
     for x, y in loader:  # x: (B, 3, S, S) float, y: (B,)
         with amp.autocast():
             logits = model(amp.layout(x))
@@ -168,7 +168,7 @@ def evaluate(model: nn.Module, loader: BatchLoader, amp: AmpPolicy,
              criterion: nn.Module) -> tuple[float, float, torch.Tensor]:
     """Mean loss, accuracy (over every process's share) and this process's class probabilities."""
     model.eval()
-    loss_sum, hits, seen = (torch.zeros((), device=loader.labels.device) for _ in range(3))
+    loss_sum, hits, seen = (torch.zeros((), device=loader.device) for _ in range(3))
     probs = []
     for x, y in loader:
         with amp.autocast():
@@ -226,8 +226,9 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
         model = torch.compile(model)
     train_tf, eval_tf = make_transforms(data_cfg)
     train_loader = BatchLoader(data.train, t.batch_size, train_tf, device, shuffle=True, generator=generator,
-                               world=world)
-    val_loader = BatchLoader(data.val, max(t.batch_size, 256), eval_tf, device, world=world)
+                               world=world, workers=data_cfg.num_workers)
+    val_loader = BatchLoader(data.val, max(t.batch_size, 256), eval_tf, device, world=world,
+                             workers=data_cfg.num_workers)
     criterion = nn.CrossEntropyLoss()
     status = "completed"
     reporter.start_model(spec.label, count_params(net), t.epochs, len(train_loader), device)
@@ -294,7 +295,8 @@ def evaluate_best(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, ou
         model.load_state_dict(load_torch(out.best)["model"])
         model.to(device)
         _, eval_tf = make_transforms(data_cfg)
-        loader = BatchLoader(data.eval, max(spec.train.batch_size, 256), eval_tf, device)
+        loader = BatchLoader(data.eval, max(spec.train.batch_size, 256), eval_tf, device,
+                             workers=data_cfg.num_workers)
         _, _, probs = evaluate(model, loader, AmpPolicy(device, spec.train.amp), nn.CrossEntropyLoss())
         labels, preds = data.eval.labels.tolist(), probs.argmax(1).tolist()
         write_csv(out.predictions, ["index", "label", "pred", *[f"prob_{c}" for c in data.classes]],

@@ -133,3 +133,31 @@ def test_decoded_images_are_cached_and_invalidated(tmp_path, monkeypatch):
     assert len(list((tmp_path / "cache").glob("images-8px-*.pt"))) == 2
     assert not torch.equal(torch.cat([first.train.images, first.val.images]),
                            torch.cat([changed.train.images, changed.val.images]))
+
+
+def test_streamed_files_train_exactly_like_decoded_ones(tmp_path, monkeypatch):
+    """A dataset too large for memory streams through DataLoader workers; the same seed must give
+    the same batches, augmentation and so the same training history as the decoded path."""
+    from reportgen.config import ModelSpec
+    from reportgen.data import FileSplit
+    from reportgen.progress import Reporter
+    from reportgen.rundir import ModelDir, read_csv
+    from reportgen.train import fit
+
+    image_folder(tmp_path / "train", per_class=10, size=20)
+    image_folder(tmp_path / "test", per_class=3, size=20)
+    cfg = DataConfig(dataset="imagefolder", root=str(tmp_path), test_dir="test", val_split=6, image_size=16,
+                     augment=["random_crop", "hflip"], num_workers=1)
+    spec = ModelSpec.model_validate({"arch": "cnn", "label": "tiny", "params": {"conv_filters": [4, 4, 8],
+                                     "fc_neurons": 8}, "train": {"epochs": 2, "batch_size": 4, "optimizer": "adam",
+                                                                 "lr": 0.01, "seed": 3}})
+    histories = []
+    for budget in ("8", "0"):
+        monkeypatch.setenv("REPORTGEN_MAX_DECODED_GB", budget)
+        data = load_dataset(cfg, seed=3)
+        assert isinstance(data.train, FileSplit) == (budget == "0")
+        out = ModelDir(tmp_path / f"out-{budget}")
+        fit(spec, data, cfg, out, torch.device("cpu"), Reporter(quiet=True))
+        histories.append([{k: v for k, v in row.items() if k != "seconds"} for row in read_csv(out.history)])
+    assert histories[0] == histories[1]
+    assert torch.equal(data.eval.images[2], load_dataset(cfg, seed=3).eval.images[2])  # lazy decode, one image
