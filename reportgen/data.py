@@ -180,7 +180,7 @@ def list_image_folder(folder: Path, classes: list[str] | None = None) -> tuple[l
 
 # --- sources: each returns (classes, training pool, test split or None) ------------------------
 
-Source = tuple[list[str], Split, "Split | None"]
+Source = tuple[list[str], "Split | FileSplit", "Split | FileSplit | None"]
 
 
 def load_imagefolder(cfg: DataConfig) -> Source:
@@ -418,6 +418,7 @@ class BatchLoader:
         self.labels = split.labels.to(device)
         self.batch_size, self.transform, self.shuffle, self.generator = batch_size, transform, shuffle, generator
         self.world = world
+        self.stream = None
         if isinstance(split, FileSplit):
             self.sampler = EpochBatches(self)
             # Its own generator: the DataLoader draws a worker seed per epoch, which must not come
@@ -442,7 +443,7 @@ class BatchLoader:
             yield len(idx), int(mine[0]) if len(mine) else 0, idx[mine]
 
     def __iter__(self):
-        if hasattr(self, "stream"):
+        if self.stream is not None:
             for k, images in enumerate(self.stream):
                 total, offset, idx = self.sampler.plan[k]
                 x = self.transform(images.to(self.device, non_blocking=True), self.generator, total, offset)
