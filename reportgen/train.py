@@ -109,8 +109,7 @@ class EarlyStopping:
     bad_epochs: int = 0
 
     def improved(self, value: float) -> bool:
-        better = self.best is None or (value > self.best if self.monitor == "val_acc" else value < self.best)
-        return better
+        return self.best is None or (value > self.best if self.monitor == "val_acc" else value < self.best)
 
     def update(self, epoch: int, value: float) -> bool:
         """Record this epoch's monitored value; True when it is the best so far."""

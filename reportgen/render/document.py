@@ -84,12 +84,6 @@ class Document:
     tuning: dict | None
     references: list[str] = field(default_factory=list)
 
-    @property
-    def best(self) -> ModelAnalysis | None:
-        c = self.analysis.comparison
-        scored = [m for m in self.analysis.models if m.accuracy is not None]
-        return next(m for m in scored if m.label == c.best) if c else (scored[0] if scored else None)
-
 
 def scheduler_text(t: Phrases, f: Formatter, cfg: dict) -> str:
     kind = cfg["scheduler"]

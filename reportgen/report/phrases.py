@@ -53,6 +53,3 @@ class Phrases:
         except KeyError:
             raise KeyError(f"no phrase '{key}' in {PHRASES_DIR}") from None
         return text.format(**values) if values else text
-
-    def has(self, key: str) -> bool:
-        return key in _table()
