@@ -16,22 +16,12 @@ import torchvision
 import reportgen
 from reportgen.config import Experiment, validate_experiment
 from reportgen.data import dataset_info, load_dataset
+from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_text, write_json
-from reportgen.train import evaluate_best, fit, resolve_device
-
-
-def device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
+from reportgen.train import evaluate_best, fit
 
 
 def git_commit() -> str:

@@ -9,7 +9,6 @@ same history as an uninterrupted one.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import time
@@ -23,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from reportgen.config import DataConfig, ModelSpec, TrainConfig
 from reportgen.data import BatchLoader, DatasetSplits, make_transforms
+from reportgen.device import DevicePolicy
 from reportgen.distributed import SINGLE, World
 from reportgen.metrics import classification_metrics
 from reportgen.models import build, count_params
@@ -40,16 +40,6 @@ SCHEDULERS = {
     "step": lambda opt, t: torch.optim.lr_scheduler.StepLR(opt, step_size=t.step_size, gamma=t.gamma),
     "cosine": lambda opt, t: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=t.t_max or t.epochs),
 }
-
-
-def resolve_device(name: str) -> torch.device:
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def seed_everything(seed: int) -> None:
@@ -78,26 +68,6 @@ def set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
     if state["cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
-
-
-class AmpPolicy:
-    """Mixed precision where it helps: bf16 on CUDA devices that have it, else fp16 with a
-    gradient scaler; full precision on CPU and MPS."""
-
-    def __init__(self, device: torch.device, enabled: bool):
-        self.enabled = enabled and device.type == "cuda"
-        self.dtype = torch.bfloat16 if self.enabled and torch.cuda.is_bf16_supported() else torch.float16
-        self.device_type = device.type
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.enabled and self.dtype == torch.float16)
-
-    def autocast(self):
-        if not self.enabled:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device_type, dtype=self.dtype)
-
-    def layout(self, x: torch.Tensor) -> torch.Tensor:
-        # Tensor cores want NHWC; the model was converted to channels_last alongside.
-        return x.contiguous(memory_format=torch.channels_last) if self.device_type == "cuda" else x
 
 
 @dataclass
@@ -141,20 +111,20 @@ def epoch_totals(loader: BatchLoader, *sums: torch.Tensor) -> list[float]:
     return [v / count for v in totals[:-1].tolist()]
 
 
-def train_one_epoch(model: nn.Module, loader: BatchLoader, optimizer: torch.optim.Optimizer, amp: AmpPolicy,
+def train_one_epoch(model: nn.Module, loader: BatchLoader, optimizer: torch.optim.Optimizer, policy: DevicePolicy,
                     criterion: nn.Module, reporter: Reporter) -> tuple[float, float]:
     """One pass over the training split -> (mean loss, accuracy). Sums stay on the device: the
     only host sync is at the end (a NaN loss makes the sum NaN, so divergence is still caught)."""
     model.train()
     loss_sum, hits, seen = (torch.zeros((), device=loader.device) for _ in range(3))
     for x, y in loader:  # x: (B, 3, S, S) float, y: (B,)
-        with amp.autocast():
-            logits = model(amp.layout(x))
+        with policy.autocast():
+            logits = model(policy.layout(x))
             loss = criterion(logits, y)
         optimizer.zero_grad(set_to_none=True)
-        amp.scaler.scale(loss).backward()
-        amp.scaler.step(optimizer)
-        amp.scaler.update()
+        policy.scaler.scale(loss).backward()
+        policy.scaler.step(optimizer)
+        policy.scaler.update()
         loss_sum += loss.detach().float() * len(y)
         hits += (logits.argmax(1) == y).sum()
         seen += len(y)
@@ -163,15 +133,15 @@ def train_one_epoch(model: nn.Module, loader: BatchLoader, optimizer: torch.opti
 
 
 @torch.inference_mode()
-def evaluate(model: nn.Module, loader: BatchLoader, amp: AmpPolicy,
+def evaluate(model: nn.Module, loader: BatchLoader, policy: DevicePolicy,
              criterion: nn.Module) -> tuple[float, float, torch.Tensor]:
     """Mean loss, accuracy (over every process's share) and this process's class probabilities."""
     model.eval()
     loss_sum, hits, seen = (torch.zeros((), device=loader.device) for _ in range(3))
     probs = []
     for x, y in loader:
-        with amp.autocast():
-            logits = model(amp.layout(x)).float()
+        with policy.autocast():
+            logits = model(policy.layout(x)).float()
         loss_sum += criterion(logits, y) * len(y)
         hits += (logits.argmax(1) == y).sum()
         seen += len(y)
@@ -193,12 +163,10 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
     Under torchrun every process runs this; only rank 0 writes files."""
     t: TrainConfig = spec.train
     seed_everything(t.seed)
-    net = build(spec.arch, len(data.classes), data_cfg.image_size, spec.params).to(device)
-    if device.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
+    policy = DevicePolicy(device, t.amp)
+    net = policy.prepare(build(spec.arch, len(data.classes), data_cfg.image_size, spec.params).to(device))
     optimizer = OPTIMIZERS[t.optimizer]([p for p in net.parameters() if p.requires_grad], t)
     scheduler = SCHEDULERS[t.scheduler](optimizer, t)
-    amp = AmpPolicy(device, t.amp)
     stopper = EarlyStopping(t.monitor, t.early_stopping_patience)
     generator = torch.Generator().manual_seed(t.seed)  # shuffling + augmentation
     history: list[dict] = []
@@ -209,7 +177,7 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        amp.scaler.load_state_dict(state["scaler"])
+        policy.scaler.load_state_dict(state["scaler"])
         stopper = EarlyStopping(**state["early_stopping"])
         generator.set_state(state["generator"])
         set_rng_state(state["rng"])
@@ -238,13 +206,13 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
         started = time.perf_counter()
         reporter.start_epoch(epoch)
         lr = optimizer.param_groups[0]["lr"]
-        train_loss, train_acc = train_one_epoch(model, train_loader, optimizer, amp, criterion, reporter)
+        train_loss, train_acc = train_one_epoch(model, train_loader, optimizer, policy, criterion, reporter)
         if not math.isfinite(train_loss):
             status = "diverged"
             reporter.message(f"{spec.label}: training loss became {train_loss} in epoch {epoch}; stopped "
                              "(lower the learning rate to train it)")
             break
-        val_loss, val_acc, _ = evaluate(model, val_loader, amp, criterion)
+        val_loss, val_acc, _ = evaluate(model, val_loader, policy, criterion)
         scheduler.step()
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
                "val_acc": val_acc, "lr": lr, "seconds": time.perf_counter() - started}
@@ -255,7 +223,7 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
                 save_torch(out.best, {**meta, "model": net.state_dict(), "epoch": epoch})
             save_torch(out.last, {
                 **meta, "model": net.state_dict(), "epoch": epoch, "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "scaler": amp.scaler.state_dict(),
+                "scheduler": scheduler.state_dict(), "scaler": policy.scaler.state_dict(),
                 "early_stopping": asdict(stopper), "generator": generator.get_state(), "rng": rng_state(),
                 "history": history,
             })
@@ -280,23 +248,24 @@ def evaluate_best(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, ou
                   device: torch.device, result: FitResult) -> dict:
     """Evaluate best.pt on the evaluation split; write predictions.csv and metrics.json."""
     best_row = next((r for r in result.history if r["epoch"] == result.best_epoch), None)
+    policy = DevicePolicy(device, spec.train.amp)
     metrics = {
         "label": spec.label, "slug": spec.slug, "arch": spec.arch, "status": result.status,
         "classes": data.classes, "eval_split": data.eval_split, "monitor": spec.train.monitor,
         "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
         "stopped_early": result.stopped_early, "diverged": result.status == "diverged",
-        "train_seconds": result.train_seconds,
+        "train_seconds": result.train_seconds, "precision": policy.precision,
         **{k: (best_row[k] if best_row else None) for k in ("train_acc", "val_acc", "train_loss", "val_loss")},
     }
     model = build(spec.arch, len(data.classes), data_cfg.image_size, spec.params)
     metrics["params"] = count_params(model)
     if out.best.is_file():
         model.load_state_dict(load_torch(out.best)["model"])
-        model.to(device)
+        model = policy.prepare(model.to(device))
         _, eval_tf = make_transforms(data_cfg)
         loader = BatchLoader(data.eval, max(spec.train.batch_size, 256), eval_tf, device,
                              workers=data_cfg.num_workers)
-        _, _, probs = evaluate(model, loader, AmpPolicy(device, spec.train.amp), nn.CrossEntropyLoss())
+        _, _, probs = evaluate(model, loader, policy, nn.CrossEntropyLoss())
         labels, preds = data.eval.labels.tolist(), probs.argmax(1).tolist()
         write_csv(out.predictions, ["index", "label", "pred", *[f"prob_{c}" for c in data.classes]],
                   [[i, y, p, *[f"{v:.6f}" for v in row]] for i, (y, p, row) in

@@ -14,7 +14,8 @@ from reportgen.config import load_experiment
 from reportgen.data import BatchLoader, load_dataset, make_transforms
 from reportgen.models import build
 from reportgen.rundir import load_torch
-from reportgen.train import AmpPolicy, evaluate
+from reportgen.device import DevicePolicy
+from reportgen.train import evaluate
 
 EXPERIMENT = """
 name = "ddp"
@@ -64,7 +65,7 @@ def test_two_gloo_processes_make_one_complete_run(tmp_path):
     net.load_state_dict(load_torch(model_dir / "best.pt")["model"])
     _, eval_tf = make_transforms(exp.data)
     loss, acc, _ = evaluate(net, BatchLoader(data.val, 256, eval_tf, torch.device("cpu")),
-                            AmpPolicy(torch.device("cpu"), False), nn.CrossEntropyLoss())
+                            DevicePolicy(torch.device("cpu"), False), nn.CrossEntropyLoss())
     best = history[metrics["best_epoch"] - 1]
     assert float(best["val_acc"]) == pytest.approx(acc, abs=1e-6)
     assert float(best["val_loss"]) == pytest.approx(loss, rel=1e-4)

@@ -62,7 +62,7 @@ def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_
         best_epoch=best_epoch, epochs_run=len(history.epoch),
         stopped_early=bool(metrics and metrics.get("stopped_early")),
         diverged=status == "diverged",
-        train_seconds=sum(history.seconds),
+        train_seconds=sum(history.seconds), precision=metrics.get("precision") if metrics else None,
         train_acc=at_best("train_acc"), val_acc=at_best("val_acc"),
         train_loss=at_best("train_loss"), val_loss=at_best("val_loss"),
         history=history, architecture=None, diagnostics=None, feature_maps=[], figures={}, notes=notes,

@@ -118,6 +118,7 @@ class ModelAnalysis(BaseModel):
     stopped_early: bool
     diverged: bool
     train_seconds: float
+    precision: str | None = None  # "bf16" | "fp16" | "fp32" as trained (None: not finished)
     train_acc: float | None  # at the best epoch
     val_acc: float | None
     train_loss: float | None

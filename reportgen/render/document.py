@@ -94,6 +94,12 @@ def scheduler_text(t: Phrases, f: Formatter, cfg: dict) -> str:
     return t("ui.train.scheduler_none")
 
 
+def precision_text(t: Phrases, precision: str | None) -> str:
+    if precision is None:
+        return "–"
+    return precision if precision == "fp32" else t("ui.train.precision_mixed", dtype=precision)
+
+
 def build_document(analysis: Analysis, lang: str) -> Document:
     t, f = Phrases(lang), Formatter(lang)
     a, run = analysis, Path(analysis.run_dir)
@@ -157,6 +163,7 @@ def build_document(analysis: Analysis, lang: str) -> Document:
                                    else t("ui.train.patience_off") for c in cfgs]],
         [t("ui.train.monitor"), *[t(f"narrative.monitor.{c['monitor']}") for c in cfgs]],
         [t("ui.train.loss_fn"), *["CrossEntropyLoss" for _ in cfgs]],
+        [t("ui.train.precision"), *[precision_text(t, m.precision) for m in a.models]],
     ])
 
     # --- per model ---
