@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import sqlalchemy
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
@@ -99,6 +100,23 @@ def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
     }[name]()
 
 
+def serialize_sqlite_transactions(engine: sqlalchemy.engine.Engine) -> None:
+    """Optuna claims a queued trial by reading it as WAITING and writing RUNNING in one
+    transaction. PostgreSQL locks the row; pysqlite only begins the transaction at the write, so
+    two workers could both claim (and both train) one grid point. BEGIN IMMEDIATE takes SQLite's
+    write lock when the transaction starts (SQLAlchemy's recipe for pysqlite)."""
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections opened while Optuna created the schema predate the listeners
+
+
 def open_study(exp: Experiment, url: str) -> optuna.Study:
     t = exp.tune
     sampler = optuna.samplers.TPESampler(seed=exp.train.seed) if t.sampler == "tpe" else None
@@ -106,7 +124,10 @@ def open_study(exp: Experiment, url: str) -> optuna.Study:
         # Heartbeats let a later `tune` fail (and so re-run) trials of a worker that was killed.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=3 * HEARTBEAT_SECONDS)
+            storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=3 * HEARTBEAT_SECONDS,
+                                 engine_kwargs={"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None)
+        if storage.engine.name == "sqlite":
+            serialize_sqlite_transactions(storage.engine)
         return optuna.create_study(
             study_name=exp.name, storage=storage, load_if_exists=True, sampler=sampler,
             direction="maximize" if t.metric == "val_acc" else "minimize",

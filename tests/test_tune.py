@@ -1,6 +1,7 @@
 """`reportgen tune`: grid exactly once across workers, pruning, resume, best config, PostgreSQL."""
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -70,6 +71,36 @@ def test_grid_visited_exactly_once_by_two_workers(tmp_path):
     for trial in summary["trials"]:  # each trial is a normal run directory
         assert (Path(trial["run_dir"]) / "tiny" / "metrics.json").is_file()
     assert summary["best"]["value"] == max(t["value"] for t in summary["trials"])
+
+
+def claim_queued_trials(experiment: str, url: str, claimed) -> None:
+    """One worker: take queued trials until none is left waiting, and report their numbers."""
+    study = reportgen.tune.open_study(load_experiment(experiment), url)
+    while study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
+        trial = study.ask()
+        claimed.put(trial.number)
+        study.tell(trial, 0.0)
+
+
+def test_sqlite_study_hands_each_queued_trial_to_one_worker(tmp_path):
+    # Without BEGIN IMMEDIATE, pysqlite reads the WAITING trial outside any transaction, so two
+    # workers can both claim it (seen as duplicate numbers and "Cannot tell a COMPLETE trial").
+    experiment, url = str(write_search(tmp_path)), f"sqlite:///{tmp_path / 'study.db'}"
+    study = reportgen.tune.open_study(load_experiment(experiment), url)
+    for i in range(60):
+        study.enqueue_trial({"i": i})
+    ctx = multiprocessing.get_context("spawn")
+    claimed = ctx.Queue()
+    workers = [ctx.Process(target=claim_queued_trials, args=(experiment, url, claimed)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=300)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    numbers = []
+    while not claimed.empty():
+        numbers.append(claimed.get())
+    assert len(numbers) >= 60 and len(numbers) == len(set(numbers)), Counter(numbers).most_common(3)
 
 
 def test_hopeless_trial_is_pruned(tmp_path):
