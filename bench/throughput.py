@@ -1,12 +1,17 @@
 """Training throughput of reportgen's epoch against the compute limit and the seed-style loop.
 
-For each model (the seed deck's CNN and ResNet18-CIFAR, each with its recipe's batch size):
-  compute   the same model and optimizer stepping on ready-made normalised tensors (no data work)
-  reportgen reportgen.train.train_one_epoch over a BatchLoader (uint8 on the device, crop + flip +
-            normalise per batch)
-  seed      the seed notebook's loop: PIL image per sample, RandomCrop(32, 4) + RandomHorizontalFlip
-            + ToTensor + Normalize, DataLoader with 2 workers
-The three are measured in alternating rounds in one process (these machines are noisy), and the
+For each model (the seed deck's CNN and ResNet18-CIFAR, each with its recipe's batch size) and
+each precision (`train.amp` on: what a run uses; off: fp32):
+  compute    the same model, optimizer and step as reportgen (DevicePolicy: layout, autocast)
+             on ready-made normalised tensors (no data work): the limit of the arithmetic
+  reportgen  reportgen.train.train_one_epoch over a BatchLoader (uint8 on the device, crop + flip
+             + normalise per batch)
+  seed       the seed notebook's loop: PIL image per sample, RandomCrop(32, 4) +
+             RandomHorizontalFlip + ToTensor + Normalize, DataLoader with 2 workers, and its
+             plain NCHW fp32 step
+  seed data  the seed notebook's DataLoader feeding reportgen's step: separates what the data
+             path gains from what the device settings gain
+The arms are measured in alternating rounds in one process (these machines are noisy), and the
 median images/s of each is written with the ratios. Optionally times analysis and the renderers
 on an existing run directory.
 
@@ -16,6 +21,7 @@ on an existing run directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from pathlib import Path
@@ -25,76 +31,92 @@ from torch import nn
 
 from reportgen.config import DataConfig, TrainConfig
 from reportgen.data import BatchLoader, Split, load_dataset, make_transforms, normalize
+from reportgen.device import DevicePolicy, device_name
 from reportgen.models import build
 from reportgen.progress import Reporter
-from reportgen.train import OPTIMIZERS, AmpPolicy, train_one_epoch
+from reportgen.train import OPTIMIZERS, train_one_epoch
 
 from seedloop import seed_loader, seed_transforms
 
 MODELS = [  # (arch, params, batch size of its seed recipe, batches per measurement)
-    ("cnn", {"conv_filters": [128, 256, 512], "fc_neurons": 512, "dropout_rate": 0.5}, 64, 12),
-    ("resnet18_cifar", {}, 128, 3),
+    ("cnn", {"conv_filters": [128, 256, 512], "fc_neurons": 512, "dropout_rate": 0.5}, 64, 30),
+    ("resnet18_cifar", {}, 128, 6),
 ]
+ARMS = ("compute", "reportgen", "seed", "seed_data")
+SETTLE_SECONDS = 1.0
 
 
-def step_fn(model, optimizer, criterion):
+def step_fn(model, optimizer, policy: DevicePolicy | None):
+    """One training step; policy None is the seed notebook's plain NCHW fp32 step."""
+    criterion = nn.CrossEntropyLoss()
+
     def step(x, y):
-        loss = criterion(model(x), y)
+        with policy.autocast() if policy else contextlib.nullcontext():
+            loss = criterion(model(policy.layout(x) if policy else x), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
     return step
 
 
-def time_compute(model, optimizer, batches) -> float:
-    model.train()
-    step = step_fn(model, optimizer, nn.CrossEntropyLoss())
-    start = time.perf_counter()
-    for x, y in batches:
-        step(x, y)
-    return sum(len(y) for _, y in batches) / (time.perf_counter() - start)
-
-
-def time_reportgen(model, optimizer, loader) -> float:
-    start = time.perf_counter()
-    train_one_epoch(model, loader, optimizer, AmpPolicy(torch.device("cpu"), False), nn.CrossEntropyLoss(),
-                    Reporter(quiet=True))
-    return len(loader.labels) / (time.perf_counter() - start)
-
-
-def time_seed(model, optimizer, loader_iter, n_batches) -> float:
-    model.train()
-    step = step_fn(model, optimizer, nn.CrossEntropyLoss())
+def time_steps(step, batches, n_batches: int) -> float:
+    """images/s of `step` over the next n_batches of the `batches` iterator, data work included."""
     seen = 0
     start = time.perf_counter()
     for _ in range(n_batches):
-        x, y = next(loader_iter)
+        x, y = next(batches)
         step(x, y)
         seen += len(y)
     return seen / (time.perf_counter() - start)
 
 
-def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: DataConfig, rounds: int) -> dict:
-    torch.manual_seed(0)
-    model = build(arch, 10, 32, params)
-    optimizer = OPTIMIZERS["sgd"](model.parameters(), TrainConfig(lr=0.01, momentum=0.9, weight_decay=5e-4))
+def time_reportgen(model, optimizer, policy: DevicePolicy, loader) -> float:
+    start = time.perf_counter()
+    train_one_epoch(model, loader, optimizer, policy, nn.CrossEntropyLoss(), Reporter(quiet=True))
+    return len(loader.labels) / (time.perf_counter() - start)
+
+
+def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: DataConfig, amp: bool,
+                rounds: int) -> dict:
+    """Median images/s of the four arms, measured in alternating rounds."""
+    cpu = torch.device("cpu")
+    policy = DevicePolicy(cpu, amp)
+    recipe = TrainConfig(lr=0.01, momentum=0.9, weight_decay=5e-4)
+
+    def model_and_optimizer(p: DevicePolicy | None):
+        torch.manual_seed(0)  # every arm starts from the same weights
+        model = build(arch, 10, 32, params).train()
+        model = p.prepare(model) if p else model
+        return model, OPTIMIZERS["sgd"](model.parameters(), recipe)
+
+    fast, seed = model_and_optimizer(policy), model_and_optimizer(None)
     n = batch_size * n_batches
     part = split.subset(torch.arange(n) % len(split))
     # compute limit: the same images, normalised once, sliced into ready batches
     ready = normalize(part.images, data_cfg.norm)
-    batches = [(ready[i:i + batch_size], part.labels[i:i + batch_size]) for i in range(0, n, batch_size)]
+    ready_batches = [(ready[i:i + batch_size], part.labels[i:i + batch_size]) for i in range(0, n, batch_size)]
     train_tf, _ = make_transforms(data_cfg)
-    loader = BatchLoader(part, batch_size, train_tf, torch.device("cpu"), shuffle=True,
-                         generator=torch.Generator().manual_seed(0))
-    seed_iter = iter(_forever(seed_loader(split, seed_transforms(data_cfg.norm)[0], batch_size, shuffle=True)))
-    time_compute(model, optimizer, batches[:1])  # warm-up: allocator, kernels, worker start
-    time_seed(model, optimizer, seed_iter, 1)
-    results = {"compute": [], "reportgen": [], "seed": []}
+    loader = BatchLoader(part, batch_size, train_tf, cpu, shuffle=True, generator=torch.Generator().manual_seed(0))
+    seed_batches = iter(_forever(seed_loader(split, seed_transforms(data_cfg.norm)[0], batch_size, shuffle=True)))
+    arms = {
+        "compute": lambda: time_steps(step_fn(*fast, policy), iter(ready_batches), n_batches),
+        "reportgen": lambda: time_reportgen(*fast, policy, loader),
+        "seed": lambda: time_steps(step_fn(*seed, None), seed_batches, n_batches),
+        "seed_data": lambda: time_steps(step_fn(*fast, policy), seed_batches, n_batches),
+    }
+    # warm-up: allocator, oneDNN kernel selection, DataLoader worker start
+    time_steps(step_fn(*fast, policy), iter(ready_batches), 1)
+    time_steps(step_fn(*seed, None), seed_batches, 1)
+    time.sleep(SETTLE_SECONDS)
+    samples = {name: [] for name in arms}
     for _ in range(rounds):
-        results["compute"].append(time_compute(model, optimizer, batches))
-        results["reportgen"].append(time_reportgen(model, optimizer, loader))
-        results["seed"].append(time_seed(model, optimizer, seed_iter, n_batches))
-    return {k: statistics.median(v) for k, v in results.items()} | {"samples": results}
+        for name, arm in arms.items():
+            samples[name].append(arm())
+            # The seed DataLoader's workers refill their prefetch queue after an arm; let them
+            # finish before the next arm is timed, so no arm pays for another's data work.
+            time.sleep(SETTLE_SECONDS)
+    return {name: statistics.median(v) for name, v in samples.items()} | {"precision": policy.precision,
+                                                                            "samples": samples}
 
 
 def _forever(loader):
@@ -137,15 +159,25 @@ def main() -> None:
     lines = [
         "# reportgen training throughput", "",
         f"{time.strftime('%Y-%m-%d %H:%M')}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"CPU; data: {source}; {args.rounds} alternating rounds, median images/s.", "",
-        "| model | batch | compute limit | reportgen | seed-style loop | reportgen / compute | reportgen / seed |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        f"CPU ({device_name(torch.device('cpu'))}); data: {source}; {args.rounds} alternating rounds, "
+        "median images/s. The compute, reportgen and seed-data arms run reportgen's step (channels_last, "
+        "autocast per the precision column); the seed-style loop runs the notebook's NCHW fp32 step.", "",
+        "| model | batch | reportgen precision | compute limit | reportgen | seed-style loop | seed data, "
+        "reportgen step | reportgen / compute | reportgen / seed | reportgen / seed data |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    spread = ["", "Every round's images/s (the table above gives their medians):", "",
+              "| model | precision | " + " | ".join(ARMS) + " |", "| --- | --- |" + " --- |" * len(ARMS)]
     for arch, params, batch_size, n_batches in MODELS:
-        r = bench_model(arch, params, batch_size, n_batches, split, data_cfg, args.rounds)
-        lines.append(f"| {arch} | {batch_size} | {r['compute']:.1f} | {r['reportgen']:.1f} | {r['seed']:.1f} | "
-                     f"{r['reportgen'] / r['compute']:.3f} | {r['reportgen'] / r['seed']:.2f} |")
-        print(lines[-1], flush=True)
+        for amp in (True, False):
+            r = bench_model(arch, params, batch_size, n_batches, split, data_cfg, amp, args.rounds)
+            lines.append(f"| {arch} | {batch_size} | {r['precision']} | {r['compute']:.1f} | {r['reportgen']:.1f} | "
+                         f"{r['seed']:.1f} | {r['seed_data']:.1f} | {r['reportgen'] / r['compute']:.3f} | "
+                         f"{r['reportgen'] / r['seed']:.2f} | {r['reportgen'] / r['seed_data']:.2f} |")
+            print(lines[-1], flush=True)
+            spread.append(f"| {arch} | {r['precision']} | " + " | ".join(
+                ", ".join(f"{v:.1f}" for v in r["samples"][name]) for name in ARMS) + " |")
+    lines += spread
     if args.run_dir:
         lines += ["", f"Analysis and rendering of {args.run_dir}:", "", "| step | seconds |", "| --- | --- |"]
         lines += [f"| {name} | {seconds:.2f} |" for name, seconds in time_outputs(args.run_dir)]
