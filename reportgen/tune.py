@@ -121,12 +121,13 @@ def open_study(exp: Experiment, url: str) -> optuna.Study:
     t = exp.tune
     sampler = optuna.samplers.TPESampler(seed=exp.train.seed) if t.sampler == "tpe" else None
     try:
+        sqlite = url.startswith("sqlite")
         # Heartbeats let a later `tune` fail (and so re-run) trials of a worker that was killed.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=3 * HEARTBEAT_SECONDS,
-                                 engine_kwargs={"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None)
-        if storage.engine.name == "sqlite":
+                                 engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else None)
+        if sqlite:
             serialize_sqlite_transactions(storage.engine)
         return optuna.create_study(
             study_name=exp.name, storage=storage, load_if_exists=True, sampler=sampler,

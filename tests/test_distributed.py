@@ -12,9 +12,9 @@ from torch import nn
 
 from reportgen.config import load_experiment
 from reportgen.data import BatchLoader, load_dataset, make_transforms
+from reportgen.device import DevicePolicy
 from reportgen.models import build
 from reportgen.rundir import load_torch
-from reportgen.device import DevicePolicy
 from reportgen.train import evaluate
 
 EXPERIMENT = """
