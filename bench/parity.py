@@ -21,9 +21,9 @@ from reportgen.device import DevicePolicy
 from reportgen.models import build
 from reportgen.progress import Reporter
 from reportgen.rundir import ModelDir, load_torch
-from reportgen.train import OPTIMIZERS, SCHEDULERS, evaluate, fit, seed_everything
+from reportgen.train import build_training, evaluate, fit, train_step
 
-from seedloop import seed_loader, seed_transforms
+from seedloop import seed_loader, seed_policy, seed_transforms
 
 PARAMS = {"conv_filters": [32, 64, 128], "fc_neurons": 256, "dropout_rate": 0.3}
 
@@ -31,21 +31,16 @@ PARAMS = {"conv_filters": [32, 64, 128], "fc_neurons": 256, "dropout_rate": 0.3}
 def train_seed_path(spec: ModelSpec, data, cfg: DataConfig) -> float:
     """The classic loop on the same split, model, optimizer, schedule and seed; test accuracy."""
     t = spec.train
-    seed_everything(t.seed)
-    model = build(spec.arch, len(data.classes), cfg.image_size, spec.params)
-    optimizer = OPTIMIZERS[t.optimizer](model.parameters(), t)
-    scheduler = SCHEDULERS[t.scheduler](optimizer, t)
+    tr = build_training(spec, len(data.classes), cfg.image_size, torch.device("cpu"), seed_policy())
+    model = tr.net
     train_tf, eval_tf = seed_transforms(cfg.norm, cfg.image_size)
     loader = seed_loader(data.train, train_tf, t.batch_size, shuffle=True, seed=t.seed)
     criterion = nn.CrossEntropyLoss()
     for _ in range(t.epochs):
         model.train()
         for x, y in loader:
-            loss = criterion(model(x), y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        scheduler.step()
+            train_step(model, x, y, tr.optimizer, tr.policy, criterion)
+        tr.scheduler.step()
     model.eval()
     hits = 0
     with torch.inference_mode():

@@ -1,5 +1,6 @@
 """The seed notebook's input pipeline, kept for comparison: a PIL image per sample through
-torchvision transforms, batched by a DataLoader with worker processes."""
+torchvision transforms, batched by a DataLoader with worker processes; and its step's device
+settings (fp32, NCHW) as a DevicePolicy, so the benchmarks run it with reportgen's step."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PIL import Image
 
 from reportgen.config import Normalization
 from reportgen.data import Split
+from reportgen.device import DevicePolicy
 
 
 class SeedDataset(torch.utils.data.Dataset):
@@ -37,3 +39,10 @@ def seed_loader(split: Split, transform, batch_size: int, shuffle: bool, seed: i
     return torch.utils.data.DataLoader(SeedDataset(split, transform), batch_size=batch_size, shuffle=shuffle,
                                        num_workers=2, persistent_workers=True,
                                        generator=torch.Generator().manual_seed(seed))
+
+
+def seed_policy() -> DevicePolicy:
+    """The seed notebook's step: fp32 on NCHW tensors (reportgen's CPU policy is channels_last)."""
+    policy = DevicePolicy(torch.device("cpu"), amp=False)
+    policy.channels_last = False
+    return policy

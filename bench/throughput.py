@@ -2,13 +2,14 @@
 
 For each model (the seed deck's CNN and ResNet18-CIFAR, each with its recipe's batch size) and
 each precision (`train.amp` on: what a run uses; off: fp32):
-  compute    the same model, optimizer and step as reportgen (DevicePolicy: layout, autocast)
-             on ready-made normalised tensors (no data work): the limit of the arithmetic
+  compute    the same model, optimizer and step as reportgen (reportgen.train.build_training and
+             train_step: layout, autocast) on ready-made normalised tensors (no data work): the
+             limit of the arithmetic
   reportgen  reportgen.train.train_one_epoch over a BatchLoader (uint8 on the device, crop + flip
              + normalise per batch)
   seed       the seed notebook's loop: PIL image per sample, RandomCrop(32, 4) +
              RandomHorizontalFlip + ToTensor + Normalize, DataLoader with 2 workers, and its
-             plain NCHW fp32 step
+             plain NCHW fp32 step (reportgen's step under seedloop.seed_policy)
   seed data  the seed notebook's DataLoader feeding reportgen's step: separates what the data
              path gains from what the device settings gain
 The arms are measured in alternating rounds in one process (these machines are noisy), and the
@@ -21,7 +22,6 @@ on an existing run directory.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import time
 from pathlib import Path
@@ -29,14 +29,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from reportgen.config import DataConfig, TrainConfig
+from reportgen.config import DataConfig, ModelSpec
 from reportgen.data import BatchLoader, Split, load_dataset, make_transforms, normalize
-from reportgen.device import DevicePolicy, device_name
-from reportgen.models import build
+from reportgen.device import device_name
 from reportgen.progress import Reporter
-from reportgen.train import OPTIMIZERS, train_one_epoch
+from reportgen.train import Training, build_training, train_one_epoch, train_step
 
-from seedloop import seed_loader, seed_transforms
+from seedloop import seed_loader, seed_policy, seed_transforms
 
 MODELS = [  # (arch, params, batch size of its seed recipe, batches per measurement)
     ("cnn", {"conv_filters": [128, 256, 512], "fc_neurons": 512, "dropout_rate": 0.5}, 64, 30),
@@ -46,17 +45,10 @@ ARMS = ("compute", "reportgen", "seed", "seed_data")
 SETTLE_SECONDS = 1.0
 
 
-def step_fn(model, optimizer, policy: DevicePolicy | None):
-    """One training step; policy None is the seed notebook's plain NCHW fp32 step."""
+def step_fn(tr: Training):
+    """reportgen's training step under `tr.policy` (seed_policy(): the seed notebook's step)."""
     criterion = nn.CrossEntropyLoss()
-
-    def step(x, y):
-        with policy.autocast() if policy else contextlib.nullcontext():
-            loss = criterion(model(policy.layout(x) if policy else x), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    return step
+    return lambda x, y: train_step(tr.net, x, y, tr.optimizer, tr.policy, criterion)
 
 
 def time_steps(step, batches, n_batches: int) -> float:
@@ -70,9 +62,9 @@ def time_steps(step, batches, n_batches: int) -> float:
     return seen / (time.perf_counter() - start)
 
 
-def time_reportgen(model, optimizer, policy: DevicePolicy, loader) -> float:
+def time_reportgen(tr: Training, loader) -> float:
     start = time.perf_counter()
-    train_one_epoch(model, loader, optimizer, policy, nn.CrossEntropyLoss(), Reporter(quiet=True))
+    train_one_epoch(tr.net, loader, tr.optimizer, tr.policy, nn.CrossEntropyLoss(), Reporter(quiet=True))
     return len(loader.labels) / (time.perf_counter() - start)
 
 
@@ -80,16 +72,10 @@ def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: Dat
                 rounds: int) -> dict:
     """Median images/s of the four arms, measured in alternating rounds."""
     cpu = torch.device("cpu")
-    policy = DevicePolicy(cpu, amp)
-    recipe = TrainConfig(lr=0.01, momentum=0.9, weight_decay=5e-4)
-
-    def model_and_optimizer(p: DevicePolicy | None):
-        torch.manual_seed(0)  # every arm starts from the same weights
-        model = build(arch, 10, 32, params).train()
-        model = p.prepare(model) if p else model
-        return model, OPTIMIZERS["sgd"](model.parameters(), recipe)
-
-    fast, seed = model_and_optimizer(policy), model_and_optimizer(None)
+    # seed 0 for every arm: they all start from the same weights
+    spec = ModelSpec.model_validate({"arch": arch, "params": params, "train": {
+        "optimizer": "sgd", "lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4, "seed": 0, "amp": amp}})
+    fast, seed = build_training(spec, 10, 32, cpu), build_training(spec, 10, 32, cpu, seed_policy())
     n = batch_size * n_batches
     part = split.subset(torch.arange(n) % len(split))
     # compute limit: the same images, normalised once, sliced into ready batches
@@ -99,14 +85,14 @@ def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: Dat
     loader = BatchLoader(part, batch_size, train_tf, cpu, shuffle=True, generator=torch.Generator().manual_seed(0))
     seed_batches = iter(_forever(seed_loader(split, seed_transforms(data_cfg.norm)[0], batch_size, shuffle=True)))
     arms = {
-        "compute": lambda: time_steps(step_fn(*fast, policy), iter(ready_batches), n_batches),
-        "reportgen": lambda: time_reportgen(*fast, policy, loader),
-        "seed": lambda: time_steps(step_fn(*seed, None), seed_batches, n_batches),
-        "seed_data": lambda: time_steps(step_fn(*fast, policy), seed_batches, n_batches),
+        "compute": lambda: time_steps(step_fn(fast), iter(ready_batches), n_batches),
+        "reportgen": lambda: time_reportgen(fast, loader),
+        "seed": lambda: time_steps(step_fn(seed), seed_batches, n_batches),
+        "seed_data": lambda: time_steps(step_fn(fast), seed_batches, n_batches),
     }
     # warm-up: allocator, oneDNN kernel selection, DataLoader worker start
-    time_steps(step_fn(*fast, policy), iter(ready_batches), 1)
-    time_steps(step_fn(*seed, None), seed_batches, 1)
+    time_steps(step_fn(fast), iter(ready_batches), 1)
+    time_steps(step_fn(seed), seed_batches, 1)
     time.sleep(SETTLE_SECONDS)
     samples = {name: [] for name in arms}
     for _ in range(rounds):
@@ -115,7 +101,7 @@ def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: Dat
             # The seed DataLoader's workers refill their prefetch queue after an arm; let them
             # finish before the next arm is timed, so no arm pays for another's data work.
             time.sleep(SETTLE_SECONDS)
-    return {name: statistics.median(v) for name, v in samples.items()} | {"precision": policy.precision,
+    return {name: statistics.median(v) for name, v in samples.items()} | {"precision": fast.policy.precision,
                                                                             "samples": samples}
 
 
@@ -125,8 +111,8 @@ def _forever(loader):
 
 
 def time_outputs(run_dir: Path) -> list[tuple[str, float]]:
+    import reportgen
     from reportgen.analysis import analyse
-    from reportgen.render import render
 
     rows = []
     start = time.perf_counter()
@@ -134,7 +120,7 @@ def time_outputs(run_dir: Path) -> list[tuple[str, float]]:
     rows.append(("analysis", time.perf_counter() - start))
     for fmt in ("pdf", "html", "pptx"):
         start = time.perf_counter()
-        render(run_dir, fmt, run_dir / f"bench-report.{fmt}", None)
+        reportgen.render(run_dir, fmt, out=run_dir / f"bench-report.{fmt}")
         rows.append((f"render {fmt}", time.perf_counter() - start))
     return rows
 

@@ -1,10 +1,11 @@
-"""reportgen: train a deep-learning experiment and write its report and slide deck."""
+"""reportgen: train a deep-learning experiment and write its report and slide deck.
 
-from pathlib import Path
+    import reportgen
+    run_dir = reportgen.run("experiments/demo.toml", ["train.epochs=2"])
+    reportgen.render(run_dir, "pdf")
+"""
+
+from reportgen.api import render, run
 
 __version__ = "0.1.0"
-
-# Project folders that live beside the package (editable install, see README).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-ASSETS_DIR = PROJECT_ROOT / "assets"
+__all__ = ["run", "render", "__version__"]

@@ -29,32 +29,26 @@ def run(
 ) -> None:
     """Train every model of EXPERIMENT, evaluate and analyse; prints the run directory last.
     Under `torchrun --nproc_per_node=N -m reportgen run ...` the N processes train it together."""
-    from reportgen.config import load_experiment
+    from reportgen import api
     from reportgen.distributed import init_world, shutdown
+    from reportgen.errors import RunInterrupted
     from reportgen.progress import Reporter, make_reporter
-    from reportgen.runner import prepare_run, resume_hint, run_experiment
+    from reportgen.runner import resume_hint
 
     world = init_world()
-    try:
-        exp = load_experiment(experiment, set_)
-        # Rank 0 creates (or checks) the run directory; the other processes use the same one.
-        run_dir = world.broadcast(prepare_run(exp, runs_dir, resume) if world.is_main else None)
-    except UserError as e:
-        fail(str(e))
     reporter = make_reporter() if world.is_main else Reporter(quiet=True)
     try:
-        run_experiment(exp, run_dir, reporter, world=world)
+        run_dir = api.run(experiment, set_, runs_dir=runs_dir, resume=resume, reporter=reporter, world=world)
     except UserError as e:
         reporter.close()
         fail(str(e))
-    except KeyboardInterrupt:
+    except RunInterrupted as e:
         reporter.close()
-        fail(f"interrupted; every finished epoch is saved in {run_dir.path}. Continue with:\n  "
-             f"{resume_hint(run_dir.path, experiment, set_)}", code=130)
+        fail(f"{e}. Continue with:\n  {resume_hint(e.run_dir, experiment, set_)}", code=130)
     reporter.close()
     shutdown(world)
     if world.is_main:
-        typer.echo(str(run_dir.path))
+        typer.echo(str(run_dir))
 
 
 @app.command()
@@ -66,16 +60,10 @@ def render(
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where to look for the newest run"),
 ) -> None:
     """Render a finished run as a PDF report, PPTX deck or HTML page; prints the written file."""
-    from reportgen.render import render as render_run
-    from reportgen.rundir import newest_run, open_run
+    from reportgen import api
 
-    if format_ not in ("pdf", "pptx", "html"):
-        fail(f"--format must be pdf, pptx or html (got '{format_}')")
-    if lang not in (None, "id", "en"):
-        fail(f"--lang must be id or en (got '{lang}')")
     try:
-        run = open_run(run_dir) if run_dir else newest_run(runs_dir)
-        typer.echo(str(render_run(run.path, format_, out, lang)))
+        typer.echo(str(api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir)))
     except UserError as e:
         fail(str(e))
 

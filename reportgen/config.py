@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import tomli_w
 from pydantic import (
@@ -32,24 +32,29 @@ class _Strict(BaseModel):
 
 
 class Author(_Strict):
-    name: str
-    id: str = ""
+    name: str = Field(description="The author's name.")
+    id: str = Field("", description="Student or staff number, shown next to the name.")
 
 
 class ReportConfig(_Strict):
-    title: str = ""
-    subtitle: str = ""
-    course: str = ""
-    assignment: str = ""
-    authors: list[Author] = []
-    date: dt.date | None = None
-    language: Literal["id", "en"] = "id"
-    objectives: list[str] = []
-    introduction: str = ""
-    baseline: str | None = None
-    # summary.json of the `reportgen tune` search that chose this configuration (best.toml sets
-    # it); the run copies it so the report can show the search.
-    tuning: str | None = None
+    title: str = Field("", description="Title of the report and the deck (empty: the experiment's `name`).")
+    subtitle: str = Field("", description="Line under the title.")
+    course: str = Field("", description="Course named on the title page.")
+    assignment: str = Field("", description="Assignment named on the title page.")
+    authors: list[Author] = Field([], description="Authors on the title page and the members slide.")
+    date: dt.date | None = Field(None, description="Date on the title page, a TOML date such as 2025-05-01 "
+                                                   "(unset: the day the run started).")
+    language: Literal["id", "en"] = Field("id", description="Language of the documents: Indonesian or English "
+                                                            "(`reportgen render --lang` overrides it).")
+    objectives: list[str] = Field([], description="The objectives, one string each (empty: generated ones).")
+    introduction: str = Field("", description="Introduction; a blank line starts a new paragraph "
+                                              "(empty: a generated one).")
+    baseline: str | None = Field(None, description="Label of the model the others are compared against "
+                                                   "(unset: the first model with a score).")
+    # The run copies the summary so the report can show the search.
+    tuning: str | None = Field(None, description="`summary.json` of the `reportgen tune` search that chose this "
+                                                 "configuration (`best.toml` sets it); the report then shows "
+                                                 "the search.")
 
     @field_validator("tuning")
     @classmethod
@@ -60,8 +65,10 @@ class ReportConfig(_Strict):
 
 
 class Normalization(_Strict):
-    mean: Annotated[list[float], Field(min_length=3, max_length=3)]
-    std: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=3, max_length=3)]
+    mean: Annotated[list[float], Field(min_length=3, max_length=3, description=(
+        "Per-channel (R, G, B) mean subtracted from pixels scaled to [0, 1]."))]
+    std: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=3, max_length=3, description=(
+        "Per-channel (R, G, B) standard deviation the centred pixels are divided by."))]
 
 
 NORMALIZATIONS = {
@@ -73,22 +80,33 @@ DATASETS_WITH_ROOT = ("cifar10", "imagefolder", "csv")
 
 
 class DataConfig(_Strict):
-    dataset: Literal["cifar10", "imagefolder", "csv", "digits", "synthetic"]
-    root: str | None = None
-    download: bool = False
-    train_dir: str = "train"
-    test_dir: str | None = None
-    csv: str = "train.csv"
-    # A count of images, or a fraction of the training pool.
-    val_split: Annotated[int, Field(ge=1)] | Annotated[float, Field(gt=0, lt=1)] = 0.2
-    image_size: Annotated[int, Field(ge=8, le=1024)] = 32
-    normalize: Literal["half", "imagenet"] | Normalization = "half"
-    augment: list[Literal["random_crop", "hflip"]] = []
-    limit_train: Annotated[int, Field(ge=0)] = 0
-    num_workers: Annotated[int, Field(ge=0)] = 2
-    # synthetic only: generated class-dependent patterns, for tests and smoke runs.
-    num_classes: Annotated[int, Field(ge=2)] = 3
-    samples_per_class: Annotated[int, Field(ge=2)] = 40
+    dataset: Literal["cifar10", "imagefolder", "csv", "digits", "synthetic"] = Field(description=(
+        "`cifar10`: torchvision's CIFAR-10 in `root`; `imagefolder`: `root/train_dir/<class>/*`; "
+        "`csv`: `root/csv` lists `filename,label` of the images in `root/train_dir/`; `digits`: "
+        "scikit-learn's bundled 8x8 digits; `synthetic`: generated patterns, for tests and smoke runs."))
+    root: str | None = Field(None, description="Folder holding the dataset; cifar10, imagefolder and csv need it.")
+    download: bool = Field(False, description="cifar10: download the dataset into `root` when it is missing.")
+    train_dir: str = Field("train", description="imagefolder, csv: folder under `root` with the training images.")
+    test_dir: str | None = Field(None, description="imagefolder: folder under `root` with the test images, one "
+                                                   "subfolder per class (unset: the validation split is "
+                                                   "evaluated instead).")
+    csv: str = Field("train.csv", description="csv: the table under `root` listing `filename,label`.")
+    val_split: Annotated[int, Field(ge=1)] | Annotated[float, Field(gt=0, lt=1)] = Field(0.2, description=(
+        "Validation split taken from the training pool, stratified and seeded: a count of images or a fraction."))
+    image_size: Annotated[int, Field(ge=8, le=1024, description="Side in pixels every image is resized to.")] = 32
+    normalize: Literal["half", "imagenet"] | Normalization = Field("half", description=(
+        "Per-channel normalisation: `half` (mean = std = 0.5), `imagenet` (ImageNet's mean and std), "
+        "or a table of your own `mean` and `std`."))
+    augment: list[Literal["random_crop", "hflip"]] = Field([], description=(
+        "Training-time augmentation: `random_crop` pads by image_size/8 and crops back, `hflip` flips "
+        "horizontally with p = 0.5."))
+    limit_train: Annotated[int, Field(ge=0, description=(
+        "Keep a stratified, seeded subset of this many training-pool images before the split (0: all)."))] = 0
+    num_workers: Annotated[int, Field(ge=0, description=(
+        "Processes decoding images, and loading batches when a dataset streams from disk."))] = 2
+    num_classes: Annotated[int, Field(ge=2, description="synthetic: number of classes.")] = 3
+    samples_per_class: Annotated[int, Field(ge=2, description=(
+        "synthetic: training-pool images per class (a quarter as many, at least 2, form the test split)."))] = 40
 
     @model_validator(mode="after")
     def _root_exists(self) -> DataConfig:
@@ -110,22 +128,30 @@ DEVICE_PATTERN = r"^(auto|cpu|mps|cuda(:\d+)?)$"
 
 
 class TrainConfig(_Strict):
-    epochs: Annotated[int, Field(ge=1)] = 10
-    batch_size: Annotated[int, Field(ge=1)] = 128
-    optimizer: Literal["sgd", "adam", "rmsprop"] = "sgd"
-    lr: Annotated[float, Field(gt=0)] = 0.1
-    momentum: Annotated[float, Field(ge=0, lt=1)] = 0.9
-    weight_decay: Annotated[float, Field(ge=0)] = 0.0
-    scheduler: Literal["none", "step", "cosine"] = "none"
-    step_size: Annotated[int, Field(ge=1)] = 25
-    gamma: Annotated[float, Field(gt=0, le=1)] = 0.1
-    t_max: Annotated[int, Field(ge=1)] | None = None  # cosine period; None = epochs
-    early_stopping_patience: Annotated[int, Field(ge=0)] = 0
-    monitor: Literal["val_acc", "val_loss"] = "val_acc"
-    seed: int = 42
-    device: Annotated[str, Field(pattern=DEVICE_PATTERN)] = "auto"
-    amp: bool = True
-    compile: bool = False  # torch.compile the model (worth it for long runs on a GPU)
+    epochs: Annotated[int, Field(ge=1, description="Most epochs to train (early stopping may end sooner).")] = 10
+    batch_size: Annotated[int, Field(ge=1, description="Images per optimisation step.")] = 128
+    optimizer: Literal["sgd", "adam", "rmsprop"] = Field("sgd", description=(
+        "Optimizer; `momentum` applies to sgd and rmsprop."))
+    lr: Annotated[float, Field(gt=0, description="Initial learning rate.")] = 0.1
+    momentum: Annotated[float, Field(ge=0, lt=1, description="Momentum of sgd and rmsprop.")] = 0.9
+    weight_decay: Annotated[float, Field(ge=0, description="L2 weight decay.")] = 0.0
+    scheduler: Literal["none", "step", "cosine"] = Field("none", description=(
+        "Learning-rate schedule, stepped once per epoch: constant, `step` (times `gamma` every `step_size` "
+        "epochs) or `cosine` annealing over `t_max` epochs."))
+    step_size: Annotated[int, Field(ge=1, description="step scheduler: epochs between decays.")] = 25
+    gamma: Annotated[float, Field(gt=0, le=1, description="step scheduler: decay factor.")] = 0.1
+    t_max: Annotated[int, Field(ge=1)] | None = Field(None, description="cosine scheduler: period in epochs "
+                                                                        "(unset: `epochs`).")
+    early_stopping_patience: Annotated[int, Field(ge=0, description=(
+        "Stop after this many epochs without improvement of `monitor` (0: never stop early)."))] = 0
+    monitor: Literal["val_acc", "val_loss"] = Field("val_acc", description=(
+        "Validation metric that picks the best epoch (best.pt, the one evaluated) and drives early stopping."))
+    seed: int = Field(42, description="Seed of initialisation, split, shuffling and augmentation.")
+    device: Annotated[str, Field(pattern=DEVICE_PATTERN, description=(
+        "`auto` picks CUDA, then MPS, then the CPU."))] = "auto"
+    amp: bool = Field(True, description="Mixed precision (bf16, or fp16 with a gradient scaler) where the "
+                                        "device computes it natively.")
+    compile: bool = Field(False, description="`torch.compile` the model (worth it for long runs on a GPU).")
 
     @field_validator("lr", "momentum", "weight_decay", "gamma", mode="before")
     @classmethod
@@ -142,11 +168,12 @@ def slugify(text: str) -> str:
 
 
 class ModelSpec(_Strict):
-    arch: str
-    label: str = ""
-    description: str = ""
-    params: dict[str, Any] = {}
-    train: TrainConfig  # the experiment's [train] with this model's overrides applied
+    arch: str = Field(description="Architecture; `reportgen models` lists them (see also `params` below).")
+    label: str = Field("", description="Name in the report, unique per experiment (empty: `arch`).")
+    description: str = Field("", description="A paragraph describing the model in the report and the deck.")
+    params: dict[str, Any] = Field({}, description="The architecture's own parameters; see below.")
+    # Required here because Experiment fills it: [train] updated by this model's own table.
+    train: TrainConfig = Field(description="This model's overrides of `[train]`.")
 
     @model_validator(mode="after")
     def _known_arch(self) -> ModelSpec:
@@ -164,13 +191,20 @@ class ModelSpec(_Strict):
 
 
 class TuneConfig(_Strict):
-    model: str
-    sampler: Literal["grid", "tpe"] = "grid"
-    metric: Literal["val_acc", "val_loss"] = "val_acc"
-    trials: Annotated[int, Field(ge=0)] = 0
-    pruner: Literal["none", "median", "hyperband"] = "median"
-    storage: str | None = None
-    space: dict[str, Annotated[list[Any], Field(min_length=1)]]
+    model: str = Field(description="Label of the `[[models]]` entry to search.")
+    sampler: Literal["grid", "tpe"] = Field("grid", description=(
+        "`grid` trains every point of `space` exactly once; `tpe` (Optuna's TPE) samples `trials` points."))
+    metric: Literal["val_acc", "val_loss"] = Field("val_acc", description=(
+        "Score of a trial, its best epoch's validation accuracy (maximised) or loss (minimised)."))
+    trials: Annotated[int, Field(ge=0, description="tpe: how many trials to finish (grid ignores it).")] = 0
+    pruner: Literal["none", "median", "hyperband"] = Field("median", description=(
+        "Stops hopeless trials early from their per-epoch validation `metric`."))
+    storage: str | None = Field(None, description=(
+        "SQLAlchemy URL of the Optuna study, e.g. `postgresql://user@host/db` to share it between machines "
+        "(unset: SQLite under `runs/<name>/tune/`; `reportgen tune --storage` overrides it)."))
+    space: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(description=(
+        "Each dotted key of the searched model's `params` or `train` -> the values to try, e.g. "
+        "`{ \"train.lr\" = [0.1, 0.01] }`."))
 
     @field_validator("space")
     @classmethod
@@ -182,12 +216,15 @@ class TuneConfig(_Strict):
 
 
 class Experiment(_Strict):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-    report: ReportConfig = ReportConfig()
-    data: DataConfig
-    train: TrainConfig = TrainConfig()
-    models: Annotated[list[ModelSpec], Field(min_length=1)]
-    tune: TuneConfig | None = None
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description=(
+        "Names the runs folder (`runs/<name>/`) and the tuning study."))]
+    report: ReportConfig = Field(ReportConfig(), description="Title page and text of the report and the deck.")
+    data: DataConfig = Field(description="The dataset, its split, image size, normalisation and augmentation.")
+    train: TrainConfig = Field(TrainConfig(), description=(
+        "The training recipe of every model; a model's own `train` table overrides single keys."))
+    models: Annotated[list[ModelSpec], Field(min_length=1, description=(
+        "The models to train and compare, one `[[models]]` table each, in report order."))]
+    tune: TuneConfig | None = Field(None, description="The search of `reportgen tune` (`reportgen run` ignores it).")
 
     @model_validator(mode="before")
     @classmethod
@@ -263,19 +300,38 @@ def apply_override(raw: dict[str, Any], path: list[str], value: Any, item: str) 
     node[last] = value
 
 
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The table type inside a field's annotation: `X`, `X | None`, `list[X]`, `Literal[...] | X`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(nested_model, get_args(annotation))), None)
+
+
+def table_keys(loc: tuple[str | int, ...]) -> list[str]:
+    """The keys the table at `loc` (a pydantic error location, without the key itself) accepts."""
+    model = Experiment
+    for part in loc:
+        if part in model.model_fields:  # list indexes and union tags are not fields: skipped
+            model = nested_model(model.model_fields[part].annotation)
+    return list(model.model_fields)
+
+
 def format_validation_error(source: str, err: ValidationError) -> str:
-    problems = []
-    for e in err.errors():
+    problems, errors = [], err.errors()
+    for e in errors:
         loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "literal[")))
         # Union members add their type names to the location; keep the user's key only.
         loc = re.sub(r"\.(int|float|str|constrained-\w+|Normalization|list\[.*?\])(?=\.|$)", "", loc)
         msg = e["msg"].removeprefix("Value error, ")
         got = "" if e["type"] in ("missing", "extra_forbidden") else f" (got {e['input']!r})"
         if e["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against CONTRACT.md"
+            table = f"`{loc.rpartition('.')[0]}`" if "." in loc else "the top level"
+            msg = f"unknown key; {table} takes: {', '.join(table_keys(e['loc'][:-1]))}"
         problems.append(f"`{loc}`: {msg}{got}" if loc else f"{msg}{got}")
     unique = list(dict.fromkeys(problems))
-    return f"{source}: invalid experiment: " + "; ".join(unique) + "."
+    hint = (" Every key is described in the README's Experiment reference; the examples in experiments/ use them."
+            if any(e["type"] == "extra_forbidden" for e in errors) else "")
+    return f"{source}: invalid experiment: " + "; ".join(unique) + "." + hint
 
 
 def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:

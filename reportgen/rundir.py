@@ -84,33 +84,22 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+class Entry:
+    """A file or folder of a run or model directory, by name: `RunDir(p).analysis` is
+    p/analysis.json. Declared once per name, so the layout reads as a list."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, owner_dir, owner_type=None) -> Path:
+        return owner_dir.path / self.name
+
+
 @dataclass(frozen=True)
 class ModelDir:
     path: Path
-
-    @property
-    def history(self) -> Path:
-        return self.path / "history.csv"
-
-    @property
-    def metrics(self) -> Path:
-        return self.path / "metrics.json"
-
-    @property
-    def predictions(self) -> Path:
-        return self.path / "predictions.csv"
-
-    @property
-    def best(self) -> Path:
-        return self.path / "best.pt"
-
-    @property
-    def last(self) -> Path:
-        return self.path / "last.pt"
-
-    @property
-    def figures(self) -> Path:
-        return self.path / "figures"
+    history, metrics, predictions = Entry("history.csv"), Entry("metrics.json"), Entry("predictions.csv")
+    best, last, figures = Entry("best.pt"), Entry("last.pt"), Entry("figures")
 
     def is_finished(self) -> bool:
         return self.metrics.is_file()
@@ -119,6 +108,9 @@ class ModelDir:
 @dataclass(frozen=True)
 class RunDir:
     path: Path
+    experiment, environment, dataset = Entry("experiment.toml"), Entry("environment.json"), Entry("dataset.json")
+    analysis, figures = Entry("analysis.json"), Entry("figures")
+    tuning = Entry("tuning.json")  # the search summary, when this run's configuration came from one
 
     @classmethod
     def at(cls, path: Path) -> RunDir:
@@ -135,31 +127,6 @@ class RunDir:
             path = runs_dir / name / f"{stamp}-{suffix}"
         path.mkdir(parents=True)
         return cls(path)
-
-    @property
-    def experiment(self) -> Path:
-        return self.path / "experiment.toml"
-
-    @property
-    def environment(self) -> Path:
-        return self.path / "environment.json"
-
-    @property
-    def dataset(self) -> Path:
-        return self.path / "dataset.json"
-
-    @property
-    def tuning(self) -> Path:
-        """The search summary (tune/summary.json) when this run's configuration came from one."""
-        return self.path / "tuning.json"
-
-    @property
-    def analysis(self) -> Path:
-        return self.path / "analysis.json"
-
-    @property
-    def figures(self) -> Path:
-        return self.path / "figures"
 
     def model(self, slug: str) -> ModelDir:
         return ModelDir(self.path / slug)

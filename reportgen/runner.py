@@ -14,8 +14,8 @@ import torch
 import torchvision
 
 import reportgen
-from reportgen.config import Experiment, validate_experiment
-from reportgen.data import dataset_info, load_dataset
+from reportgen.config import DataConfig, Experiment, validate_experiment
+from reportgen.data import DatasetSplits, load_dataset
 from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
@@ -24,10 +24,17 @@ from reportgen.rundir import RunDir, atomic_write_text, write_json
 from reportgen.train import evaluate_best, fit
 
 
+# The folder above the package: a git checkout for an editable install, site-packages for a wheel.
+CHECKOUT = Path(reportgen.__file__).resolve().parent.parent
+
+
 def git_commit() -> str:
+    """The commit of the reportgen checkout that ran; empty for an installed wheel (its folder is
+    no checkout, and a repository around site-packages would name someone else's commit)."""
+    if not (CHECKOUT / ".git").exists():
+        return ""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=reportgen.PROJECT_ROOT, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CHECKOUT, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return ""
     return out.stdout.strip() if out.returncode == 0 else ""
@@ -41,6 +48,23 @@ def describe_environment(device: torch.device, seed: int, processes: int) -> dic
         "cuda": torch.version.cuda or "", "platform": platform.platform(), "git_commit": git_commit(),
         "command": " ".join(["reportgen", *sys.argv[1:]]), "started": dt.datetime.now().isoformat(timespec="seconds"),
         "seed": seed, "processes": processes, "reportgen": reportgen.__version__,
+    }
+
+
+def dataset_info(cfg: DataConfig, data: DatasetSplits, samples_figure: str) -> dict:
+    """dataset.json: the facts the report states about the data (fields of analysis.tree.DatasetInfo)."""
+    return {
+        "name": cfg.dataset,
+        "classes": data.classes,
+        "train_size": len(data.train),
+        "val_size": len(data.val),
+        "test_size": len(data.test) if data.test is not None else 0,
+        "eval_split": data.eval_split,
+        "image_size": cfg.image_size,
+        "normalize_mean": cfg.norm.mean,
+        "normalize_std": cfg.norm.std,
+        "augment": list(cfg.augment),
+        "samples_figure": samples_figure,
     }
 
 

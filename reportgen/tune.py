@@ -6,24 +6,36 @@ an Optuna storage (SQLite under runs/ by default; any SQLAlchemy URL such as Pos
 workers on many machines share one study). The study's summary, the search figure's data and the
 best configuration as a ready-to-run experiment are written next to the trials.
 
-Grid search visits every point exactly once, also with several workers: all points are enqueued
-as WAITING trials before any worker starts, and a worker only trains trials it popped from that
-queue (Optuna's GridSampler alone lets concurrent workers pick the same point).
+Grid search visits every point exactly once, also with several workers (Optuna's GridSampler lets
+concurrent workers pick the same point): all points are enqueued as WAITING trials before any
+worker starts, and a worker only trains a trial it claimed from that queue. It claims one through
+the storage, flipping it from WAITING to RUNNING in one transaction, the step `study.ask()` takes
+for a queued trial; when another worker got there first the flip fails and the next trial is
+tried. A worker that finds no WAITING trial left stops. It never calls `ask()`, which with the
+queue emptied by another worker would create a fresh trial, to be closed as FAIL untrained: the
+study holds the grid's trials and nothing else.
+
+TPE workers share a budget of `trials`: each stops, through Optuna's MaxTrialsCallback, once the
+study's finished and running trials reach it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import multiprocessing
+import threading
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import optuna
 import sqlalchemy
 from optuna.storages import RDBStorage
+from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
 from reportgen.config import Experiment, apply_override, load_experiment, validate_experiment
@@ -32,11 +44,9 @@ from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_text, read_json, write_json
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+# A trial another worker is training counts: starting one more then would overshoot `trials`.
+TPE_BUDGET = (*FINISHED, TrialState.RUNNING)
 HEARTBEAT_SECONDS = 20
-
-
-class GridExhausted(Exception):
-    """Another worker took the last queued grid point between our check and ask()."""
 
 
 # --- the space -----------------------------------------------------------------------------------
@@ -117,9 +127,7 @@ def serialize_sqlite_transactions(engine: sqlalchemy.engine.Engine) -> None:
     engine.dispose()  # connections opened while Optuna created the schema predate the listeners
 
 
-def open_study(exp: Experiment, url: str) -> optuna.Study:
-    t = exp.tune
-    sampler = optuna.samplers.TPESampler(seed=exp.train.seed) if t.sampler == "tpe" else None
+def open_storage(url: str) -> RDBStorage:
     try:
         sqlite = url.startswith("sqlite")
         # Heartbeats let a later `tune` fail (and so re-run) trials of a worker that was killed.
@@ -127,15 +135,21 @@ def open_study(exp: Experiment, url: str) -> optuna.Study:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=3 * HEARTBEAT_SECONDS,
                                  engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else None)
-        if sqlite:
-            serialize_sqlite_transactions(storage.engine)
-        return optuna.create_study(
-            study_name=exp.name, storage=storage, load_if_exists=True, sampler=sampler,
-            direction="maximize" if t.metric == "val_acc" else "minimize",
-            pruner=make_pruner(t.pruner, exp.model(t.model).train.epochs),
-        )
     except Exception as e:  # bad URL, unreachable server, missing driver
         raise UserError(f"cannot open the study storage '{url}': {e}") from None
+    if sqlite:
+        serialize_sqlite_transactions(storage.engine)
+    return storage
+
+
+def open_study(exp: Experiment, storage: RDBStorage) -> optuna.Study:
+    t = exp.tune
+    return optuna.create_study(
+        study_name=exp.name, storage=storage, load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=exp.train.seed) if t.sampler == "tpe" else None,
+        direction="maximize" if t.metric == "val_acc" else "minimize",
+        pruner=make_pruner(t.pruner, exp.model(t.model).train.epochs),
+    )
 
 
 def enqueue_grid(study: optuna.Study, exp: Experiment) -> None:
@@ -177,26 +191,74 @@ def run_trial(exp: Experiment, trial: optuna.Trial, runs_dir: Path, reporter: Re
     return metrics[metric]
 
 
+def claim_queued_trial(study: optuna.Study, storage: RDBStorage) -> int | None:
+    """The id of a WAITING trial this worker has just set RUNNING, or None when none is left."""
+    study_id = storage.get_study_id_from_name(study.study_name)
+    for queued in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, queued.number)
+        # False, or the error when it has even finished: another worker claimed it first.
+        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+            if storage.set_trial_state_values(trial_id, TrialState.RUNNING):
+                return trial_id
+    return None
+
+
+@contextlib.contextmanager
+def heartbeat(storage: RDBStorage, trial_id: int) -> Iterator[None]:
+    """Record that the trial is alive every HEARTBEAT_SECONDS, as `optimize()` does for its trials,
+    so that a later `tune` fails the trial of a killed worker and enqueues its point again."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            storage.record_heartbeat(trial_id)
+            if stop.wait(HEARTBEAT_SECONDS):
+                return
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def run_claimed_trial(study: optuna.Study, storage: RDBStorage, trial_id: int,
+                      objective: Callable[[optuna.Trial], float]) -> None:
+    """Train a claimed trial and tell the study how it ended, as `optimize()` would: PRUNED, or
+    FAIL on an error or Ctrl-C (re-raised; the next `tune` enqueues the point again)."""
+    trial = optuna.Trial(study, trial_id)
+    state, value = TrialState.COMPLETE, None
+    with heartbeat(storage, trial_id):
+        try:
+            value = objective(trial)
+        except optuna.TrialPruned:
+            state = TrialState.PRUNED
+        except BaseException:
+            study.tell(trial, state=TrialState.FAIL)
+            raise
+    study.tell(trial, value, state=state)
+
+
 def worker(experiment: Path, overrides: list[str], runs_dir: Path, url: str, reporter: Reporter) -> None:
-    """Run trials until the grid's queue is empty (grid) or `trials` have finished (tpe)."""
+    """Train trials until the grid's queue is empty (grid) or the study has `trials` trials (tpe)."""
     exp = load_experiment(experiment, overrides)
-    study = open_study(exp, url)
+    storage = open_storage(url)
+    study = open_study(exp, storage)
     t = exp.tune
 
     def objective(trial: optuna.Trial) -> float:
-        if t.sampler == "grid" and not trial.user_attrs.get("grid_point"):
-            raise GridExhausted  # closed as FAIL without training; left out of the summary
         return run_trial(exp, trial, runs_dir, reporter)
 
-    while True:
-        if t.sampler == "grid":
-            if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-                return
-        elif len(study.get_trials(deepcopy=False, states=FINISHED)) >= t.trials:
-            return
-        # One trial per call: Optuna handles pruned/failed states and the heartbeat; Ctrl-C
-        # marks the trial FAIL, and the next `tune` enqueues its grid point again.
-        study.optimize(objective, n_trials=1, catch=(GridExhausted,))
+    if t.sampler == "grid":
+        while (trial_id := claim_queued_trial(study, storage)) is not None:
+            run_claimed_trial(study, storage, trial_id, objective)
+        return
+    # n_trials bounds this worker by what was left when it started; the callback stops it as soon
+    # as the other workers have used up the rest.
+    left = t.trials - len(study.get_trials(deepcopy=False, states=TPE_BUDGET))
+    study.optimize(objective, n_trials=max(left, 0), callbacks=[MaxTrialsCallback(t.trials, states=TPE_BUDGET)])
 
 
 def _worker_process(experiment: str, overrides: list[str], runs_dir: str, url: str) -> None:
@@ -216,7 +278,7 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
     for point in grid_points(exp.tune.space):  # every point must be a valid experiment before any training
         trial_experiment(exp, point)
     url = storage_url(exp, runs_dir, storage)
-    study = open_study(exp, url)
+    study = open_study(exp, open_storage(url))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
@@ -256,7 +318,6 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
             "run_dir": t.user_attrs.get("run_dir", ""),
         }
         for t in study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.FAIL, TrialState.RUNNING))
-        if t.user_attrs.get("grid_point") or exp.tune.sampler == "tpe"
     ]
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     summary: dict[str, Any] = {

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from reportgen.config import validate_experiment
-from reportgen.data import dataset_info, load_dataset
+from reportgen.data import load_dataset
 from reportgen.models import build
 from reportgen.rundir import HISTORY_COLUMNS, RunDir, save_torch, write_csv, write_json
+from reportgen.runner import dataset_info
 
 TRUE = [0, 0, 0, 1, 1, 1, 2, 2, 2]  # the synthetic test split's labels
 CNN_PRED = [0, 0, 0, 1, 1, 2, 2, 2, 2]  # 8 of 9 right

@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import OVERFIT_GAP_PP
 from reportgen.analysis.featuremaps import pick_cases
-from reportgen.analysis.narrative import narrate
+from reportgen.report.narrative import narrate
 from reportgen.errors import UserError
 from reportgen.models import build, count_params
 from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows

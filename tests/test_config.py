@@ -75,6 +75,18 @@ def test_mistakes_name_file_and_key(tmp_path, edit, needle):
     assert str(path) in str(err.value) and needle in str(err.value)
 
 
+def test_unknown_key_names_the_keys_of_its_table(tmp_path):
+    bad = GOOD.replace("[train]", "[train]\nlearning_rate = 0.1").replace('arch = "resnet18_cifar"',
+                                                                          'arch = "resnet18_cifar"\nlabl = "R"')
+    with pytest.raises(UserError) as err:
+        load_experiment(write(tmp_path, bad))
+    message = str(err.value)
+    assert "`train.learning_rate`: unknown key; `train` takes: epochs, batch_size, optimizer, lr," in message
+    assert "`models.1.labl`: unknown key; `models.1` takes: arch, label, description, params, train" in message
+    assert message.endswith("README's Experiment reference; the examples in experiments/ use them.")
+    assert "CONTRACT.md" not in message
+
+
 def test_malformed_toml(tmp_path):
     with pytest.raises(UserError, match="not valid TOML"):
         load_experiment(write(tmp_path, GOOD + "\n[data\n"))

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from reportgen.report.format import Formatter
-from reportgen.report.phrases import Phrases, _table
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases, _table
 
 
 @pytest.mark.parametrize("lang,expected", [
@@ -14,7 +14,7 @@ from reportgen.report.phrases import Phrases, _table
 ])
 def test_formats(lang, expected):
     f = Formatter(lang)
-    assert [f.percent(0.8926), f.pp(10.36), f.pp(-18.47), f.loss(0.81594), f.params(21_287_237),
+    assert [f.percent(0.8926), f.pp(10.36), f.pp(-18.47), f.decimal(0.81594), f.integer(21_287_237),
             f.change_pct(37.83), f.change_pct(-0.0078), f.date(dt.date(2025, 10, 3)), f.general(5e-4)] == expected
 
 

@@ -6,10 +6,10 @@ import pypdf
 import pytest
 
 from reportgen.analysis import analyse
-from reportgen.render import render
-from reportgen.render.pdf import ProjectOnlyFetcher
-from reportgen.report.format import Formatter
-from reportgen.report.phrases import Phrases
+from reportgen import render
+from reportgen.renderers.pdf import ProjectOnlyFetcher
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
 
 SECTIONS = ["introduction", "objectives", "methodology", "dataset", "environment", "training", "architectures",
             "results", "final", "comparison", "confusion", "feature_maps", "discussion", "conclusion"]
@@ -49,9 +49,9 @@ def test_pdf_has_every_section_number_and_figure(handmade_run, lang):
         metrics_acc = f.percent(m.accuracy)
         assert metrics_acc in text
         for c in m.per_class:  # the per-class table
-            assert f"{c.name} {f.metric(c.precision)} {f.metric(c.recall)} {f.metric(c.f1)} {c.support}" in text
-        assert f"{t('ui.macro_avg')} {f.metric(m.macro.precision)}" in text
-        assert f.params(m.params) in text
+            assert f"{c.name} {f.decimal(c.precision)} {f.decimal(c.recall)} {f.decimal(c.f1)} {c.support}" in text
+        assert f"{t('ui.macro_avg')} {f.decimal(m.macro.precision)}" in text
+        assert f.integer(m.params) in text
     assert f"{t('ui.figure')} {expected_figures(a)}:" in text
     assert f"{t('ui.figure')} {expected_figures(a) + 1}:" not in text
     assert pdf_images(out) == expected_figures(a)
@@ -136,4 +136,4 @@ def test_render_without_a_run_says_how_to_make_one(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["render", "--format", "pdf"])
     assert result.exit_code == 2 and "reportgen run experiments/demo.toml" in result.output
     result = CliRunner().invoke(app, ["render", str(tmp_path), "--format", "docx"])
-    assert result.exit_code == 2 and "--format must be pdf, pptx or html" in result.output
+    assert result.exit_code == 2 and "format must be one of pdf, html, pptx" in result.output

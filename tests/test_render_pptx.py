@@ -2,38 +2,40 @@
 titles, every model's accuracy as the Formatter writes it, per-class tables, pictures with
 their aspect ratio, and text that fits its box by the font's own measure.
 
-The fit check below measures independently of reportgen.render.textfit: it reads the written
+The fit check below measures independently of reportgen.renderers.textfit: it reads the written
 XML (font size, line pitch, explicit line breaks, insets) and measures each line with PIL."""
 
 from __future__ import annotations
 
+import io
 import json
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
 import pytest
 from PIL import Image, ImageFont
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
 from conftest import HANDMADE, history_rows
+import reportgen
 from reportgen.analysis import analyse
-from reportgen.render.deck import Deck, Para
-from reportgen.render.pptx import render_pptx
-from reportgen.report.format import Formatter
-from reportgen.report.phrases import Phrases
+from reportgen.renderers.deck import Deck
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
+from reportgen.renderers.fonts import SANS_FILES
+from reportgen.renderers.layout import Para
 
-FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 HOSTILE_TITLE = "<script>alert('x')</script> & Co\x00\x0b\x1f"
 HOSTILE_AUTHOR = "Budi & <b>Ani</b>\x08"
 
 
 def render(run: Path, lang: str = "id"):
     analysis = analyse(run)
-    out = render_pptx(analysis, run, run / f"deck-{lang}.pptx", lang)
+    out = reportgen.render(run, "pptx", out=run / f"deck-{lang}.pptx", lang=lang)
     return analysis, Presentation(str(out))
 
 
@@ -64,7 +66,7 @@ def tables(prs):
 
 @lru_cache(maxsize=None)
 def font(size: float, bold: bool):
-    return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), round(size * 10))
+    return ImageFont.truetype(str(SANS_FILES[bold]), round(size * 10))
 
 
 def width(text: str, size: float, bold: bool) -> float:
@@ -164,11 +166,11 @@ def test_per_class_tables_hold_every_class(deck):
     assert len(per_class) == len(analysis.models)
     for m, tab in zip(analysis.models, per_class):
         assert [row[:4] for row in tab[1:len(m.per_class) + 1]] == [
-            [c.name, f.metric(c.precision), f.metric(c.recall), f.metric(c.f1)] for c in m.per_class]
-        assert tab[len(m.per_class) + 1][1:4] == [f.metric(m.macro.precision), f.metric(m.macro.recall),
-                                                  f.metric(m.macro.f1)]
+            [c.name, f.decimal(c.precision), f.decimal(c.recall), f.decimal(c.f1)] for c in m.per_class]
+        assert tab[len(m.per_class) + 1][1:4] == [f.decimal(m.macro.precision), f.decimal(m.macro.recall),
+                                                  f.decimal(m.macro.f1)]
     # the per-class accuracy comparison: one column per model
-    compare = next(tab for tab in all_tables if tab[0] == [t("deck.col.class")] + [m.label for m in analysis.models])
+    compare = next(tab for tab in all_tables if tab[0] == [t("ui.class")] + [m.label for m in analysis.models])
     assert [row[1:] for row in compare[1:]] == [[f.percent(m.per_class[i].accuracy) for m in analysis.models]
                                                 for i in range(len(analysis.dataset.classes))]
     assert all(len(tab) <= 13 for tab in all_tables)
@@ -221,12 +223,12 @@ def test_english_deck(handmade_run):
 # --- the layout engine on its own ------------------------------------------------------------
 
 
-def test_long_text_continues_on_further_slides(tmp_path):
+def test_long_text_continues_on_further_slides():
     deck = Deck(footer="x", continued="(lanjutan)")
     sentence = "Kalimat panjang yang menguji pembungkusan teks pada lebar kotak slide. "
     paras = [Para(f"{i}. " + sentence * 4, 18, bullet=True) for i in range(30)]
     deck.content("Judul", paras)
-    prs = Presentation(str(deck.save(tmp_path / "long.pptx")))
+    prs = Presentation(io.BytesIO(deck.to_bytes()))
     texts = slide_texts(prs)
     assert len(prs.slides) > 2
     assert texts.count("Judul (lanjutan)") == len(prs.slides) - 1
@@ -248,26 +250,29 @@ def test_the_fit_check_catches_overflow(tmp_path):
     assert overflow(prs) != []
 
 
-def test_a_label_stays_with_what_it_labels(tmp_path):
+def test_a_label_stays_with_what_it_labels():
     deck = Deck(footer="x", continued="(lanjutan)")
     paras = []
     for i in range(12):
         paras += [Para(f"{i:02d}.", 20, bold=True, keep_with_next=True), Para("isi tujuan yang cukup panjang " * 6, 18)]
     deck.content("Tujuan", paras)
-    prs = Presentation(str(deck.save(tmp_path / "labels.pptx")))
+    prs = Presentation(io.BytesIO(deck.to_bytes()))
     assert len(prs.slides) > 1
     for slide in prs.slides:
         body = max(slide.shapes, key=lambda s: s.height if s.has_text_frame else 0)
         assert not body.text_frame.paragraphs[-1].text.endswith(".")  # never a bare "03." at the bottom
 
 
-def test_long_table_repeats_its_header(tmp_path):
+def test_long_table_repeats_its_header():
     deck = Deck(footer="x", continued="(continued)")
     rows = [[f"class {i}", "0,9000", "a much longer description that has to wrap inside its column " * (i % 3)]
             for i in range(40)]
-    deck.table("Tabel", ["Kelas", "F1", "Keterangan"], rows)
-    prs = Presentation(str(deck.save(tmp_path / "table.pptx")))
+    deck.table("Tabel", ["Kelas", "F1", "Keterangan"], rows, ["left", "right", "left"])
+    prs = Presentation(io.BytesIO(deck.to_bytes()))
     parts = tables(prs)
+    shapes = [s.table for slide in prs.slides for s in slide.shapes if s.has_table]
+    assert {tuple(c.text_frame.paragraphs[0].alignment for c in row.cells) for t in shapes for row in t.rows} == {
+        (PP_ALIGN.LEFT, PP_ALIGN.RIGHT, PP_ALIGN.LEFT)}  # the caller's alignment, on every row of every part
     assert len(parts) >= 4
     assert all(part[0] == ["Kelas", "F1", "Keterangan"] and len(part) <= 13 for part in parts)
     assert [row[0] for part in parts for row in part[1:]] == [r[0] for r in rows]

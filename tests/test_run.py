@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-import reportgen.train
+import reportgen.train.loop
 from reportgen.cli import app
 from reportgen.config import load_experiment
 from reportgen.progress import Reporter
@@ -112,13 +112,13 @@ def test_resume_gives_the_uninterrupted_history(experiment, tmp_path, monkeypatc
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(reportgen.train, "train_one_epoch", interrupted)
+    monkeypatch.setattr(reportgen.train.loop, "train_one_epoch", interrupted)
     run = prepare_run(exp, tmp_path / "b")
     with pytest.raises(KeyboardInterrupt):
         run_experiment(exp, run, Reporter())
     assert len(history_without_time(run.path / "tiny-cnn")) == 2
     assert not (run.path / "tiny-cnn" / "metrics.json").exists()
-    monkeypatch.setattr(reportgen.train, "train_one_epoch", real)
+    monkeypatch.setattr(reportgen.train.loop, "train_one_epoch", real)
 
     run_experiment(exp, prepare_run(exp, None, resume=run.path), Reporter())
     for slug in ("tiny-cnn", "other-cnn"):
@@ -132,7 +132,7 @@ def test_ctrl_c_prints_the_resume_command(experiment, tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reportgen.train, "train_one_epoch", interrupt)
+    monkeypatch.setattr(reportgen.train.loop, "train_one_epoch", interrupt)
     result = CliRunner().invoke(app, ["run", str(experiment), "--runs-dir", str(tmp_path / "runs")])
     assert result.exit_code == 130
     assert f"reportgen run {experiment} --resume" in result.output

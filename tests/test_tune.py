@@ -15,9 +15,9 @@ import pytest
 from pptx import Presentation
 
 import reportgen.tune
+from reportgen import render
 from reportgen.config import load_experiment
 from reportgen.progress import Reporter
-from reportgen.render import render
 from reportgen.rundir import RunDir
 from reportgen.runner import run_experiment, start_run
 from reportgen.tune import search
@@ -67,26 +67,29 @@ def test_grid_visited_exactly_once_by_two_workers(tmp_path):
     visited = points(summary)
     assert len(visited) == 8 and len(set(visited)) == 8  # 2 x 2 x 2 points, none twice
     study = optuna.load_study(study_name="search", storage=f"sqlite:///{out / 'study.db'}")
-    assert Counter(t.state for t in study.trials)[optuna.trial.TrialState.COMPLETE] == 8
+    # The workers that found the queue empty stopped without leaving a trial behind.
+    assert Counter(t.state for t in study.trials) == {optuna.trial.TrialState.COMPLETE: 8}
+    assert len({t["run_dir"] for t in summary["trials"]}) == 8
     for trial in summary["trials"]:  # each trial is a normal run directory
         assert (Path(trial["run_dir"]) / "tiny" / "metrics.json").is_file()
     assert summary["best"]["value"] == max(t["value"] for t in summary["trials"])
 
 
 def claim_queued_trials(experiment: str, url: str, claimed) -> None:
-    """One worker: take queued trials until none is left waiting, and report their numbers."""
-    study = reportgen.tune.open_study(load_experiment(experiment), url)
-    while study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
-        trial = study.ask()
-        claimed.put(trial.number)
-        study.tell(trial, 0.0)
+    """One worker: claim queued trials until none is left waiting, and report their numbers."""
+    storage = reportgen.tune.open_storage(url)
+    study = reportgen.tune.open_study(load_experiment(experiment), storage)
+    while (trial_id := reportgen.tune.claim_queued_trial(study, storage)) is not None:
+        number = storage.get_trial_number_from_id(trial_id)
+        claimed.put(number)
+        study.tell(number, 0.0)
 
 
 def test_sqlite_study_hands_each_queued_trial_to_one_worker(tmp_path):
     # Without BEGIN IMMEDIATE, pysqlite reads the WAITING trial outside any transaction, so two
     # workers can both claim it (seen as duplicate numbers and "Cannot tell a COMPLETE trial").
     experiment, url = str(write_search(tmp_path)), f"sqlite:///{tmp_path / 'study.db'}"
-    study = reportgen.tune.open_study(load_experiment(experiment), url)
+    study = reportgen.tune.open_study(load_experiment(experiment), reportgen.tune.open_storage(url))
     for i in range(60):
         study.enqueue_trial({"i": i})
     ctx = multiprocessing.get_context("spawn")
@@ -100,7 +103,21 @@ def test_sqlite_study_hands_each_queued_trial_to_one_worker(tmp_path):
     numbers = []
     while not claimed.empty():
         numbers.append(claimed.get())
-    assert len(numbers) >= 60 and len(numbers) == len(set(numbers)), Counter(numbers).most_common(3)
+    assert sorted(numbers) == list(range(60)), Counter(numbers).most_common(3)  # each once, no extra trial
+    assert len(study.get_trials(deepcopy=False)) == 60
+
+
+def test_tpe_workers_stop_at_trials(tmp_path):
+    space = '{ "train.lr" = [0.001, 0.003, 0.01, 0.03], "params.dropout_rate" = [0.0, 0.25, 0.5] }'
+    experiment = write_search(tmp_path, epochs=1, space=space)
+    experiment.write_text(experiment.read_text().replace('sampler = "grid"', 'sampler = "tpe"\ntrials = 3'))
+    out = search(experiment, [], tmp_path / "runs", None, 2, Reporter())
+    states = [t["state"] for t in load_summary(out)["trials"]]
+    # Both workers stop once the budget is spent; one more trial is possible only when a worker
+    # counts the study just before the other starts its next trial.
+    assert set(states) <= {"complete", "pruned"} and 3 <= len(states) <= 4, states
+    again = search(experiment, [], tmp_path / "runs", None, 1, Reporter())  # the budget is spent: no trial
+    assert len(load_summary(again)["trials"]) == len(states)
 
 
 def test_hopeless_trial_is_pruned(tmp_path):

@@ -88,9 +88,7 @@ def analyse(run_dir: Path) -> Analysis:
     run = open_run(Path(run_dir))
     exp = load_run_experiment(run)
     info = DatasetInfo(**read_json(run.dataset))
-    environment = Environment(**read_json(run.environment)) if run.environment.is_file() else Environment(
-        device="", device_name="", python="", torch="", torchvision="", platform="", git_commit="", command="",
-        started="")
+    environment = Environment(**read_json(run.environment)) if run.environment.is_file() else Environment()
     models = [model_facts(spec, run.model(spec.slug), info.classes, info.image_size) for spec in exp.models]
     if not any(m.accuracy is not None for m in models):
         raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "

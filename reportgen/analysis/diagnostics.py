@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 
 from reportgen.analysis.tree import Comparison, ConfusedPair, Degradation, Diagnostics, ModelAnalysis, ModelDelta
+from reportgen.models import ARCHITECTURES
 
 # A train-validation accuracy gap above this many percentage points is called overfitting: the
 # seed deck's judgements (3.6 pp "not overfit", 5.4 pp "signs of overfitting") sit either side.
@@ -17,6 +18,12 @@ SPIKE_MIN_SHARE = 0.1
 # Fluctuation: the standard deviation of the epoch-to-epoch change of the validation loss over
 # the second half of training, as a share of the loss's whole range; above this it fluctuates.
 FLUCTUATION_LIMIT = 0.1
+# Fluctuation is measured over the second half of training: fewer epochs leave too few changes to
+# call a model stable or not.
+MIN_EPOCHS_FOR_STABILITY = 5
+# A final validation loss above its minimum by more than this share of the minimum is worth
+# stating as a rise (below it, the last epochs merely wobble around the best one).
+VAL_LOSS_RISE_SHARE = 0.1
 TOP = 3
 
 
@@ -41,9 +48,11 @@ def diagnose(m: ModelAnalysis) -> Diagnostics | None:
                                           count=count, share=count / support))
     pairs.sort(key=lambda p: (-p.count, p.true_label, p.pred_label))
     by_f1 = sorted(m.per_class, key=lambda c: (-c.f1, c.name))
+    rise, rise_threshold = h.val_loss[-1] - min(h.val_loss), VAL_LOSS_RISE_SHARE * min(h.val_loss)
     return Diagnostics(
         gap_acc_pp=gap, overfit_threshold_pp=OVERFIT_GAP_PP, overfit=gap > OVERFIT_GAP_PP,
-        val_loss_rise=h.val_loss[-1] - min(h.val_loss), val_loss_spikes=spikes, spike_ratio=SPIKE_RATIO,
+        val_loss_rise=rise, val_loss_rise_threshold=rise_threshold, val_loss_rising=rise > rise_threshold,
+        val_loss_spikes=spikes, spike_ratio=SPIKE_RATIO,
         val_loss_fluctuation=fluctuation, fluctuation_threshold=FLUCTUATION_LIMIT,
         stable=not spikes and fluctuation <= FLUCTUATION_LIMIT,
         max_train_loss=h.train_loss[worst_train], max_train_loss_epoch=h.epoch[worst_train],
@@ -69,12 +78,18 @@ def compare(models: list[ModelAnalysis], baseline: str | None) -> Comparison | N
                    params_pct=100 * (m.params - base.params) / base.params)
         for m in models
     ]
-    by_arch = {m.arch: m for m in scored}
-    degradation = None
-    if "plain34" in by_arch and "resnet34" in by_arch:
-        plain, res = by_arch["plain34"], by_arch["resnet34"]
-        degradation = Degradation(plain=plain.label, residual=res.label, accuracy_pp=pp(res.accuracy, plain.accuracy),
-                                  train_loss_plain=plain.train_loss, train_loss_residual=res.train_loss,
-                                  residual_better=res.accuracy > plain.accuracy)
     return Comparison(baseline=base.label, best=ranking[0].label, worst=ranking[-1].label,
-                      ranking=[m.label for m in ranking], deltas=deltas, degradation=degradation, figures={})
+                      ranking=[m.label for m in ranking], deltas=deltas, degradation=degradation(scored), figures={})
+
+
+def degradation(scored: list[ModelAnalysis]) -> Degradation | None:
+    """He et al.'s degradation experiment, when a residual network and the plain network the
+    registry names as its counterpart were both trained."""
+    by_arch = {m.arch: m for m in scored}
+    for res in scored:
+        plain = by_arch.get(ARCHITECTURES[res.arch].plain_counterpart)
+        if plain is not None:
+            return Degradation(plain=plain.label, residual=res.label, accuracy_pp=pp(res.accuracy, plain.accuracy),
+                               train_loss_plain=plain.train_loss, train_loss_residual=res.train_loss,
+                               residual_better=res.accuracy > plain.accuracy)
+    return None

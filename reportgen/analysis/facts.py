@@ -61,7 +61,6 @@ def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_
         confusion_matrix=scores.get("confusion_matrix", []),
         best_epoch=best_epoch, epochs_run=len(history.epoch),
         stopped_early=bool(metrics and metrics.get("stopped_early")),
-        diverged=status == "diverged",
         train_seconds=sum(history.seconds), precision=metrics.get("precision") if metrics else None,
         train_acc=at_best("train_acc"), val_acc=at_best("val_acc"),
         train_loss=at_best("train_loss"), val_loss=at_best("val_loss"),

@@ -86,6 +86,8 @@ class Diagnostics(BaseModel):
     overfit_threshold_pp: float
     overfit: bool  # gap_acc_pp > overfit_threshold_pp
     val_loss_rise: float  # last val_loss - min val_loss (rising after the minimum = overfitting sign)
+    val_loss_rise_threshold: float  # a rise above this is stated
+    val_loss_rising: bool
     val_loss_spikes: list[int]  # epochs whose val_loss jumps > spike_ratio x the previous epoch (and > 10% of its range)
     spike_ratio: float
     val_loss_fluctuation: float  # std of epoch-to-epoch val_loss changes (late epochs) / val_loss range
@@ -116,7 +118,6 @@ class ModelAnalysis(BaseModel):
     best_epoch: int | None
     epochs_run: int
     stopped_early: bool
-    diverged: bool
     train_seconds: float
     precision: str | None = None  # "bf16" | "fp16" | "fp32" as trained (None: not finished)
     train_acc: float | None  # at the best epoch
@@ -175,15 +176,17 @@ class DatasetInfo(BaseModel):
 
 
 class Environment(BaseModel):
-    device: str  # e.g. "cuda:0", "cpu"
-    device_name: str  # e.g. "NVIDIA H100 80GB HBM3", or the CPU model
-    python: str
-    torch: str
-    torchvision: str
-    platform: str
-    git_commit: str
-    command: str
-    started: str  # ISO timestamp
+    """environment.json; empty strings where a run directory lacks it."""
+
+    device: str = ""  # e.g. "cuda:0", "cpu"
+    device_name: str = ""  # e.g. "NVIDIA H100 80GB HBM3", or the CPU model
+    python: str = ""
+    torch: str = ""
+    torchvision: str = ""
+    platform: str = ""
+    git_commit: str = ""
+    command: str = ""
+    started: str = ""  # ISO timestamp
 
 
 class TuningTrial(BaseModel):

@@ -14,11 +14,12 @@ from reportgen.models.registry import Architecture, register
 
 class CNNParams(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    conv_filters: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=3, max_length=3)] = [64, 128, 256]
-    kernel_size: Annotated[int, Field(ge=1)] = 3
-    pool_type: Literal["max", "avg"] = "max"
-    fc_neurons: Annotated[int, Field(ge=1)] = 1024
-    dropout_rate: Annotated[float, Field(ge=0, lt=1)] = 0.4
+    conv_filters: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=3, max_length=3, description=(
+        "Output channels of the three conv blocks."))] = [64, 128, 256]
+    kernel_size: Annotated[int, Field(ge=1, description="Convolution kernel side (odd keeps the size).")] = 3
+    pool_type: Literal["max", "avg"] = Field("max", description="The 2x2 pooling after each conv block.")
+    fc_neurons: Annotated[int, Field(ge=1, description="Width of the hidden fully connected layer.")] = 1024
+    dropout_rate: Annotated[float, Field(ge=0, lt=1, description="Dropout before the output layer.")] = 0.4
 
 
 def conv_block(c_in: int, c_out: int, kernel_size: int) -> nn.Sequential:

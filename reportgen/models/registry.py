@@ -20,7 +20,10 @@ class Architecture:
     summary: str  # one line shown by `reportgen models`
     builder: Callable[..., nn.Module]  # builder(num_classes, image_size, **params)
     params_model: type[BaseModel] | None = None  # validates `params`; None = takes no params
-    reference: str = ""  # key into the report's bibliography
+    reference: str = ""  # key into the report's bibliography (templates/references.toml)
+    # The architecture without skip connections that this one is compared against to show the
+    # degradation problem (He et al.), e.g. resnet34 -> plain34; "" = none.
+    plain_counterpart: str = ""
 
     def validate_params(self, params: dict[str, Any]) -> dict[str, Any]:
         if self.params_model is None:

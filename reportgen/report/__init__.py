@@ -1,1 +1,40 @@
-"""Language-aware text: the phrase table (phrases.py) and number/date formatting (format.py)."""
+"""The report: the analysis tree turned into one format-free document (document.py) in one
+language, with the narrative (narrative.py) generated from the same facts. Renderers lay out
+the document and nothing else.
+
+    build_document(analysis, lang) -> Document
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportgen.analysis.tree import Analysis
+from reportgen.config import validate_experiment
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
+from reportgen.report import sections
+from reportgen.report.document import Document
+from reportgen.report.narrative import narrate
+
+
+def build_document(analysis: Analysis, lang: str) -> Document:
+    cx = sections.Context(a=analysis, exp=validate_experiment(analysis.experiment, "analysis.json"),
+                          t=Phrases(lang), f=Formatter(lang), run=Path(analysis.run_dir))
+    narrative = narrate(analysis, lang)
+    training = sections.training_table(cx)
+    return Document(
+        lang=lang,
+        front=sections.front_matter(cx),
+        dataset=sections.dataset_section(cx),
+        environment=sections.environment_table(cx),
+        training=training,
+        models=[sections.model_section(cx, i, m, story, training)
+                for i, (m, story) in enumerate(zip(analysis.models, narrative.models))],
+        comparison=sections.comparison_section(cx, narrative.comparison),
+        training_log=sections.training_log_table(cx),
+        tuning=sections.tuning_section(cx),
+        discussion=narrative.discussion,
+        conclusion=narrative.conclusion,
+        references=sections.references(cx),
+    )

@@ -1,5 +1,5 @@
 """Text measurement for the deck: wrap a paragraph to a box width with the very font file the
-deck names (DejaVu Sans, shipped with matplotlib), so "fits" means fits for any viewer that
+deck names (fonts.SANS, bundled in assets/fonts), so "fits" means fits for any viewer that
 renders that font, not a guess in characters per line.
 
 Sizes are in points: a TrueType font loaded at N pixels measures text in N-pixel units, so
@@ -13,11 +13,9 @@ from functools import lru_cache
 
 from PIL import ImageFont
 
-from reportgen.render.document import clean as clean_user_text
-from reportgen.render.fonts import FONT_DIR
+from reportgen.language.text import clean_user_text
+from reportgen.renderers.fonts import SANS_FILES
 
-FONT_NAME = "DejaVu Sans"
-FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}  # bold -> file
 SCALE = 8
 # Every paragraph is written with an exact line pitch of LINE_SPACING x size, so a block's height
 # is lines x pitch whatever the viewer's own leading rules are.
@@ -25,6 +23,7 @@ LINE_SPACING = 1.2
 # Viewers differ slightly in kerning and hinting; wrapping to a little less than the box keeps a
 # line that only just fits here from re-wrapping there.
 WIDTH_SLACK = 0.97
+
 
 def clean(text: str) -> str:
     """User text made safe for a slide: XML-forbidden characters dropped, tabs and newlines
@@ -34,7 +33,7 @@ def clean(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def _font(size: float, bold: bool) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_DIR / FONT_FILES[bold]), size=round(size * SCALE))
+    return ImageFont.truetype(str(SANS_FILES[bold]), size=round(size * SCALE))
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:

@@ -54,21 +54,12 @@ class Formatter:
         sign = "+" if pct > 0 else ("−" if pct < 0 else "")
         return f"{sign}{self.number(abs(pct), 1 if abs(pct) >= 1 or pct == 0 else 2)}%"
 
-    def loss(self, value: float | None) -> str:
+    def decimal(self, value: float | None) -> str:
+        """A loss, or a 0–1 score (precision, recall, F1), with four decimals as in the seeds' tables."""
         return "–" if value is None else self.number(value, 4)
 
-    def metric(self, value: float | None) -> str:
-        """Precision/recall/F1 as a fraction with four decimals, as the seed deck's tables."""
-        return "–" if value is None else self.number(value, 4)
-
-    def params(self, count: int) -> str:
-        return self.integer(count)
-
-    def params_short(self, count: int) -> str:
-        """21287237 -> '21,3 jt' (id) / '21.3M' (en)."""
-        if count >= 1_000_000:
-            return self.number(count / 1e6, 1) + (" jt" if self.lang == "id" else "M")
-        return self.number(count / 1e3, 1) + (" rb" if self.lang == "id" else "K")
+    def listing(self, items: list[str]) -> str:
+        return ", ".join(items)
 
     def seconds(self, value: float) -> str:
         return self.number(value, 1) + " s"

@@ -2,7 +2,7 @@
 
 Phrases live in templates/phrases/*.toml as `key = { id = "...", en = "..." }`, grouped in
 tables (`[narrative]`, `[ui]`, ...). Placeholders use str.format syntax with names
-(`{model}`, `{acc}`); callers pass values already formatted by reportgen.report.format.
+(`{model}`, `{acc}`); callers pass values already formatted by reportgen.language.format.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import tomllib
 from functools import lru_cache
 from typing import Any
 
-from reportgen import TEMPLATES_DIR
+from reportgen.resources import TEMPLATES_DIR
 
 LANGUAGES = ("id", "en")
 PHRASES_DIR = TEMPLATES_DIR / "phrases"

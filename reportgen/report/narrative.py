@@ -10,12 +10,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from reportgen.analysis.tree import Analysis, FeatureMapCase, ModelAnalysis
-from reportgen.report.format import Formatter
-from reportgen.report.phrases import Phrases
-
-
-# Fluctuation is measured over the second half of training: fewer epochs leave too few changes.
-MIN_EPOCHS_FOR_STABILITY = 5
+from reportgen.analysis.diagnostics import MIN_EPOCHS_FOR_STABILITY
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
 
 
 class ModelNarrative(BaseModel):
@@ -37,21 +34,18 @@ class Writer:
         self.a, self.t, self.f = analysis, Phrases(lang), Formatter(lang)
         self.split = self.t(f"narrative.split.{analysis.dataset.eval_split}")
 
-    def listing(self, items: list[str]) -> str:
-        return ", ".join(items)
-
     # --- per model ---------------------------------------------------------------------------
 
     def curves(self, m: ModelAnalysis) -> list[str]:
         t, f = self.t, self.f
         out = []
-        if m.diverged:
+        if m.status == "diverged":
             out.append(t("narrative.curves.diverged", model=m.label, epoch=m.epochs_run) if m.epochs_run
                        else t("narrative.curves.diverged_early", model=m.label))
         if m.best_epoch is None:
             return out
         out.append(t("narrative.curves.summary", model=m.label, epochs=m.epochs_run, val_acc=f.percent(m.val_acc),
-                     best_epoch=m.best_epoch, train_acc=f.percent(m.train_acc), val_loss=f.loss(m.val_loss)))
+                     best_epoch=m.best_epoch, train_acc=f.percent(m.train_acc), val_loss=f.decimal(m.val_loss)))
         if m.stopped_early:
             out.append(t("narrative.curves.early_stop", patience=m.train_config["early_stopping_patience"],
                          monitor=t(f"narrative.monitor.{m.train_config['monitor']}")))
@@ -65,8 +59,8 @@ class Writer:
         else:
             out.append(t("narrative.curves.overfit" if d.overfit else "narrative.curves.no_overfit",
                          gap=f.pp(d.gap_acc_pp, signed=False), threshold=f.pp(d.overfit_threshold_pp, signed=False)))
-        if d.val_loss_rise > 0.1 * min(m.history.val_loss):
-            out.append(t("narrative.curves.val_loss_rise", rise=f.loss(d.val_loss_rise)))
+        if d.val_loss_rising:
+            out.append(t("narrative.curves.val_loss_rise", rise=f.decimal(d.val_loss_rise)))
         if m.epochs_run < MIN_EPOCHS_FOR_STABILITY:
             out.append(t("narrative.curves.too_short", epochs=m.epochs_run))
             return out
@@ -76,13 +70,13 @@ class Writer:
             out.append(t("narrative.curves.stable", **limits))
         if d.val_loss_spikes:
             out.append(t("narrative.curves.spikes", ratio=limits["ratio"],
-                         epochs=self.listing([str(e) for e in d.val_loss_spikes])))
+                         epochs=self.f.listing([str(e) for e in d.val_loss_spikes])))
         if d.val_loss_fluctuation > d.fluctuation_threshold:
             out.append(t("narrative.curves.fluctuating", **limits))
         first = m.history.train_loss[0]
         if d.max_train_loss_epoch != m.history.epoch[0] and d.max_train_loss > first:
-            out.append(t("narrative.curves.train_loss_peak", peak=f.loss(d.max_train_loss),
-                         epoch=d.max_train_loss_epoch, first=f.loss(first)))
+            out.append(t("narrative.curves.train_loss_peak", peak=f.decimal(d.max_train_loss),
+                         epoch=d.max_train_loss_epoch, first=f.decimal(first)))
         return out
 
     def confusion(self, m: ModelAnalysis) -> list[str]:
@@ -94,8 +88,8 @@ class Writer:
         d = m.diagnostics
         if d is None:
             return out
-        out.append(t("narrative.confusion.best_classes", classes=self.listing(d.best_classes)))
-        out.append(t("narrative.confusion.worst_classes", classes=self.listing(d.worst_classes)))
+        out.append(t("narrative.confusion.best_classes", classes=self.f.listing(d.best_classes)))
+        out.append(t("narrative.confusion.worst_classes", classes=self.f.listing(d.worst_classes)))
         if not d.confused_pairs:
             out.append(t("narrative.confusion.no_confusion"))
             return out
@@ -103,7 +97,7 @@ class Writer:
         out.append(t("narrative.confusion.top_confusion", true=top.true_label, pred=top.pred_label, count=top.count,
                      share=f.percent(top.share)))
         if rest:
-            out.append(t("narrative.confusion.other_confusions", pairs=self.listing(
+            out.append(t("narrative.confusion.other_confusions", pairs=self.f.listing(
                 [t("narrative.confusion.pair", true=p.true_label, pred=p.pred_label, count=p.count) for p in rest])))
         return out
 
@@ -146,7 +140,7 @@ class Writer:
                          delta=f.pp(abs(d.accuracy_pp), signed=False), acc=f.percent(m.accuracy),
                          base_acc=f.percent(base.accuracy), params=f.change_pct(d.params_pct)))
         out += self.degradation()
-        out.append(t("narrative.comparison.time", times=self.listing(
+        out.append(t("narrative.comparison.time", times=self.f.listing(
             [f"{m.label} {f.seconds(m.train_seconds)}" for m in self.a.models if m.epochs_run])))
         return out
 
@@ -176,7 +170,7 @@ class Writer:
             largest = max(scored, key=lambda m: m.params)
             if sum(m.params == largest.params for m in scored) == 1:
                 key = "largest_best" if largest.label == c.best else "largest_not_best"
-                out.append(t(f"narrative.discussion.{key}", model=largest.label, params=f.params(largest.params),
+                out.append(t(f"narrative.discussion.{key}", model=largest.label, params=f.integer(largest.params),
                              train_size=f.integer(self.a.dataset.train_size)))
         return out
 

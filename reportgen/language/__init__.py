@@ -1,0 +1,1 @@
+"""Language: phrase tables, number formatting and the user-text cleaner."""

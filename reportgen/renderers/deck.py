@@ -1,0 +1,207 @@
+"""The deck writer: a 16:9 python-pptx presentation with one theme and a handful of slide kinds
+(title, section divider, text with an optional picture, table, pictures, stat cards). Every box,
+line and page break and fitted font size is decided in layout.py; this module sets each slide
+kind's type sizes and writes the result with python-pptx. It knows nothing about runs or models;
+reportgen/renderers/pptx.py decides what goes on which slide.
+
+Text is written with explicit line breaks and an exact line pitch, so its height is the one
+layout.py counted.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Pt
+
+from reportgen.renderers.fonts import SANS
+from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Row, Theme, fit_picture, flow,
+                                     shrink_to_fit, table_pages)
+from reportgen.renderers.textfit import line_pitch
+
+ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
+
+
+class Deck:
+    def __init__(self, footer: str, continued: str, layout: Layout = LAYOUT, theme: Theme = THEME):
+        self.layout, self.theme = layout, theme
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = Pt(layout.slide_w), Pt(layout.slide_h)
+        self.blank = self.prs.slide_layouts[6]
+        self.footer = footer
+        self.continued = continued  # the "(lanjutan)" suffix of continuation slides
+
+    # --- primitives ------------------------------------------------------------------------
+
+    def _rect(self, slide, box: Box, color: str, shape=MSO_SHAPE.RECTANGLE):
+        rect = slide.shapes.add_shape(shape, Pt(box.x), Pt(box.y), Pt(box.w), Pt(box.h))
+        rect.fill.solid()
+        rect.fill.fore_color.rgb = RGBColor.from_string(color)
+        rect.line.fill.background()
+        # The default shape style carries a theme shadow that some viewers draw regardless.
+        rect._element.remove(rect._element.find(qn("p:style")))
+        return rect
+
+    def _set_bullet(self, paragraph) -> None:
+        indent = self.layout.bullet_indent
+        ppr = paragraph._p.get_or_add_pPr()
+        ppr.set("marL", str(Pt(indent)))
+        ppr.set("indent", str(-Pt(indent)))
+        clr = ppr.makeelement(qn("a:buClr"), {})
+        clr.append(clr.makeelement(qn("a:srgbClr"), {"val": self.theme.accent}))
+        ppr.append(clr)
+        ppr.append(ppr.makeelement(qn("a:buChar"), {"char": "•"}))
+
+    def _write(self, text_frame, page: Page, default_color: str) -> None:
+        """Fill a text frame with already-wrapped lines, one paragraph per Para, exact line pitch."""
+        text_frame.word_wrap = True
+        text_frame.auto_size = MSO_AUTO_SIZE.NONE
+        for side in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
+            setattr(text_frame, side, Pt(self.layout.inset))
+        for i, (para, lines) in enumerate(page):
+            p = text_frame.paragraphs[0] if i == 0 else text_frame.add_paragraph()
+            p.alignment = ALIGN[para.align]
+            p.line_spacing = Pt(line_pitch(para.size))
+            p.space_before = Pt(para.space_before)
+            if para.bullet:
+                self._set_bullet(p)
+            for j, line in enumerate(lines):
+                if j:
+                    p.add_line_break()
+                run = p.add_run()
+                run.text = line
+                run.font.name = SANS
+                run.font.size = Pt(para.size)
+                run.font.bold = para.bold
+                run.font.color.rgb = RGBColor.from_string(para.color or default_color)
+
+    def text(self, slide, box: Box, page: Page, color: str | None = None, anchor: MSO_ANCHOR = MSO_ANCHOR.TOP):
+        shape = slide.shapes.add_textbox(Pt(box.x), Pt(box.y), Pt(box.w), Pt(box.h))
+        shape.text_frame.vertical_anchor = anchor
+        self._write(shape.text_frame, page, color or self.theme.ink)
+        return shape
+
+    def _fitted(self, slide, box: Box, paras: list[Para], color: str | None = None,
+                anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, min_scale: float = 0.45):
+        """Text that must stay in its box (titles, captions, cards), shrunk to fit it."""
+        return self.text(slide, box, shrink_to_fit(paras, box, min_scale, self.layout), color, anchor)
+
+    def picture(self, slide, path: Path, box: Box):
+        fit = fit_picture(path, box)
+        return slide.shapes.add_picture(str(path), Pt(fit.x), Pt(fit.y), Pt(fit.w), Pt(fit.h))
+
+    def new_slide(self, title: str):
+        """A content slide: title, accent rule, footer and slide number."""
+        lay, theme = self.layout, self.theme
+        slide = self.prs.slides.add_slide(self.blank)
+        self._fitted(slide, lay.title, [Para(title, 26, bold=True, space_before=0)], theme.primary, MSO_ANCHOR.BOTTOM)
+        self._rect(slide, lay.rule, theme.accent)
+        self._fitted(slide, lay.footer, [Para(self.footer, 10, space_before=0)], theme.muted, min_scale=0.8)
+        number = Para("", 10, space_before=0, align="right")
+        self.text(slide, lay.number, [(number, [str(len(self.prs.slides))])], theme.muted)
+        return slide
+
+    # --- slide kinds -----------------------------------------------------------------------
+
+    def _cover(self, rule: Box, box: Box, title: Para, subtitle: Para, anchor: MSO_ANCHOR):
+        """A slide in the primary colour with an accent rule and a title (and subtitle, if any)."""
+        slide = self.prs.slides.add_slide(self.blank)
+        self._rect(slide, self.layout.slide, self.theme.primary)
+        self._rect(slide, rule, self.theme.accent)
+        paras = [title] + ([subtitle] if subtitle.text else [])
+        self._fitted(slide, box, paras, self.theme.paper, anchor)
+        return slide
+
+    def title_slide(self, title: str, subtitle: str, details: list[str]) -> None:
+        lay = self.layout
+        slide = self._cover(*lay.cover(), Para(title, 44, bold=True, space_before=0),
+                            Para(subtitle, 22, space_before=8), MSO_ANCHOR.BOTTOM)
+        paras = [Para(d, 16, space_before=4) for d in details]
+        self._fitted(slide, lay.cover_details, paras, self.theme.band)
+
+    def section_slide(self, title: str, subtitle: str = "") -> None:
+        self._cover(*self.layout.cover(divider=True), Para(title, 40, bold=True, space_before=0),
+                    Para(subtitle, 20, space_before=8), MSO_ANCHOR.TOP)
+
+    def content(self, title: str, paras: list[Para], picture: Path | None = None) -> None:
+        """Text, with a picture on the left when given; text that does not fit continues on
+        full-width text slides."""
+        lay = self.layout
+        picture_box, text_box = lay.beside_picture() if picture is not None else (None, lay.content)
+        first, *rest = flow(paras, text_box, lay.content, lay)
+        slide = self.new_slide(title)
+        if picture is not None:
+            self.picture(slide, picture, picture_box)
+        if first:
+            self.text(slide, text_box, first)
+        for page in rest:
+            self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+
+    def table(self, title: str, header: list[str], rows: list[list[str]], aligns: list[str],
+              size: float = 14) -> None:
+        """A table split over as many slides as needed, header repeated; `aligns` gives each
+        column's alignment ("left" or "right": numbers are right-aligned so their digits line up)."""
+        if len(aligns) != len(header):
+            raise ValueError(f"{len(aligns)} alignments for {len(header)} columns")
+        for i, (widths, page) in enumerate(table_pages(header, rows, self.layout.content, size, self.layout)):
+            slide = self.new_slide(title if i == 0 else f"{title} {self.continued}")
+            self._table_shape(slide, widths, aligns, page, size)
+
+    def _table_shape(self, slide, widths: list[float], aligns: list[str], page: list[Row], size: float) -> None:
+        lay, theme = self.layout, self.theme
+        shape = slide.shapes.add_table(len(page), len(widths), Pt(lay.content.x), Pt(lay.content.y),
+                                       Pt(sum(widths)), Pt(sum(h for _, h in page)))
+        table = shape.table
+        for j, w in enumerate(widths):
+            table.columns[j].width = Pt(w)
+        for i, (cells, height) in enumerate(page):
+            table.rows[i].height = Pt(height)
+            for j, lines in enumerate(cells):
+                cell = table.cell(i, j)
+                cell.fill.solid()
+                fill = theme.primary if i == 0 else (theme.band if i % 2 == 0 else theme.paper)
+                cell.fill.fore_color.rgb = RGBColor.from_string(fill)
+                cell.margin_left = cell.margin_right = Pt(lay.cell_pad_x)
+                cell.margin_top = cell.margin_bottom = Pt(lay.cell_pad_y)
+                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+                para = Para("", size, bold=i == 0, space_before=0, align=aligns[j])
+                self._write(cell.text_frame, [(para, lines)], theme.paper if i == 0 else theme.ink)
+
+    def pictures(self, title: str, items: list[tuple[Path, str]]) -> None:
+        """Pictures side by side, `pictures_per_slide` a slide, each with a caption under it."""
+        per_slide = self.layout.pictures_per_slide
+        for start in range(0, len(items), per_slide):
+            group = items[start:start + per_slide]
+            slide = self.new_slide(title if start == 0 else f"{title} {self.continued}")
+            for (path, caption), (box, cap) in zip(group, self.layout.picture_row(len(group))):
+                self.picture(slide, path, box)
+                self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
+
+    def cards(self, title: str, columns: list[tuple[str, list[tuple[str, str]]]], side: list[Para] = ()) -> None:
+        """Stat cards: one column per group (a model), each card a big value over its label;
+        `side` paragraphs (a few short facts) take the right of the slide."""
+        lay, theme = self.layout, self.theme
+        slide = self.new_slide(title)
+        boxes, facts = lay.card_grid(len(columns), bool(side))
+        if facts is not None:
+            self._fitted(slide, facts, list(side))
+        for (heading, stats), column in zip(columns, boxes):
+            head, cards = lay.card_stack(column, len(stats))
+            self._fitted(slide, head, [Para(heading, 20, bold=True, space_before=0, align="center")], theme.primary)
+            for (value, label), card in zip(stats, cards):
+                self._rect(slide, card, theme.band)
+                paras = [Para(value, 26, bold=True, color=theme.accent, space_before=0, align="center"),
+                         Para(label, 12, space_before=2, align="center")]
+                self._fitted(slide, card, paras, anchor=MSO_ANCHOR.MIDDLE)
+
+    def to_bytes(self) -> bytes:
+        """The presentation as a .pptx file's bytes, for the caller to write (atomically)."""
+        buffer = io.BytesIO()
+        self.prs.save(buffer)
+        return buffer.getvalue()

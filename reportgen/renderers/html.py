@@ -1,0 +1,34 @@
+"""The report as HTML: one Jinja environment (autoescaped) over the report template. The page is
+a single self-contained file: figures are embedded as data: URIs, so it opens offline."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import jinja2
+
+from reportgen.language.phrases import Phrases
+from reportgen.report.document import Document
+from reportgen.resources import TEMPLATES_DIR
+
+REPORT_DIR = TEMPLATES_DIR / "report"
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(REPORT_DIR),
+    autoescape=True,  # titles, names and class names are user text
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True, lstrip_blocks=True,
+)
+
+
+def data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def render_html(doc: Document, fonts_css: str = "") -> str:
+    """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts). `t` gives
+    the template its headings; every number and sentence comes from the document."""
+    return ENV.get_template("report.html").render(
+        doc=doc, t=Phrases(doc.lang), image=data_uri, fonts=fonts_css,
+        css=(REPORT_DIR / "report.css").read_text(encoding="utf-8"),
+    )

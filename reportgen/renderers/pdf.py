@@ -1,0 +1,45 @@
+"""The A4 PDF: the report's HTML laid out by WeasyPrint, with the bundled fonts embedded.
+
+WeasyPrint fetches only what the project ships: data: URIs (the figures) and files under the
+templates and the assets. Any other URL, say one a user slipped into a title, is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import weasyprint
+from weasyprint.urls import URLFetcher
+
+from reportgen.renderers.fonts import FACES, FONT_DIR
+from reportgen.renderers.html import REPORT_DIR, render_html
+from reportgen.report.document import Document
+from reportgen.resources import ASSETS_DIR, TEMPLATES_DIR
+
+ALLOWED_ROOTS = (TEMPLATES_DIR.resolve(), ASSETS_DIR.resolve())
+
+
+class ProjectOnlyFetcher(URLFetcher):
+    """Fetches data: URIs and files inside the project's own folders; refuses everything else."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file://"):
+            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            if any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
+                return super().fetch(url, headers)
+        raise ValueError(f"reportgen fetches no resource outside its templates and assets: {url}")
+
+
+def font_faces() -> str:
+    return "\n".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
+        f'src: url("{(FONT_DIR / name).as_uri()}"); }}'
+        for family, weight, style, name in FACES
+    )
+
+
+def render_pdf(doc: Document) -> bytes:
+    html = weasyprint.HTML(string=render_html(doc, font_faces()), base_url=str(REPORT_DIR),
+                           url_fetcher=ProjectOnlyFetcher())
+    return html.write_pdf()

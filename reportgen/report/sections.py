@@ -1,0 +1,322 @@
+"""The report's sections, one function each, from the analysis tree and its narrative to the
+typed document (report/document.py). Every number is formatted here, once, for one language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.analysis.tree import Analysis, ModelAnalysis
+from reportgen.config import Experiment
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
+from reportgen.language.text import clean_user_text as clean
+from reportgen.report.document import (
+    Author, Column, ComparisonSection, DatasetSection, FeatureMapCase, Figure, FrontMatter, ModelResult,
+    ModelSection, Stat, Table, TuningSection,
+)
+from reportgen.report.narrative import ModelNarrative
+from reportgen.resources import TEMPLATES_DIR
+
+
+@dataclass
+class Context:
+    """What every section function reads: the facts, the language and the run's folder."""
+
+    a: Analysis
+    exp: Experiment
+    t: Phrases
+    f: Formatter
+    run: Path  # figure paths in the analysis are relative to it
+
+    @property
+    def split(self) -> str:
+        """The evaluation split's name in a sentence ("uji" / "test")."""
+        return self.t(f"narrative.split.{self.a.dataset.eval_split}")
+
+    @property
+    def labels(self) -> list[str]:
+        return [clean(m.label) for m in self.a.models]
+
+    def figure(self, caption: str, relative: str) -> Figure:
+        return Figure(caption, self.run / relative)
+
+    def settings(self, caption: str, rows: list[list[str]]) -> Table:
+        """A two-column (setting, value) table."""
+        return Table(caption, [Column(self.t("ui.setting")), Column(self.t("ui.value"))], rows)
+
+
+# --- front matter ------------------------------------------------------------------------------
+
+def front_matter(cx: Context) -> FrontMatter:
+    """Title block, introduction and objectives: the author's own text when given."""
+    t, a, rep = cx.t, cx.a, cx.exp.report
+    models = cx.f.listing(cx.labels)
+    introduction = [clean(p) for p in rep.introduction.split("\n\n") if p.strip()] or [
+        t("ui.intro.default", models=models, dataset=a.dataset.name, classes=len(a.dataset.classes))]
+    objectives = [clean(o) for o in rep.objectives] or [
+        t("ui.intro.objective_train", models=models), t("ui.intro.objective_evaluate", split=cx.split),
+        t("ui.intro.objective_compare")]
+    started = a.environment.started
+    day = rep.date or (dt.date.fromisoformat(started[:10]) if started else dt.date.today())
+    return FrontMatter(
+        title=clean(rep.title or cx.exp.name), subtitle=clean(rep.subtitle), course=clean(rep.course),
+        assignment=clean(rep.assignment), date=cx.f.date(day),
+        authors=[Author(clean(au.name), clean(au.id)) for au in rep.authors],
+        introduction=introduction, objectives=objectives,
+    )
+
+
+# --- methodology -------------------------------------------------------------------------------
+
+def dataset_section(cx: Context) -> DatasetSection:
+    t, f, d = cx.t, cx.f, cx.a.dataset
+    if d.test_size:
+        split = t("ui.dataset.split_value", train=f.integer(d.train_size), val=f.integer(d.val_size),
+                  test=f.integer(d.test_size))
+    else:
+        pool = d.train_size + d.val_size
+        split = t("ui.dataset.split_value_no_test", train=f.integer(d.train_size), val=f.integer(d.val_size),
+                  train_pct=f.percent(d.train_size / pool), val_pct=f.percent(d.val_size / pool))
+    augment = [t("ui.dataset.random_crop", pad=max(1, d.image_size // 8)) if name == "random_crop"
+               else t("ui.dataset.hflip") for name in d.augment]
+
+    def vector(xs: list[float]) -> str:
+        return "[" + ", ".join(f.number(x, 3) for x in xs) + "]"
+
+    table = cx.settings(t("ui.caption.dataset"), [
+        [t("ui.dataset.name"), clean(d.name)],
+        [t("ui.dataset.classes"), f"{len(d.classes)}: " + ", ".join(clean(c) for c in d.classes)],
+        [t("ui.dataset.split"), split],
+        [t("ui.dataset.image_size"), f"{d.image_size} × {d.image_size}"],
+        [t("ui.dataset.normalize"), t("ui.dataset.normalize_value", mean=vector(d.normalize_mean),
+                                      std=vector(d.normalize_std))],
+        [t("ui.dataset.augment"), "; ".join(augment) or t("ui.none")],
+    ])
+    samples = cx.figure(t("ui.caption.samples"), d.samples_figure) if d.samples_figure else None
+    return DatasetSection(table, t("ui.dataset.seed_note", seed=cx.exp.train.seed), samples)
+
+
+def environment_table(cx: Context) -> Table:
+    t, e = cx.t, cx.a.environment
+    return cx.settings(t("ui.caption.environment"), [
+        [t("ui.env.device"), f"{e.device} ({clean(e.device_name)})" if e.device_name else e.device],
+        [t("ui.env.versions"), f"Python {e.python}, PyTorch {e.torch}, torchvision {e.torchvision}"],
+        [t("ui.env.platform"), e.platform],
+        [t("ui.env.commit"), e.git_commit[:12] or t("ui.none")],
+        [t("ui.env.started"), e.started.replace("T", " ")],
+    ])
+
+
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
+
+
+def scheduler_text(cx: Context, cfg: dict) -> str:
+    kind = cfg["scheduler"]
+    if kind == "step":
+        return cx.t("ui.train.scheduler_step", step=cfg["step_size"], gamma=cx.f.number(cfg["gamma"], 2))
+    if kind == "cosine":
+        return cx.t("ui.train.scheduler_cosine", t_max=cfg.get("t_max") or cfg["epochs"])
+    return cx.t("ui.train.scheduler_none")
+
+
+def precision_text(cx: Context, precision: str | None) -> str:
+    if precision is None:
+        return "–"
+    return precision if precision == "fp32" else cx.t("ui.train.precision_mixed", dtype=precision)
+
+
+def training_table(cx: Context) -> Table:
+    """One column per model: the recipe each was trained with."""
+    t, f, models = cx.t, cx.f, cx.a.models
+    cfgs = [m.train_config for m in models]
+    return Table(t("ui.caption.training"), [Column(t("ui.setting"))] + [Column(label) for label in cx.labels], [
+        [t("ui.train.optimizer"), *[OPTIMIZER_NAMES[c["optimizer"]] for c in cfgs]],
+        [t("ui.train.lr"), *[f.general(c["lr"]) for c in cfgs]],
+        [t("ui.train.momentum"), *[f.number(c["momentum"], 2) if c["optimizer"] != "adam" else "–" for c in cfgs]],
+        [t("ui.train.weight_decay"), *[f.general(c["weight_decay"]) for c in cfgs]],
+        [t("ui.train.batch_size"), *[str(c["batch_size"]) for c in cfgs]],
+        [t("ui.train.epochs"), *[str(c["epochs"]) for c in cfgs]],
+        [t("ui.train.scheduler"), *[scheduler_text(cx, c) for c in cfgs]],
+        [t("ui.train.patience"), *[str(c["early_stopping_patience"]) if c["early_stopping_patience"]
+                                   else t("ui.train.patience_off") for c in cfgs]],
+        [t("ui.train.monitor"), *[t(f"narrative.monitor.{c['monitor']}") for c in cfgs]],
+        [t("ui.train.loss_fn"), *["CrossEntropyLoss" for _ in cfgs]],
+        [t("ui.train.precision"), *[precision_text(cx, m.precision) for m in models]],
+    ])
+
+
+def layer_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    t, f, label = cx.t, cx.f, clean(m.label)
+    if not m.architecture:
+        return None
+    rows = [[("\u2003" * r.depth) + r.name, r.type, "×".join(map(str, r.input_shape)),
+             "×".join(map(str, r.output_shape)), f.integer(r.params)] for r in m.architecture.rows]
+    rows.append([t("ui.total"), "", "", "", f.integer(m.architecture.total_params)])
+    columns = [Column(t("ui.layer")), Column(t("ui.type")), Column(t("ui.input_shape")), Column(t("ui.output_shape")),
+               Column(t("ui.params"), numeric=True)]
+    return Table(t("ui.caption.layers", model=label, params=f.integer(m.params)), columns, rows, emphasis_rows=1)
+
+
+# --- results per model -------------------------------------------------------------------------
+
+def final_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    t, f = cx.t, cx.f
+    if not m.best_epoch:
+        return None
+    columns = [Column(t("ui.metric")), Column(t("ui.training"), numeric=True), Column(t("ui.validation"), numeric=True)]
+    return Table(t("ui.caption.final", model=clean(m.label), epoch=m.best_epoch), columns,
+                 [[t("ui.accuracy"), f.percent(m.train_acc), f.percent(m.val_acc)],
+                  [t("ui.loss"), f.decimal(m.train_loss), f.decimal(m.val_loss)]])
+
+
+def per_class_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    t, f = cx.t, cx.f
+    if not m.per_class:
+        return None
+    rows = [[clean(c.name), f.decimal(c.precision), f.decimal(c.recall), f.decimal(c.f1), str(c.support)]
+            for c in m.per_class]
+    support = str(sum(c.support for c in m.per_class))
+    for key, avg in (("ui.macro_avg", m.macro), ("ui.weighted_avg", m.weighted)):
+        rows.append([t(key), f.decimal(avg.precision), f.decimal(avg.recall), f.decimal(avg.f1), support])
+    columns = [Column(t("ui.class"))] + [Column(t(key), numeric=True)
+                                         for key in ("ui.precision", "ui.recall", "ui.f1", "ui.support")]
+    return Table(t("ui.caption.per_class", model=clean(m.label)), columns, rows, emphasis_rows=2)
+
+
+def accuracy_stats(cx: Context, m: ModelAnalysis) -> list[Stat]:
+    """Training, validation and evaluation accuracy, then macro F1."""
+    t, f = cx.t, cx.f
+    return [Stat(f.percent(m.train_acc), t("ui.stat.train_acc")), Stat(f.percent(m.val_acc), t("ui.stat.val_acc")),
+            Stat(f.percent(m.accuracy), t(f"ui.stat.eval_acc_{cx.a.dataset.eval_split}")),
+            Stat(f.percent(m.macro.f1), t("ui.stat.macro_f1"))]
+
+
+def model_result(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelResult | None:
+    t, f, label = cx.t, cx.f, clean(m.label)
+    if m.accuracy is None:
+        return None
+    maps = [FeatureMapCase(c.correct, cx.figure(
+        t("ui.caption.feature_correct", model=label, true=clean(c.true_label)) if c.correct else
+        t("ui.caption.feature_wrong", model=label, true=clean(c.true_label), pred=clean(c.pred_label)), c.figure), notes)
+        for c, notes in zip(m.feature_maps, story.feature_maps)]
+    confusion = m.figures.get("confusion")
+    return ModelResult(
+        stats=accuracy_stats(cx, m),
+        facts=[t("ui.facts.best_epoch", best=m.best_epoch, run=m.epochs_run),
+               t("ui.facts.time", time=f.seconds(m.train_seconds)), t("ui.facts.params", params=f.integer(m.params))],
+        curve_facts=[t("ui.facts.train_acc", value=f.percent(m.train_acc)),
+                     t("ui.facts.val_acc", value=f.percent(m.val_acc)),
+                     t("ui.facts.train_loss", value=f.decimal(m.train_loss)),
+                     t("ui.facts.val_loss", value=f.decimal(m.val_loss))],
+        per_class=per_class_table(cx, m),
+        confusion=cx.figure(t("ui.caption.confusion", model=label, split=cx.split), confusion) if confusion else None,
+        feature_maps=maps,
+    )
+
+
+def model_section(cx: Context, i: int, m: ModelAnalysis, story: ModelNarrative, training: Table) -> ModelSection:
+    """Model i: its architecture, recipe (column i + 1 of the training table) and results."""
+    t, f, label = cx.t, cx.f, clean(m.label)
+
+    def curve(kind: str) -> Figure | None:
+        path = m.figures.get(kind)
+        return cx.figure(t("ui.caption.curves_model", model=label) + f" ({t('ui.' + kind)})", path) if path else None
+
+    return ModelSection(
+        label=label, arch=m.arch, description=clean(m.description), params=f.integer(m.params),
+        summary=[t("ui.facts.arch", arch=m.arch), t("ui.facts.params", params=f.integer(m.params))],
+        layers=layer_table(cx, m),
+        hyperparameters=Table(training.caption, [training.columns[0], training.columns[i + 1]],
+                              [[row[0], row[i + 1]] for row in training.rows]),
+        final=final_table(cx, m), loss_curve=curve("loss"), accuracy_curve=curve("accuracy"),
+        curve_notes=story.curves, confusion_notes=story.confusion, notes=[clean(n) for n in m.notes],
+        result=model_result(cx, m, story),
+    )
+
+
+# --- across models -----------------------------------------------------------------------------
+
+def comparison_section(cx: Context, notes: list[str]) -> ComparisonSection | None:
+    t, f, c = cx.t, cx.f, cx.a.comparison
+    if c is None:
+        return None
+    deltas = {d.label: d for d in c.deltas}
+    rows = [[clean(m.label), f.percent(m.val_acc), f.decimal(m.val_loss), f.percent(m.accuracy), f.integer(m.params),
+             f.number(m.train_seconds, 1),
+             t("ui.baseline") if m.label == c.baseline else f.pp(deltas[m.label].accuracy_pp)] for m in cx.a.models]
+    validation = t("ui.validation").lower()
+    eval_split = t(f"ui.{'test' if cx.a.dataset.eval_split == 'test' else 'validation'}").lower()
+    headers = [f"{t('ui.accuracy')} {validation}", f"{t('ui.loss')} {validation}", f"{t('ui.accuracy')} {eval_split}",
+               t("ui.params"), t("ui.time"), t("ui.delta")]
+    table = Table(t("ui.caption.comparison", baseline=clean(c.baseline)),
+                  [Column(t("ui.model"))] + [Column(h, numeric=True) for h in headers], rows)
+    scored = [m for m in cx.a.models if m.accuracy is not None]
+    per_class = Table(t("ui.caption.per_class_accuracy"),
+                      [Column(t("ui.class"))] + [Column(clean(m.label), numeric=True) for m in scored],
+                      [[clean(name)] + [f.percent(m.per_class[i].accuracy) for m in scored]
+                       for i, name in enumerate(cx.a.dataset.classes)])
+    return ComparisonSection(
+        table=table, cards=[(clean(m.label), accuracy_stats(cx, m)[:3]) for m in scored],
+        loss_overlay=cx.figure(t("ui.caption.overlay_loss"), c.figures["loss"]),
+        accuracy_overlay=cx.figure(t("ui.caption.overlay_accuracy"), c.figures["accuracy"]),
+        per_class_figure=cx.figure(t("ui.caption.per_class_accuracy"), c.figures["per_class"]),
+        per_class_accuracy=per_class, notes=notes,
+    )
+
+
+def training_log_table(cx: Context) -> Table:
+    """Per model: accuracies and losses at the best epoch, the gap, and the two verdicts."""
+    t, f = cx.t, cx.f
+    rows = []
+    for m in cx.a.models:
+        d = m.diagnostics
+        verdicts = [t("ui.overfit_yes") if d.overfit else t("ui.overfit_no"),
+                    t("ui.stable") if d.stable else t("ui.unstable")] if d else ["–", "–"]
+        rows.append([clean(m.label), f.percent(m.train_acc), f.percent(m.val_acc), f.decimal(m.train_loss),
+                     f.decimal(m.val_loss), f.pp(d.gap_acc_pp) if d else "–", *verdicts])
+    training, validation = t("ui.training").lower(), t("ui.validation").lower()
+    numbers = [f"{t('ui.accuracy')} {training}", f"{t('ui.accuracy')} {validation}", f"{t('ui.loss')} {training}",
+               f"{t('ui.loss')} {validation}", t("ui.gap")]
+    return Table(t("ui.caption.training_log"), [Column(t("ui.model"))] + [Column(h, numeric=True) for h in numbers]
+                 + [Column(t("ui.overfit")), Column(t("ui.stability"))], rows)
+
+
+def tuning_section(cx: Context) -> TuningSection | None:
+    """The search that chose the configuration: its space, strategy, best point and figure."""
+    t, f, tu = cx.t, cx.f, cx.a.tuning
+    if tu is None:
+        return None
+    metric = t(f"narrative.monitor.{tu.metric}")
+    states = [trial.state for trial in tu.trials]
+    best = tu.best.params if tu.best else {}
+
+    def show(value) -> str:
+        if isinstance(value, list):
+            return ", ".join(map(str, value))
+        return f.general(value) if isinstance(value, float) else str(value)
+
+    space = Table(t("ui.caption.tuning_space"),
+                  [Column(t("ui.tuning.parameter")), Column(t("ui.tuning.values")), Column(t("ui.tuning.chosen"))],
+                  [[key, " | ".join(show(v) for v in values), show(best[key]) if key in best else "–"]
+                   for key, values in tu.space.items()])
+    cfg = tu.train
+    best_value = (f.percent if tu.metric == "val_acc" else f.decimal)(tu.best.value) if tu.best else ""
+    return TuningSection(
+        intro=t("ui.tuning.intro", model=clean(tu.model), sampler=tu.sampler, count=len(tu.trials),
+                complete=states.count("complete"), pruned=states.count("pruned"), pruner=tu.pruner, metric=metric,
+                seconds=f.seconds(tu.search_seconds)),
+        strategy=t("ui.tuning.strategy", optimizers=f.listing(tu.space.get("train.optimizer", [cfg["optimizer"]])),
+                   epochs=cfg["epochs"], patience=cfg["early_stopping_patience"] or t("ui.train.patience_off"),
+                   scheduler=scheduler_text(cx, cfg)),
+        best=t("ui.tuning.best", number=tu.best.number, metric=metric, value=best_value) if tu.best else "",
+        space=space, figure=cx.figure(t("ui.caption.tuning_figure"), tu.figure),
+    )
+
+
+def references(cx: Context) -> list[str]:
+    """The papers of the architectures used (each registered architecture names its own)."""
+    bibliography = tomllib.loads((TEMPLATES_DIR / "references.toml").read_text(encoding="utf-8"))
+    return [bibliography[key] for key in dict.fromkeys(m.reference for m in cx.a.models if m.reference)]
