@@ -36,6 +36,9 @@ class Author(_Strict):
     id: str = Field("", description="Student or staff number, shown next to the name.")
 
 
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
 class ReportConfig(_Strict):
     title: str = Field("", description="Title of the report and the deck (empty: the experiment's `name`).")
     subtitle: str = Field("", description="Line under the title.")
@@ -51,6 +54,8 @@ class ReportConfig(_Strict):
                                               "(empty: a generated one).")
     baseline: str | None = Field(None, description="Label of the model the others are compared against "
                                                    "(unset: the first model with a score).")
+    logo: str | None = Field(None, description="Image file (PNG or JPEG), e.g. a university's logo, shown on the "
+                                               "report's title block and the title slide; the run keeps a copy.")
     # The run copies the summary so the report can show the search.
     tuning: str | None = Field(None, description="`summary.json` of the `reportgen tune` search that chose this "
                                                  "configuration (`best.toml` sets it); the report then shows "
@@ -61,6 +66,14 @@ class ReportConfig(_Strict):
     def _tuning_exists(cls, path: str | None) -> str | None:
         if path is not None and not Path(path).is_file():
             raise ValueError(f"tuning summary '{Path(path).resolve()}' does not exist")
+        return path
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_is_an_image_file(cls, path: str | None) -> str | None:
+        # Whether it exists is checked when a run copies it: a rendered run reads only its copy.
+        if path is not None and Path(path).suffix.lower() not in LOGO_SUFFIXES:
+            raise ValueError(f"logo '{path}' must be a PNG or JPEG file ({', '.join(LOGO_SUFFIXES)})")
         return path
 
 

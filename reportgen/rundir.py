@@ -111,6 +111,7 @@ class RunDir:
     experiment, environment, dataset = Entry("experiment.toml"), Entry("environment.json"), Entry("dataset.json")
     analysis, figures = Entry("analysis.json"), Entry("figures")
     tuning = Entry("tuning.json")  # the search summary, when this run's configuration came from one
+    logo = Entry("logo.png")  # the copy of [report] logo the documents show
 
     @classmethod
     def at(cls, path: Path) -> RunDir:

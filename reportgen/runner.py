@@ -4,6 +4,7 @@ analysed. A resumed run skips finished models and continues the interrupted one.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import platform
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import torch
 import torchvision
+from PIL import Image
 
 import reportgen
 from reportgen.config import DataConfig, Experiment, validate_experiment
@@ -20,7 +22,7 @@ from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
-from reportgen.rundir import RunDir, atomic_write_text, write_json
+from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, write_json
 from reportgen.train import evaluate_best, fit
 
 
@@ -68,6 +70,17 @@ def dataset_info(cfg: DataConfig, data: DatasetSplits, samples_figure: str) -> d
     }
 
 
+def copy_logo(source: Path, target: Path) -> None:
+    """The run's own PNG copy of [report] logo, so the documents never depend on the original."""
+    try:
+        with Image.open(source) as image:
+            buffer = io.BytesIO()
+            image.convert("RGBA").save(buffer, format="PNG")
+    except (OSError, ValueError) as e:  # missing, unreadable or not an image
+        raise UserError(f"report.logo '{source}': cannot be read as an image ({e})") from None
+    atomic_write_bytes(target, buffer.getvalue())
+
+
 def start_run(exp: Experiment, run: RunDir) -> RunDir:
     atomic_write_text(run.experiment, exp.to_toml())
     return run
@@ -102,6 +115,8 @@ def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None,
                                                              exp.train.seed, world.size))
         if exp.report.tuning:
             atomic_write_text(run.tuning, Path(exp.report.tuning).read_text(encoding="utf-8"))
+        if exp.report.logo:
+            copy_logo(Path(exp.report.logo), run.logo)
         reporter.message(f"run directory: {run.path}")
     data = load_dataset(exp.data, exp.train.seed)
     if main:

@@ -67,6 +67,7 @@ def test_resolved_experiment_round_trips(tmp_path):
     (("fc_neurons = 16", "fc_neurons = 16, dropout = 0.1"), "params.dropout"),
     (('dataset = "synthetic"', 'dataset = "imagefolder"\nroot = "/nonexistent/images"'),
      "'/nonexistent/images' does not exist"),
+    (('name = "t"', 'name = "t"\n[report]\nlogo = "logo.gif"'), "`report.logo`: logo 'logo.gif' must be a PNG or JPEG"),
 ])
 def test_mistakes_name_file_and_key(tmp_path, edit, needle):
     path = write(tmp_path, GOOD.replace(*edit))

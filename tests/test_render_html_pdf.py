@@ -137,3 +137,41 @@ def test_render_without_a_run_says_how_to_make_one(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "reportgen run experiments/demo.toml" in result.output
     result = CliRunner().invoke(app, ["render", str(tmp_path), "--format", "docx"])
     assert result.exit_code == 2 and "format must be one of pdf, html, pptx" in result.output
+
+
+def test_logo_is_on_the_title_block_and_the_title_slide(make_run, tmp_path):
+    import copy
+
+    from PIL import Image
+    from pptx import Presentation
+
+    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from reportgen.runner import copy_logo
+    from reportgen.rundir import RunDir
+
+    logo = tmp_path / "logo.jpg"
+    Image.new("RGB", (300, 100), (200, 30, 30)).save(logo)
+    raw = copy.deepcopy(HANDMADE)
+    raw["report"]["logo"] = str(logo)
+    hist = history_rows([.5] * 6, [.5] * 6, [1] * 6, [1] * 6)
+    run = make_run(raw=raw, predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
+                   histories={"Small CNN": hist, "ResNet18": hist})
+    copy_logo(logo, RunDir(run).logo)  # what `reportgen run` does before training
+    logo.unlink()  # the documents read the run's copy only
+    a = analyse(run)
+    html = render(run, "html").read_text()
+    assert html.count('src="data:image/png;base64,') == expected_figures(a) + 1
+    assert pdf_images(render(run, "pdf")) == expected_figures(a) + 1
+    title = Presentation(str(render(run, "pptx"))).slides[0]
+    assert sum(shape.shape_type == 13 for shape in title.shapes) == 1  # 13: a picture
+
+
+def test_unreadable_logo_is_a_clear_error(tmp_path):
+    from reportgen.errors import UserError
+    from reportgen.runner import copy_logo
+
+    (tmp_path / "logo.png").write_bytes(b"not an image")
+    with pytest.raises(UserError, match="report.logo .*cannot be read as an image"):
+        copy_logo(tmp_path / "logo.png", tmp_path / "copy.png")
+    with pytest.raises(UserError, match="report.logo"):
+        copy_logo(tmp_path / "missing.png", tmp_path / "copy.png")

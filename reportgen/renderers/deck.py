@@ -118,12 +118,18 @@ class Deck:
         self._fitted(slide, box, paras, self.theme.paper, anchor)
         return slide
 
-    def title_slide(self, title: str, subtitle: str, details: list[str]) -> None:
+    def title_slide(self, title: str, subtitle: str, details: list[str], logo: Path | None = None) -> None:
         lay = self.layout
         slide = self._cover(*lay.cover(), Para(title, 44, bold=True, space_before=0),
                             Para(subtitle, 22, space_before=8), MSO_ANCHOR.BOTTOM)
         paras = [Para(d, 16, space_before=4) for d in details]
         self._fitted(slide, lay.cover_details, paras, self.theme.band)
+        if logo is not None:
+            # On paper, so a dark logo stays visible on the dark cover.
+            fit = fit_picture(logo, lay.cover_logo)
+            pad = lay.cover_logo_pad
+            self._rect(slide, Box(fit.x - pad, fit.y - pad, fit.w + 2 * pad, fit.h + 2 * pad), self.theme.paper)
+            self.picture(slide, logo, fit)
 
     def section_slide(self, title: str, subtitle: str = "") -> None:
         self._cover(*self.layout.cover(divider=True), Para(title, 40, bold=True, space_before=0),

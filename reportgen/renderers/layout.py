@@ -97,6 +97,10 @@ class Layout:
     cover_rule_y: float = 300.0
     cover_details_y: float = 318.0
     cover_details_h: float = 180.0
+    cover_logo_y: float = 30.0
+    cover_logo_w: float = 180.0
+    cover_logo_h: float = 64.0
+    cover_logo_pad: float = 6.0
     divider_rule_y: float = 200.0
     divider_title_y: float = 215.0
     divider_title_h: float = 200.0
@@ -154,6 +158,12 @@ class Layout:
         rule_y, title_y, title_h = ((self.divider_rule_y, self.divider_title_y, self.divider_title_h) if divider
                                     else (self.cover_rule_y, self.cover_title_y, self.cover_title_h))
         return Box(self.margin + self.inset, rule_y, self.cover_rule_w, self.cover_rule_h), self._across(title_y, title_h)
+
+    @property
+    def cover_logo(self) -> Box:
+        """The title slide's logo, top right, clear of the title."""
+        return Box(self.slide_w - self.margin - self.cover_logo_w, self.cover_logo_y, self.cover_logo_w,
+                   self.cover_logo_h)
 
     @property
     def cover_details(self) -> Box:

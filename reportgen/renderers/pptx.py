@@ -50,7 +50,7 @@ class DeckWriter:
     def title(self) -> None:
         front = self.doc.front
         details = [front.course, front.assignment, ", ".join(a.name for a in front.authors), front.date]
-        self.deck.title_slide(front.title, front.subtitle, [x for x in details if x])
+        self.deck.title_slide(front.title, front.subtitle, [x for x in details if x], front.logo)
 
     def contents(self, sections: list[str]) -> None:
         self.deck.content(self.t("deck.toc"), [Para(f"{i:02d}.  {s}", 20) for i, s in enumerate(sections, 1)])

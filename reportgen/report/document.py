@@ -64,6 +64,7 @@ class FrontMatter:
     course: str
     assignment: str
     date: str
+    logo: Path | None  # the run's copy of [report] logo
     authors: list[Author]
     introduction: list[str]  # paragraphs
     objectives: list[str]

@@ -19,6 +19,7 @@ from reportgen.report.document import (
 )
 from reportgen.report.narrative import ModelNarrative
 from reportgen.resources import TEMPLATES_DIR
+from reportgen.rundir import RunDir
 
 
 @dataclass
@@ -64,6 +65,7 @@ def front_matter(cx: Context) -> FrontMatter:
     return FrontMatter(
         title=clean(rep.title or cx.exp.name), subtitle=clean(rep.subtitle), course=clean(rep.course),
         assignment=clean(rep.assignment), date=cx.f.date(day),
+        logo=RunDir(cx.run).logo if RunDir(cx.run).logo.is_file() else None,
         authors=[Author(clean(au.name), clean(au.id)) for au in rep.authors],
         introduction=introduction, objectives=objectives,
     )
