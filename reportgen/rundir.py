@@ -1,4 +1,4 @@
-"""Run-directory layout (CONTRACT.md) and atomic file I/O. The run directory is the only thing
+"""Run-directory layout (the README's "What a run directory holds") and atomic file I/O. The run directory is the only thing
 training and analysis share.
 
     runs/<name>/<YYYYmmdd-HHMMSS>/

@@ -4,6 +4,7 @@ phrase table and asset, and render all three formats from outside the project fo
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -39,9 +40,17 @@ def test_python_api_renders_without_clobbering_itself(handmade_run):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools' build/ folder in a checkout can carry files of older builds.
+    source, out = tmp_path_factory.mktemp("source") / "reportgen", tmp_path_factory.mktemp("wheel")
+    local = {".git", ".venv", "build", "dist", "runs", "data", ".pytest_cache"}  # top-level folders of a checkout
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder) == ROOT
+        return {n for n in names if n == "__pycache__" or n.endswith(".egg-info") or (top and n in local)}
+
+    shutil.copytree(ROOT, source, ignore=ignore)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True)
+                    str(source)], check=True, capture_output=True)
     return next(out.glob("reportgen-*.whl"))
 
 
