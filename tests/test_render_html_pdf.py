@@ -175,3 +175,20 @@ def test_unreadable_logo_is_a_clear_error(tmp_path):
         copy_logo(tmp_path / "logo.png", tmp_path / "copy.png")
     with pytest.raises(UserError, match="report.logo"):
         copy_logo(tmp_path / "missing.png", tmp_path / "copy.png")
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "pptx"])
+def test_every_format_is_written_atomically(handmade_run, monkeypatch, fmt):
+    import reportgen.rundir
+
+    analyse(handmade_run)  # so the render writes nothing but its document
+    written = []
+    atomic = reportgen.rundir.atomic_write_bytes
+
+    def recording(path, data):
+        written.append(path)
+        atomic(path, data)
+
+    monkeypatch.setattr(reportgen.rundir, "atomic_write_bytes", recording)
+    out = render(handmade_run, fmt)
+    assert written == [out] and out.stat().st_size > 0
