@@ -186,3 +186,19 @@ def test_run_without_predictions_is_a_clear_error(make_run):
                    status={"Small CNN": "interrupted", "ResNet18": "interrupted"})
     with pytest.raises(UserError, match="no model has predictions.csv yet"):
         analyse(run)
+
+
+@pytest.mark.parametrize("damage", ["older schema", "truncated"])
+def test_analysis_of_another_version_or_damaged_is_recomputed(handmade_run, damage):
+    fresh = analyse(handmade_run)
+    path = handmade_run / "analysis.json"
+    if damage == "older schema":  # as written before val_loss_rising existed
+        stored = json.loads(path.read_text())
+        for m in stored["models"]:
+            m["diagnostics"].pop("val_loss_rising")
+        path.write_text(json.dumps(stored))
+    else:
+        path.write_text(path.read_text()[:500])
+    again = load_analysis(handmade_run)
+    assert again.model_dump(exclude={"run_dir"}) == fresh.model_dump(exclude={"run_dir"})
+    assert json.loads(path.read_text())["models"][0]["diagnostics"]["val_loss_rising"] is not None

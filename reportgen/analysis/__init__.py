@@ -10,6 +10,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from reportgen.analysis import figures
 from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.diagnostics import compare, diagnose
@@ -125,7 +127,10 @@ def analyse(run_dir: Path) -> Analysis:
 def load_analysis(run_dir: Path) -> Analysis:
     run = open_run(Path(run_dir))
     if run.analysis.is_file():
-        analysis = Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
+        try:
+            analysis = Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
+        except ValidationError:  # written by another reportgen version, or damaged: the run's files still hold every fact
+            return analyse(run.path)
         analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
         return analysis
     return analyse(run.path)
