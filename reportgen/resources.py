@@ -1,9 +1,9 @@
 """Where the files reportgen ships beside its code are: templates (report HTML and CSS, phrase
 tables, bibliography) and assets (fonts with their licence, images).
 
-The project keeps them in the top-level templates/ and assets/ folders; pyproject maps those to the
-packages `reportgen.templates` and `reportgen.assets`, so importlib.resources finds them in an
-installed wheel exactly as in a checkout. pip installs packages as plain files, so they are paths.
+The project keeps them in the top-level templates/ and assets/ folders. A wheel carries them inside
+the package (pyproject maps the folders to reportgen/templates and reportgen/assets); in a checkout,
+an editable install or tests run from it, they are beside the package.
 """
 
 from __future__ import annotations
@@ -11,5 +11,13 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-TEMPLATES_DIR = Path(str(files("reportgen.templates")))
-ASSETS_DIR = Path(str(files("reportgen.assets")))
+PACKAGE = Path(str(files("reportgen")))  # pip installs packages as plain files
+
+
+def shipped(folder: str) -> Path:
+    inside = PACKAGE / folder
+    return inside if inside.is_dir() else PACKAGE.parent / folder
+
+
+TEMPLATES_DIR = shipped("templates")
+ASSETS_DIR = shipped("assets")
