@@ -8,6 +8,7 @@ import pytest
 from reportgen.analysis import analyse
 from reportgen import render
 from reportgen.renderers.pdf import ProjectOnlyFetcher
+from reportgen.resources import TEMPLATES_DIR
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 
@@ -105,9 +106,31 @@ def test_hostile_user_text_is_escaped(make_run, tmp_path):
 
 def test_fetcher_refuses_anything_outside_the_project():
     fetcher = ProjectOnlyFetcher()
-    for url in ("http://evil.example/x.png", "https://example.com/a.css", "file:///etc/passwd"):
+    escape = (TEMPLATES_DIR / "report").as_uri() + "/%2e%2e" * 12 + "/etc/passwd"  # percent-encoded ".."
+    for url in ("http://evil.example/x.png", "https://example.com/a.css", "file:///etc/passwd", escape):
         with pytest.raises(ValueError, match="fetches no resource"):
             fetcher.fetch(url)
+
+
+def test_a_tampered_figure_path_is_refused_not_read(handmade_run, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"private bytes")
+    analyse(handmade_run)
+    path = handmade_run / "analysis.json"
+    stored = json.loads(path.read_text())
+    stored["models"][0]["figures"]["loss"] = "../" * 12 + str(secret).lstrip("/")
+    path.write_text(json.dumps(stored))
+    for fmt in ("html", "pdf", "pptx"):
+        result = CliRunner().invoke(app, ["render", str(handmade_run), "--format", fmt])
+        assert result.exit_code == 2 and "names a figure outside the run directory" in result.output
+        assert "Traceback" not in result.output
+    assert not list(handmade_run.glob("report*")) and not list(handmade_run.glob("slides*"))
 
 
 def test_render_command_takes_the_newest_run(handmade_run, monkeypatch):

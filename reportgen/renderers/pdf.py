@@ -6,6 +6,7 @@ templates and the assets. Any other URL, say one a user slipped into a title, is
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import weasyprint
 from weasyprint.urls import URLFetcher
@@ -25,7 +26,8 @@ class ProjectOnlyFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith("file://"):
-            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            # Decoded first: "%2e%2e" is "..", and the file system sees the decoded path.
+            path = Path(unquote(url.removeprefix("file://").split("?")[0])).resolve()
             if any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
                 return super().fetch(url, headers)
         raise ValueError(f"reportgen fetches no resource outside its templates and assets: {url}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from reportgen.analysis.tree import Analysis, ModelAnalysis
 from reportgen.config import Experiment
+from reportgen.errors import UserError
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.language.text import clean_user_text as clean
@@ -42,7 +43,13 @@ class Context:
         return [clean(m.label) for m in self.a.models]
 
     def figure(self, caption: str, relative: str) -> Figure:
-        return Figure(caption, self.run / relative)
+        """A figure of the run. Renderers embed the file, so a path in a tampered analysis.json
+        that leads out of the run directory is refused rather than read."""
+        path = (self.run / relative).resolve()
+        if not path.is_relative_to(self.run.resolve()):
+            raise UserError(f"{self.run / 'analysis.json'} names a figure outside the run directory ({relative}); "
+                            "delete analysis.json to recompute it from the run's files")
+        return Figure(caption, path)
 
     def settings(self, caption: str, rows: list[list[str]]) -> Table:
         """A two-column (setting, value) table."""
