@@ -60,5 +60,14 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
         stem, ext = DEFAULT_NAMES[format].rsplit(".", 1)
         out = run.path / (f"{stem}.{ext}" if lang == own else f"{stem}-{lang}.{ext}")
     out = Path(out)
-    atomic_write_bytes(out, document_bytes(build_document(analysis, lang), format))
+    if out.is_dir():
+        raise UserError(f"--out '{out}' is a folder; name the file, e.g. {out / DEFAULT_NAMES[format]}")
+    if out.suffix.lower() != f".{format}":
+        raise UserError(f"--out '{out}' does not end in .{format}, the format written; name it "
+                        f"{out.with_suffix('.' + format).name} or choose --format {out.suffix.lstrip('.') or '...'}")
+    data = document_bytes(build_document(analysis, lang), format)
+    try:
+        atomic_write_bytes(out, data)
+    except OSError as e:
+        raise UserError(f"cannot write {out}: {e.strerror or e}; choose another --out") from None
     return out

@@ -215,3 +215,20 @@ def test_every_format_is_written_atomically(handmade_run, monkeypatch, fmt):
     monkeypatch.setattr(reportgen.rundir, "atomic_write_bytes", recording)
     out = render(handmade_run, fmt)
     assert written == [out] and out.stat().st_size > 0
+
+
+def test_out_must_be_a_writable_file_of_the_format(handmade_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    analyse(handmade_run)
+    (tmp_path / "a-file").write_text("")
+    cases = [(tmp_path, "is a folder"), (tmp_path / "x.html", "does not end in .pdf"),
+             (tmp_path / "a-file" / "r.pdf", "cannot write"), (tmp_path / "missing" / "dir" / "r.pdf", None)]
+    for out, message in cases:
+        result = CliRunner().invoke(app, ["render", str(handmade_run), "--format", "pdf", "--out", str(out)])
+        if message is None:
+            assert result.exit_code == 0 and out.is_file()
+        else:
+            assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
