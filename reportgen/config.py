@@ -330,7 +330,13 @@ def table_keys(loc: tuple[str | int, ...]) -> list[str]:
 
 
 def format_validation_error(source: str, err: ValidationError) -> str:
-    problems, errors = [], err.errors()
+    errors = err.errors()
+    # [train] is merged into every model's `train`, so its mistakes come back once per model as
+    # models.N.train.KEY: report them once, at train.KEY.
+    in_train = {(e["type"], tuple(e["loc"][1:])) for e in errors if e["loc"][:1] == ("train",)}
+    errors = [e for e in errors if not (e["loc"][:1] == ("models",) and e["loc"][2:3] == ("train",)
+                                        and (e["type"], tuple(e["loc"][3:])) in in_train)]
+    problems = []
     for e in errors:
         loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "literal[")))
         # Union members add their type names to the location; keep the user's key only.

@@ -86,6 +86,14 @@ def test_unknown_key_names_the_keys_of_its_table(tmp_path):
     assert "`models.1.labl`: unknown key; `models.1` takes: arch, label, description, params, train" in message
     assert message.endswith("README's Experiment reference; the examples in experiments/ use them.")
     assert "CONTRACT.md" not in message
+    assert "models.0.train.learning_rate" not in message  # [train]'s mistake, said once
+
+
+def test_a_train_mistake_is_reported_once_not_per_model(tmp_path):
+    with pytest.raises(UserError) as err:
+        load_experiment(write(tmp_path, GOOD.replace("epochs = 3", 'epochs = "three"')))
+    message = str(err.value)
+    assert message.count("epochs") == 1 and "`train.epochs`" in message
 
 
 def test_malformed_toml(tmp_path):
