@@ -232,3 +232,24 @@ def test_out_must_be_a_writable_file_of_the_format(handmade_run, tmp_path):
             assert result.exit_code == 0 and out.is_file()
         else:
             assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_a_very_long_header_field_does_not_hang_the_pdf(make_run):
+    import copy
+    import subprocess
+    import sys
+
+    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+
+    raw = copy.deepcopy(HANDMADE)
+    raw["report"]["assignment"] = " ".join(["panjang"] * 2000)  # minutes to lay out before the fixed layout
+    raw["report"]["course"] = "x" * 5000  # one word, no break opportunity
+    hist = history_rows([.5] * 6, [.5] * 6, [1] * 6, [1] * 6)
+    run = make_run(raw=raw, predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
+                   histories={"Small CNN": hist, "ResNet18": hist})
+    analyse(run)
+    # A guard against a hang, not a timing: the demo-sized PDF takes seconds here.
+    result = subprocess.run([sys.executable, "-m", "reportgen", "render", str(run), "--format", "pdf"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "panjang panjang" in pdf_text(run / "report.pdf")

@@ -1,10 +1,16 @@
 """Where images come from: the built-in datasets (CIFAR-10, scikit-learn digits, synthetic
 stripes) and the two file layouts (ImageFolder, a CSV of file names and labels). Each source
-returns (classes, training pool, test split or None); `split` divides the pool."""
+returns (classes, training pool, test split or None); `split` divides the pool.
+
+A CSV name must stay inside the image folder as written: `../x.jpg` or `/etc/...` is refused,
+because a typo or a copied table would otherwise train on files nobody meant to include. Symbolic
+links, though, are made deliberately, so both layouts follow a linked image or class folder
+wherever it points (Path.rglob does not descend into linked folders below a class folder)."""
 
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -64,12 +70,18 @@ def load_csv(cfg: DataConfig) -> Source:
     table = root / cfg.csv
     if not table.is_file():
         raise UserError(f"label file '{table}' does not exist; expected columns filename,label")
-    with table.open(newline="", encoding="utf-8") as f:
+    with table.open(newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
         rows = list(csv.DictReader(f))
     if not rows or not {"filename", "label"} <= set(rows[0]):
         raise UserError(f"'{table}' needs a header with the columns filename,label")
     classes = sorted({r["label"] for r in rows})
-    paths = [root / cfg.train_dir / r["filename"] for r in rows]
+    folder = (root / cfg.train_dir).resolve()
+    # Normalised as written, not resolved: a symlink inside the folder is followed (module docstring).
+    paths = [Path(os.path.normpath(folder / r["filename"])) for r in rows]
+    for number, (row, path) in enumerate(zip(rows, paths), start=2):  # row 1 is the header, as in a spreadsheet
+        if not path.is_relative_to(folder):
+            raise UserError(f"'{table}' row {number}: '{row['filename']}' is outside the image folder "
+                            f"'{folder}'; copy the image into that folder and list it relative to it")
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise UserError(f"{len(missing)} image(s) listed in '{table}' do not exist, e.g. '{missing[0]}'")

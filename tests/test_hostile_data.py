@@ -1,0 +1,77 @@
+"""Hostile inputs from issue 16: CSV names that leave the image folder, an Excel CSV with a BOM,
+and user text that looks like mathtext in figures."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from reportgen.analysis import figures
+from reportgen.config import DataConfig
+from reportgen.data import load_dataset
+from reportgen.errors import UserError
+
+
+def png(path, value=0):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((8, 8, 3), value, dtype=np.uint8)).save(path)
+    return path
+
+
+def csv_dataset(root, extra_row=None, bom=False):
+    """root/train/img{i}.png for two classes, listed in root/train.csv (+ one extra row)."""
+    rows = ["filename,label"] + [f"img{i}.png,{'b' if i % 2 else 'a'}" for i in range(6)]
+    for i in range(6):
+        png(root / "train" / f"img{i}.png", 40 * i)
+    if extra_row:
+        rows.append(extra_row)
+    (root / "train.csv").write_text(("\ufeff" if bom else "") + "\n".join(rows), encoding="utf-8")
+    return DataConfig(dataset="csv", root=str(root), val_split=2, image_size=8)
+
+
+@pytest.mark.parametrize("name", ["../outside.png", "sub/../../outside.png", "ABSOLUTE"])
+def test_csv_name_outside_the_image_folder_is_refused(tmp_path, name):
+    outside = png(tmp_path / "outside.png", 255)
+    name = str(outside) if name == "ABSOLUTE" else name
+    cfg = csv_dataset(tmp_path, extra_row=f"{name},a")
+    with pytest.raises(UserError, match=r"train\.csv.* row 8: .*outside\.png.* is outside the image folder"):
+        load_dataset(cfg, seed=0)
+
+
+def test_symlinks_out_of_the_tree_are_followed_in_both_layouts(tmp_path):
+    """A link is made deliberately: both layouts read what it points to (the module docstring)."""
+    outside = png(tmp_path / "elsewhere" / "linked.png", 255)
+    cfg = csv_dataset(tmp_path / "csv", extra_row="linked.png,a")
+    (tmp_path / "csv" / "train" / "linked.png").symlink_to(outside)
+    data = load_dataset(cfg, seed=0)
+    assert len(data.train) + len(data.val) == 7
+
+    for c in ("a", "b"):
+        for i in range(3):
+            png(tmp_path / "folder" / "train" / c / f"{i}.png", 10 * i)
+    (tmp_path / "folder" / "train" / "a" / "linked.png").symlink_to(outside)
+    data = load_dataset(DataConfig(dataset="imagefolder", root=str(tmp_path / "folder"), val_split=2), seed=0)
+    assert len(data.train) + len(data.val) == 7
+
+
+def test_csv_with_utf8_bom_is_read(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark before the header."""
+    data = load_dataset(csv_dataset(tmp_path, bom=True), seed=0)
+    assert data.classes == ["a", "b"] and len(data.train) + len(data.val) == 6
+
+
+def test_user_text_that_looks_like_mathtext_is_drawn_literally(tmp_path):
+    label, classes = "CNN $\\frac{a}$", ["$x^$", "cost $\\alpha"]
+    epochs = [1, 2]
+    figures.curves(epochs, [0.5, 0.6], [0.4, 0.5], "accuracy", label, tmp_path / "curves.png")
+    figures.overlaid_curves({label: (epochs, [1.0, 0.8], [1.1, 0.9])}, "loss", tmp_path / "overlaid.png")
+    figures.confusion([[3, 1], [0, 4]], classes, label, tmp_path / "confusion.png")
+    figures.per_class_bars(classes, {label: [0.5, 0.9]}, tmp_path / "bars.png")
+    images = torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
+    figures.samples_grid(images, torch.tensor([0, 0, 1, 1]), classes, tmp_path / "samples.png", per_class=2)
+    figures.feature_grid(images[0], label, {"$conv\\frac{1}$": torch.rand(2, 4, 4)}, tmp_path / "features.png",
+                         channels=2)
+    figures.search([(0, 0.5, "complete"), (1, None, "pruned")], {"$lr\\frac{x}$": 1.0}, label,
+                   tmp_path / "search.png")
+    names = ["curves", "overlaid", "confusion", "bars", "samples", "features", "search"]
+    assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in names)
