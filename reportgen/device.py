@@ -11,10 +11,19 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from reportgen.errors import UserError
+
 
 def resolve_device(name: str) -> torch.device:
+    """`auto` picks CUDA, then MPS, then the CPU; a named device must exist on this machine."""
     if name != "auto":
-        return torch.device(name)
+        device = torch.device(name)
+        present = {"cpu": True, "cuda": torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count(),
+                   "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()}
+        if not present[device.type]:
+            raise UserError(f"train.device = \"{name}\", but this machine has no such device; "
+                            "use \"auto\" (the best one present) or \"cpu\"")
+        return device
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():

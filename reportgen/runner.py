@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import platform
 import subprocess
 import sys
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -16,11 +18,13 @@ import torchvision
 from PIL import Image
 
 import reportgen
+from reportgen.analysis.tree import Tuning
 from reportgen.config import DataConfig, Experiment, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
+from reportgen.models import build
 from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, write_json
 from reportgen.train import evaluate_best, fit
@@ -101,7 +105,35 @@ def reopen_run(exp: Experiment, run_path: Path) -> RunDir:
     return run
 
 
+@lru_cache(maxsize=None)  # a tuning grid repeats the same few models thousands of times
+def build_problem(arch: str, image_size: int, params: str) -> str:
+    """Why `arch` cannot be built at this image size ("" when it can)."""
+    try:
+        with torch.device("meta"):  # shapes only: no memory, no time
+            build(arch, 2, image_size, json.loads(params))
+    except ValueError as e:
+        return str(e)
+    return ""
+
+
+def preflight(exp: Experiment) -> None:
+    """What the experiment file alone cannot show, checked before a run directory exists: every
+    model builds at this image size, every named device is present, the tuning summary is one."""
+    for spec in exp.models:
+        resolve_device(spec.train.device)
+        problem = build_problem(spec.arch, exp.data.image_size, json.dumps(spec.params, sort_keys=True))
+        if problem:
+            raise UserError(f"model '{spec.label}': {problem}")
+    if exp.report.tuning:
+        try:
+            Tuning.model_validate({**json.loads(Path(exp.report.tuning).read_text(encoding="utf-8")), "figure": ""})
+        except (ValueError, TypeError) as e:  # not JSON, or not a summary of `reportgen tune`
+            raise UserError(f"report.tuning '{exp.report.tuning}' is not the summary.json of `reportgen tune` "
+                            f"({str(e).splitlines()[0]}); run the search again or remove the key") from None
+
+
 def prepare_run(exp: Experiment, runs_dir: Path, resume: Path | None = None) -> RunDir:
+    preflight(exp)
     return reopen_run(exp, resume) if resume else start_run(exp, RunDir.create(runs_dir, exp.name))
 
 

@@ -275,8 +275,10 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
         raise UserError(f"{experiment}: has no [tune] table to search over")
     if exp.tune.sampler == "tpe" and exp.tune.trials == 0:
         raise UserError(f"{experiment}: `tune.trials` must be > 0 with the tpe sampler")
+    from reportgen.runner import preflight
+
     for point in grid_points(exp.tune.space):  # every point must be a valid experiment before any training
-        trial_experiment(exp, point)
+        preflight(trial_experiment(exp, point))
     url = storage_url(exp, runs_dir, storage)
     study = open_study(exp, open_storage(url))
     with warnings.catch_warnings():
