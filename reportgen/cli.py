@@ -78,7 +78,7 @@ def tune(
 ) -> None:
     """Hyper-parameter search over [tune]; prints the folder with summary.json and best.toml."""
     from reportgen.progress import make_reporter
-    from reportgen.tune import search
+    from reportgen.tune import search, shown_url
 
     reporter = make_reporter()
     try:
@@ -90,7 +90,7 @@ def tune(
         reporter.close()
         sets = "".join(f" --set {o}" for o in set_)
         fail(f"interrupted; finished trials are kept in the study. Continue with:\n  "
-             f"reportgen tune {experiment}{sets}" + (f" --storage {storage}" if storage else ""), code=130)
+             f"reportgen tune {experiment}{sets}" + (f" --storage {shown_url(storage)}" if storage else ""), code=130)
     reporter.close()
     typer.echo(str(out))
 

@@ -342,7 +342,9 @@ def format_validation_error(source: str, err: ValidationError) -> str:
         # Union members add their type names to the location; keep the user's key only.
         loc = re.sub(r"\.(int|float|str|constrained-\w+|Normalization|list\[.*?\])(?=\.|$)", "", loc)
         msg = e["msg"].removeprefix("Value error, ")
-        got = "" if e["type"] in ("missing", "extra_forbidden") else f" (got {e['input']!r})"
+        # A whole table as the input (a check across its keys) would bury the message.
+        quiet = e["type"] in ("missing", "extra_forbidden") or isinstance(e["input"], dict)
+        got = "" if quiet else f" (got {e['input']!r})"
         if e["type"] == "extra_forbidden":
             table = f"`{loc.rpartition('.')[0]}`" if "." in loc else "the top level"
             msg = f"unknown key; {table} takes: {', '.join(table_keys(e['loc'][:-1]))}"

@@ -1,5 +1,5 @@
-"""Run-directory layout (the README's "What a run directory holds") and atomic file I/O. The run directory is the only thing
-training and analysis share.
+"""Run-directory layout (the README's "What a run directory holds") and atomic file I/O. The run
+directory is the only thing training and analysis share.
 
     runs/<name>/<YYYYmmdd-HHMMSS>/
       experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]  figures/
@@ -53,7 +53,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+    """Strict JSON: a NaN or infinity raises here rather than writing a file other parsers reject
+    (writers state a value that is not a finite number as None)."""
+    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def read_json(path: Path) -> Any:
@@ -131,6 +133,12 @@ class RunDir:
 
     def model(self, slug: str) -> ModelDir:
         return ModelDir(self.path / slug)
+
+
+def remove_orphan_temps(folder: Path) -> None:
+    """Temporary files of atomic writes that a killed process left behind (never a finished file)."""
+    for tmp in folder.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def open_run(path: Path) -> RunDir:

@@ -26,7 +26,7 @@ from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
 from reportgen.models import build
 from reportgen.progress import Reporter
-from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, write_json
+from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, remove_orphan_temps, write_json
 from reportgen.train import evaluate_best, fit
 
 
@@ -102,6 +102,7 @@ def reopen_run(exp: Experiment, run_path: Path) -> RunDir:
             f"{run_path} was started with a different experiment (differs in: {', '.join(changed)}). "
             "Resume with the same experiment file and --set options, or start a new run without --resume."
         )
+    remove_orphan_temps(run.path)
     return run
 
 
@@ -165,7 +166,7 @@ def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None,
         if main:
             metrics = evaluate_best(spec, data, exp.data, out, device, result)
             acc = metrics.get("accuracy")
-            reporter.message(f"[{spec.label}] {result.status}: best epoch {result.best_epoch}, "
+            reporter.message(f"[{spec.label}] {metrics['status']}: best epoch {result.best_epoch}, "
                              f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
         world.barrier()
     if main:

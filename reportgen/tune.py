@@ -25,6 +25,7 @@ import contextlib
 import itertools
 import json
 import multiprocessing
+import re
 import threading
 import time
 import warnings
@@ -127,6 +128,14 @@ def serialize_sqlite_transactions(engine: sqlalchemy.engine.Engine) -> None:
     engine.dispose()  # connections opened while Optuna created the schema predate the listeners
 
 
+def shown_url(url: str) -> str:
+    """A storage URL as it may be printed: with its password masked."""
+    try:
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:  # not a URL SQLAlchemy can parse: mask what looks like :password@
+        return re.sub(r":[^:@/]*@", ":***@", url)
+
+
 def open_storage(url: str) -> RDBStorage:
     try:
         sqlite = url.startswith("sqlite")
@@ -136,7 +145,9 @@ def open_storage(url: str) -> RDBStorage:
             storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=3 * HEARTBEAT_SECONDS,
                                  engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else None)
     except Exception as e:  # bad URL, unreachable server, missing driver
-        raise UserError(f"cannot open the study storage '{url}': {e}") from None
+        shown = shown_url(url)
+        reason = str(e).replace(url, shown).splitlines()[0]  # drivers add hints and links on further lines
+        raise UserError(f"cannot open the study storage '{shown}': {reason}") from None
     if sqlite:
         serialize_sqlite_transactions(storage.engine)
     return storage
@@ -286,7 +297,7 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
         optuna.storages.fail_stale_trials(study)
     if exp.tune.sampler == "grid":
         enqueue_grid(study, exp)
-    reporter.message(f"study '{exp.name}' in {url}")
+    reporter.message(f"study '{exp.name}' in {shown_url(url)}")
     started = time.perf_counter()
     if workers <= 1:
         worker(experiment, overrides, runs_dir, url, reporter)

@@ -129,7 +129,7 @@ def load_analysis(run_dir: Path) -> Analysis:
     if run.analysis.is_file():
         try:
             analysis = Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
-        except ValidationError:  # written by another reportgen version, or damaged: the run's files still hold every fact
+        except ValidationError:  # another reportgen version's, or damaged: the run's files hold every fact
             return analyse(run.path)
         analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
         return analysis

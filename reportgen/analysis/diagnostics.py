@@ -29,16 +29,18 @@ TOP = 3
 
 def diagnose(m: ModelAnalysis) -> Diagnostics | None:
     h = m.history
-    if not h.epoch or m.train_acc is None or m.val_acc is None:
+    val_epochs, val_loss = h.finite("val_loss")
+    train_epochs, train_loss = h.finite("train_loss")
+    if not val_loss or not train_loss or m.train_acc is None or m.val_acc is None:
         return None
     gap = 100 * (m.train_acc - m.val_acc)
-    span = (max(h.val_loss) - min(h.val_loss)) or 1.0
-    spikes = [h.epoch[i] for i in range(1, len(h.val_loss))
-              if h.val_loss[i] > SPIKE_RATIO * h.val_loss[i - 1] and h.val_loss[i] - h.val_loss[i - 1] > SPIKE_MIN_SHARE * span]
-    late = h.val_loss[len(h.val_loss) // 2:]
+    span = (max(val_loss) - min(val_loss)) or 1.0
+    spikes = [val_epochs[i] for i in range(1, len(val_loss))
+              if val_loss[i] > SPIKE_RATIO * val_loss[i - 1] and val_loss[i] - val_loss[i - 1] > SPIKE_MIN_SHARE * span]
+    late = val_loss[len(val_loss) // 2:]
     changes = [(b - a) / span for a, b in zip(late, late[1:])]
     fluctuation = statistics.pstdev(changes) if len(changes) >= 2 else 0.0
-    worst_train = max(range(len(h.train_loss)), key=lambda i: h.train_loss[i])
+    worst_train = max(range(len(train_loss)), key=lambda i: train_loss[i])
     pairs = []
     for i, row in enumerate(m.confusion_matrix):
         for j, count in enumerate(row):
@@ -48,14 +50,14 @@ def diagnose(m: ModelAnalysis) -> Diagnostics | None:
                                           count=count, share=count / support))
     pairs.sort(key=lambda p: (-p.count, p.true_label, p.pred_label))
     by_f1 = sorted(m.per_class, key=lambda c: (-c.f1, c.name))
-    rise, rise_threshold = h.val_loss[-1] - min(h.val_loss), VAL_LOSS_RISE_SHARE * min(h.val_loss)
+    rise, rise_threshold = val_loss[-1] - min(val_loss), VAL_LOSS_RISE_SHARE * min(val_loss)
     return Diagnostics(
         gap_acc_pp=gap, overfit_threshold_pp=OVERFIT_GAP_PP, overfit=gap > OVERFIT_GAP_PP,
         val_loss_rise=rise, val_loss_rise_threshold=rise_threshold, val_loss_rising=rise > rise_threshold,
         val_loss_spikes=spikes, spike_ratio=SPIKE_RATIO,
         val_loss_fluctuation=fluctuation, fluctuation_threshold=FLUCTUATION_LIMIT,
         stable=not spikes and fluctuation <= FLUCTUATION_LIMIT,
-        max_train_loss=h.train_loss[worst_train], max_train_loss_epoch=h.epoch[worst_train],
+        max_train_loss=train_loss[worst_train], max_train_loss_epoch=train_epochs[worst_train],
         confused_pairs=pairs[:TOP],
         best_classes=[c.name for c in by_f1[:TOP]],
         worst_classes=[c.name for c in reversed(by_f1[-TOP:])],

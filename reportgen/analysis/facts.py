@@ -3,6 +3,8 @@ always match the file a reader can check), history, best-epoch values and the mo
 
 from __future__ import annotations
 
+import math
+
 from reportgen.analysis.tree import Averages, ClassMetrics, History, ModelAnalysis
 from reportgen.config import ModelSpec
 from reportgen.metrics import classification_metrics
@@ -10,11 +12,17 @@ from reportgen.models import ARCHITECTURES, build, count_params
 from reportgen.rundir import HISTORY_COLUMNS, ModelDir, read_csv, read_json
 
 
+def finite_or_none(text: str) -> float | None:
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
 def read_history(model_dir: ModelDir) -> History:
     if not model_dir.history.is_file():
         return History()
     rows = read_csv(model_dir.history)
-    return History(**{c: [int(r[c]) if c == "epoch" else float(r[c]) for r in rows] for c in HISTORY_COLUMNS})
+    parse = {"epoch": int, "lr": float, "seconds": float}  # the rest are metrics, which may have overflowed
+    return History(**{c: [parse.get(c, finite_or_none)(r[c]) for r in rows] for c in HISTORY_COLUMNS})
 
 
 def read_predictions(model_dir: ModelDir) -> tuple[list[int], list[int], list[list[float]]]:
@@ -43,9 +51,10 @@ def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_
     elif status != "missing":
         notes.append("no predictions: the model has no evaluated checkpoint")
     best_epoch = metrics.get("best_epoch") if metrics else None
-    if best_epoch is None and history.epoch:  # interrupted: the best epoch so far by the monitor
-        values = history.val_acc if spec.train.monitor == "val_acc" else [-v for v in history.val_loss]
-        best_epoch = history.epoch[values.index(max(values))]
+    if best_epoch is None:  # interrupted: the best finite epoch so far by the monitor
+        epochs, values = history.finite(spec.train.monitor)
+        best = max if spec.train.monitor == "val_acc" else min
+        best_epoch = epochs[values.index(best(values))] if values else None
     at_best = (lambda key: getattr(history, key)[history.epoch.index(best_epoch)]) if best_epoch else (lambda key: None)
     per_class = [ClassMetrics(name=name, **values) for name, values in scores.get("per_class", {}).items()]
     return ModelAnalysis(

@@ -21,6 +21,7 @@ plt.rcParams.update({
     "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
     "font.size": 11, "axes.titlesize": 12, "axes.grid": True, "grid.alpha": 0.3,
     "axes.spines.top": False, "axes.spines.right": False,
+    "text.parse_math": False,  # labels and class names are user text: "$...$" is drawn, not parsed as math
 })
 PALETTE = plt.get_cmap("tab10").colors
 
@@ -35,27 +36,33 @@ def save(fig: plt.Figure, path: Path) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def curves(epochs: list[int], train: list[float], val: list[float], metric: str, title: str, path: Path) -> None:
+def scaled(values: list[float | None], metric: str) -> list[float]:
+    """A history column ready to plot: accuracy in percent, and None (not a finite number) as NaN,
+    which matplotlib draws as a gap."""
+    scale = 100 if metric == "accuracy" else 1
+    return [np.nan if v is None else v * scale for v in values]
+
+
+def curves(epochs: list[int], train: list[float | None], val: list[float | None], metric: str, title: str,
+           path: Path) -> None:
     """One model's train vs validation curve of `metric` (loss or accuracy)."""
     fig, ax = plt.subplots(figsize=WIDE)
-    scale = 100 if metric == "accuracy" else 1
-    ax.plot(epochs, [v * scale for v in train], "o-", color=PALETTE[0], label="train", markersize=3)
-    ax.plot(epochs, [v * scale for v in val], "s-", color=PALETTE[1], label="validation", markersize=3)
+    ax.plot(epochs, scaled(train, metric), "o-", color=PALETTE[0], label="train", markersize=3)
+    ax.plot(epochs, scaled(val, metric), "s-", color=PALETTE[1], label="validation", markersize=3)
     ax.set(xlabel="epoch", ylabel="accuracy (%)" if metric == "accuracy" else "loss", title=title)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend()
     save(fig, path)
 
 
-def overlaid_curves(series: dict[str, tuple[list[int], list[float], list[float]]], metric: str,
+def overlaid_curves(series: dict[str, tuple[list[int], list[float | None], list[float | None]]], metric: str,
                     path: Path) -> None:
     """Every model's train (dashed) and validation (solid) curves on two shared panels."""
     fig, axes = plt.subplots(1, 2, figsize=WIDE, sharey=True)
-    scale = 100 if metric == "accuracy" else 1
     for i, (label, (epochs, train, val)) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
-        axes[0].plot(epochs, [v * scale for v in train], "-", color=colour, label=label)
-        axes[1].plot(epochs, [v * scale for v in val], "-", color=colour, label=label)
+        axes[0].plot(epochs, scaled(train, metric), "-", color=colour, label=label)
+        axes[1].plot(epochs, scaled(val, metric), "-", color=colour, label=label)
     ylabel = "accuracy (%)" if metric == "accuracy" else "loss"
     for ax, split in zip(axes, ("train", "validation")):
         ax.set(xlabel="epoch", title=f"{split} {metric}")

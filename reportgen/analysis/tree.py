@@ -30,15 +30,21 @@ class ClassMetrics(BaseModel):
 
 
 class History(BaseModel):
-    """history.csv as columns (one entry per epoch)."""
+    """history.csv as columns (one entry per epoch). A loss or accuracy that is not a finite number
+    (a file written before diverged epochs were left out of it) is None: JSON has no NaN."""
 
     epoch: list[int] = []
-    train_loss: list[float] = []
-    train_acc: list[float] = []
-    val_loss: list[float] = []
-    val_acc: list[float] = []
+    train_loss: list[float | None] = []
+    train_acc: list[float | None] = []
+    val_loss: list[float | None] = []
+    val_acc: list[float | None] = []
     lr: list[float] = []
     seconds: list[float] = []
+
+    def finite(self, column: str) -> tuple[list[int], list[float]]:
+        """The epochs whose `column` is a finite number, and those values."""
+        pairs = [(e, v) for e, v in zip(self.epoch, getattr(self, column)) if v is not None]
+        return [e for e, _ in pairs], [v for _, v in pairs]
 
 
 class LayerRow(BaseModel):

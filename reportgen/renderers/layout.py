@@ -157,7 +157,8 @@ class Layout:
         """(accent rule, title) boxes of the title slide, or of a section divider."""
         rule_y, title_y, title_h = ((self.divider_rule_y, self.divider_title_y, self.divider_title_h) if divider
                                     else (self.cover_rule_y, self.cover_title_y, self.cover_title_h))
-        return Box(self.margin + self.inset, rule_y, self.cover_rule_w, self.cover_rule_h), self._across(title_y, title_h)
+        rule = Box(self.margin + self.inset, rule_y, self.cover_rule_w, self.cover_rule_h)
+        return rule, self._across(title_y, title_h)
 
     @property
     def cover_logo(self) -> Box:

@@ -73,8 +73,9 @@ class Writer:
                          epochs=self.f.listing([str(e) for e in d.val_loss_spikes])))
         if d.val_loss_fluctuation > d.fluctuation_threshold:
             out.append(t("narrative.curves.fluctuating", **limits))
-        first = m.history.train_loss[0]
-        if d.max_train_loss_epoch != m.history.epoch[0] and d.max_train_loss > first:
+        epochs, train_loss = m.history.finite("train_loss")  # the first epoch's loss may not be finite (None)
+        first = train_loss[0]
+        if d.max_train_loss_epoch != epochs[0] and d.max_train_loss > first:
             out.append(t("narrative.curves.train_loss_peak", peak=f.decimal(d.max_train_loss),
                          epoch=d.max_train_loss_epoch, first=f.decimal(first)))
         return out

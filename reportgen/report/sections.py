@@ -207,10 +207,13 @@ def model_result(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelR
     t, f, label = cx.t, cx.f, clean(m.label)
     if m.accuracy is None:
         return None
-    maps = [FeatureMapCase(c.correct, cx.figure(
-        t("ui.caption.feature_correct", model=label, true=clean(c.true_label)) if c.correct else
-        t("ui.caption.feature_wrong", model=label, true=clean(c.true_label), pred=clean(c.pred_label)), c.figure), notes)
-        for c, notes in zip(m.feature_maps, story.feature_maps)]
+    def caption(c) -> str:
+        if c.correct:
+            return t("ui.caption.feature_correct", model=label, true=clean(c.true_label))
+        return t("ui.caption.feature_wrong", model=label, true=clean(c.true_label), pred=clean(c.pred_label))
+
+    maps = [FeatureMapCase(c.correct, cx.figure(caption(c), c.figure), notes)
+            for c, notes in zip(m.feature_maps, story.feature_maps)]
     confusion = m.figures.get("confusion")
     return ModelResult(
         stats=accuracy_stats(cx, m),

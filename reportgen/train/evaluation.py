@@ -3,6 +3,8 @@ metrics.json (with how training ended)."""
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -38,7 +40,8 @@ def write_predictions(out: ModelDir, classes: list[str], labels: list[int], pred
 
 def evaluate_best(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDir,
                   device: torch.device, result: FitResult) -> dict:
-    """Evaluate best.pt on the evaluation split; write predictions.csv and metrics.json."""
+    """Evaluate best.pt on the evaluation split; write predictions.csv and metrics.json. A model
+    with no best.pt, or whose outputs on the evaluation split are not finite, gets no predictions."""
     policy = DevicePolicy(device, spec.train.amp)
     metrics = training_summary(spec, data, result, policy.precision)
     model = build(spec.arch, len(data.classes), data_cfg.image_size, spec.params)
@@ -49,9 +52,12 @@ def evaluate_best(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, ou
         _, eval_tf = make_transforms(data_cfg)
         loader = BatchLoader(data.eval, max(spec.train.batch_size, 256), eval_tf, device,
                              workers=data_cfg.num_workers)
-        _, _, probs = evaluate(model, loader, policy, nn.CrossEntropyLoss())
-        labels, preds = data.eval.labels.tolist(), probs.argmax(1).tolist()
-        write_predictions(out, data.classes, labels, preds, probs)
-        metrics.update(classification_metrics(labels, preds, data.classes))
+        loss, _, probs = evaluate(model, loader, policy, nn.CrossEntropyLoss())
+        if math.isfinite(loss):
+            labels, preds = data.eval.labels.tolist(), probs.argmax(1).tolist()
+            write_predictions(out, data.classes, labels, preds, probs)
+            metrics.update(classification_metrics(labels, preds, data.classes))
+        else:  # finite on validation, overflowing here: argmax of NaN is class 0, not a prediction
+            metrics.update(status="diverged", diverged=True)
     write_json(out.metrics, metrics)
     return metrics

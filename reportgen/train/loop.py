@@ -70,12 +70,17 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
         reporter.start_epoch(epoch)
         lr = tr.optimizer.param_groups[0]["lr"]
         train_loss, train_acc = train_one_epoch(model, train_loader, tr.optimizer, tr.policy, criterion, reporter)
-        if not math.isfinite(train_loss):
+        val_loss, val_acc, _ = evaluate(model, val_loader, tr.policy, criterion)
+        # The training loss can stay finite while the weights or BatchNorm's running statistics
+        # overflow: the validation loss shows that. A non-finite epoch is neither recorded nor
+        # checkpointed, so history.csv and best.pt hold finite epochs only.
+        broken = [f"{split} loss became {loss}" for split, loss in (("training", train_loss), ("validation", val_loss))
+                  if not math.isfinite(loss)]
+        if broken:
             status = "diverged"
-            reporter.message(f"{spec.label}: training loss became {train_loss} in epoch {epoch}; stopped "
+            reporter.message(f"{spec.label}: {' and '.join(broken)} in epoch {epoch}; stopped "
                              "(lower the learning rate to train it)")
             break
-        val_loss, val_acc, _ = evaluate(model, val_loader, tr.policy, criterion)
         tr.scheduler.step()
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
                "val_acc": val_acc, "lr": lr, "seconds": time.perf_counter() - started}

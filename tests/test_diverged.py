@@ -1,0 +1,87 @@
+"""Issue 16: a diverged model beside a healthy one. The run's JSON stays strict, the diverged
+model gets no accuracy computed from NaN weights, and the report still renders."""
+
+import csv
+import json
+import math
+
+import pytest
+
+import reportgen
+from reportgen.analysis import Analysis
+from reportgen.language.format import Formatter
+
+EXPERIMENT = """
+name = "diverging"
+[data]
+dataset = "synthetic"
+num_classes = 3
+samples_per_class = 12
+image_size = 16
+[train]
+epochs = 2
+batch_size = 32  # one step per epoch: the first epoch's training loss is finite, its weights are not
+optimizer = "sgd"
+lr = 0.01
+seed = 1
+device = "cpu"  # how the overflow shows (validation loss NaN after epoch 1) is pinned to one device
+[[models]]
+arch = "cnn"
+label = "Healthy"
+params = { conv_filters = [4, 8, 8], fc_neurons = 16 }
+[[models]]
+arch = "cnn"
+label = "Diverged"
+params = { conv_filters = [4, 8, 8], fc_neurons = 16 }
+train = { lr = 1e6 }
+"""
+
+
+def reject(constant):
+    raise ValueError(f"{constant} is not JSON")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("diverging")
+    path = tmp / "diverging.toml"
+    path.write_text(EXPERIMENT)
+    return reportgen.run(path, [], runs_dir=tmp / "runs")
+
+
+def test_the_diverged_history_holds_only_finite_epochs(run_dir):
+    history = run_dir / "diverged" / "history.csv"
+    rows = list(csv.DictReader(history.open())) if history.is_file() else []
+    assert all(math.isfinite(float(v)) for r in rows for v in r.values())
+    metrics = json.loads((run_dir / "diverged" / "metrics.json").read_text())
+    assert metrics["epochs_run"] == len(rows) < 2
+
+
+def test_every_json_file_is_strict(run_dir):
+    files = sorted(run_dir.rglob("*.json"))
+    assert {p.name for p in files} >= {"analysis.json", "metrics.json", "dataset.json"}
+    for path in files:
+        json.loads(path.read_text(), parse_constant=reject)
+    Analysis.model_validate_json((run_dir / "analysis.json").read_text())  # loads as written, not recomputed
+
+
+def test_the_diverged_model_has_no_fake_accuracy(run_dir):
+    metrics = json.loads((run_dir / "diverged" / "metrics.json").read_text())
+    assert metrics["status"] == "diverged"
+    assert metrics.get("accuracy") is None and not (run_dir / "diverged" / "predictions.csv").exists()
+    healthy = json.loads((run_dir / "healthy" / "metrics.json").read_text())
+    assert healthy["status"] == "completed" and 0 <= healthy["accuracy"] <= 1
+    analysis = json.loads((run_dir / "analysis.json").read_text())
+    diverged = next(m for m in analysis["models"] if m["label"] == "Diverged")
+    assert diverged["status"] == "diverged" and diverged["accuracy"] is None
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "pptx"])
+def test_the_report_renders(run_dir, fmt):
+    out = reportgen.render(run_dir, fmt)
+    assert out.is_file() and out.stat().st_size > 0
+    if fmt == "html":
+        text = out.read_text(encoding="utf-8")
+        healthy = json.loads((run_dir / "healthy" / "metrics.json").read_text())
+        assert "Diverged" in text
+        assert Formatter("id").percent(healthy["accuracy"]) in text  # the report's default language
