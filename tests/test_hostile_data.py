@@ -75,3 +75,23 @@ def test_user_text_that_looks_like_mathtext_is_drawn_literally(tmp_path):
                    tmp_path / "search.png")
     names = ["curves", "overlaid", "confusion", "bars", "samples", "features", "search"]
     assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in names)
+
+
+def test_a_corrupt_image_on_the_streaming_path_is_one_line_naming_it(tmp_path, monkeypatch):
+    from reportgen.data import BatchLoader, make_transforms
+    from reportgen.errors import UserError
+
+    for cls in ("a", "b"):
+        (tmp_path / "train" / cls).mkdir(parents=True)
+        for k in range(4):
+            Image.new("RGB", (16, 16), (40 * k, 0, 0)).save(tmp_path / "train" / cls / f"{k}.png")
+    (tmp_path / "train" / "a" / "2.png").write_bytes(b"not a png")
+    monkeypatch.setenv("REPORTGEN_MAX_DECODED_GB", "0")  # too large for memory: stream through workers
+    cfg = DataConfig(dataset="imagefolder", root=str(tmp_path), val_split=2, image_size=16, num_workers=1)
+    data = load_dataset(cfg, seed=0)
+    train_tf, _ = make_transforms(cfg)
+    loader = BatchLoader(data.train, 8, train_tf, torch.device("cpu"), workers=1)
+    with pytest.raises(UserError) as err:
+        list(loader)
+    message = str(err.value)
+    assert "2.png" in message and len(message.splitlines()) == 1 and "Traceback" not in message

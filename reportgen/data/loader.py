@@ -13,6 +13,7 @@ import torch
 from reportgen.data.dataset import FileSplit, Split
 from reportgen.data.transforms import BatchTransform
 from reportgen.distributed import SINGLE, World
+from reportgen.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,14 @@ class BatchPart:
     total: int  # size of the global batch: the augmentation draws are made for all of it
     offset: int  # where this process's rows start in the global batch
     index: torch.Tensor  # the split positions of this process's rows
+
+
+def worker_message(error: UserError) -> str:
+    """The message a DataLoader worker raised, without the traceback the DataLoader wraps it in
+    ("Caught UserError in DataLoader worker process 0. Original Traceback ...: <message>")."""
+    text = str(error)
+    marker = f"{UserError.__module__}.{UserError.__name__}: "
+    return text.rsplit(marker, 1)[-1].strip() if marker in text else text
 
 
 def cut_batches(order: torch.Tensor, batch_size: int, world: World) -> tuple[BatchPart, ...]:
@@ -96,6 +105,9 @@ class BatchLoader:
                 yield self.transform(self.images[idx], self.generator, part.total, part.offset), self.labels[idx]
             return
         self.sampler.plan = plan  # before the DataLoader starts: its workers prefetch from the sampler
-        for images, part in zip(self.stream, plan, strict=True):
-            x = self.transform(images.to(self.device, non_blocking=True), self.generator, part.total, part.offset)
-            yield x, self.labels[part.index.to(self.device)]
+        try:
+            for images, part in zip(self.stream, plan, strict=True):
+                x = self.transform(images.to(self.device, non_blocking=True), self.generator, part.total, part.offset)
+                yield x, self.labels[part.index.to(self.device)]
+        except UserError as e:  # raised in a worker: the DataLoader prepends the worker's traceback
+            raise UserError(worker_message(e)) from None
