@@ -20,9 +20,9 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
     torchrun process group (default: this process alone)."""
     from reportgen.config import load_experiment
     from reportgen.distributed import SINGLE
-    from reportgen.errors import RunInterrupted
+    from reportgen.errors import RunInterrupted, UserError
     from reportgen.progress import Reporter
-    from reportgen.runner import prepare_run, run_experiment
+    from reportgen.runner import discard_untrained, prepare_run, run_experiment
 
     world = world or SINGLE
     exp = load_experiment(experiment, list(overrides))
@@ -33,6 +33,10 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
         run_experiment(exp, run_dir, reporter or Reporter(quiet=True), world=world)
     except KeyboardInterrupt:
         raise RunInterrupted(run_dir.path) from None
+    except UserError:
+        if world.is_main and not resume:  # a resumed run keeps what it had
+            discard_untrained(exp, run_dir)
+        raise
     return run_dir.path
 
 

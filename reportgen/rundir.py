@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import tempfile
@@ -69,8 +70,15 @@ def save_torch(path: Path, obj: Any) -> None:
 
 
 def load_torch(path: Path) -> Any:
-    # weights_only: a checkpoint is data, never code to unpickle.
-    return torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        # weights_only: a checkpoint is data, never code to unpickle.
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # a damaged file fails as EOFError, RuntimeError, UnpicklingError, KeyError, OSError...
+        raise UserError(
+            f"{path} cannot be read as a checkpoint ({type(e).__name__}): it is damaged or incomplete. Delete it to "
+            "restart that model with `reportgen run <experiment.toml> --resume <run directory>` (the epochs in "
+            "its history are lost)"
+        ) from None
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
@@ -123,13 +131,18 @@ class RunDir:
     @classmethod
     def create(cls, runs_dir: Path, name: str) -> RunDir:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = runs_dir / name / stamp
-        suffix = 1
-        while path.exists():  # two runs started in the same second
-            suffix += 1
-            path = runs_dir / name / f"{stamp}-{suffix}"
-        path.mkdir(parents=True)
-        return cls(path)
+        try:
+            (runs_dir / name).mkdir(parents=True, exist_ok=True)
+            for suffix in itertools.count(1):
+                path = runs_dir / name / (stamp if suffix == 1 else f"{stamp}-{suffix}")
+                try:
+                    path.mkdir()  # atomic: of runs started in the same second, each gets its own folder
+                    return cls(path)
+                except FileExistsError:
+                    continue
+        except OSError as e:  # read-only, full, or a file where a folder should be
+            raise UserError(f"cannot create the run directory in '{runs_dir}': {e.strerror or e}; "
+                            "choose another --runs-dir") from None
 
     def model(self, slug: str) -> ModelDir:
         return ModelDir(self.path / slug)

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -138,6 +139,13 @@ def prepare_run(exp: Experiment, runs_dir: Path, resume: Path | None = None) -> 
     return reopen_run(exp, resume) if resume else start_run(exp, RunDir.create(runs_dir, exp.name))
 
 
+def discard_untrained(exp: Experiment, run: RunDir) -> None:
+    """Remove a new run directory that failed before any model began training (unusable data, logo
+    or tuning summary): it holds no result, only a folder that looks like a run under runs/."""
+    if not any(run.model(spec.slug).path.exists() for spec in exp.models):
+        shutil.rmtree(run.path, ignore_errors=True)
+
+
 def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None, world: World = SINGLE) -> None:
     """Train, evaluate and analyse every model; `prune` is the search's per-epoch stop rule.
     Under torchrun every process trains its shard; rank 0 alone writes and analyses."""
@@ -150,9 +158,10 @@ def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None,
             atomic_write_text(run.tuning, Path(exp.report.tuning).read_text(encoding="utf-8"))
         if exp.report.logo:
             copy_logo(Path(exp.report.logo), run.logo)
-        reporter.message(f"run directory: {run.path}")
     data = load_dataset(exp.data, exp.train.seed)
     if main:
+        # Named only now: a run that fails on its data or logo is discarded (api.run), never shown.
+        reporter.message(f"run directory: {run.path}")
         write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
         reporter.message(f"data: {len(data.train)} train / {len(data.val)} val / "
                          f"{len(data.test) if data.test is not None else 0} test images, {len(data.classes)} classes")

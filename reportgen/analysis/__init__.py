@@ -2,7 +2,7 @@
 needs. Renderers read the tree; they never recompute.
 
     analyse(run_dir)       computes everything and writes RUN/analysis.json + figures
-    load_analysis(run_dir) reads analysis.json, computing it first when it is missing
+    load_analysis(run_dir) reads analysis.json, computing it first when it is missing or a figure is gone
 """
 
 from __future__ import annotations
@@ -124,13 +124,25 @@ def analyse(run_dir: Path) -> Analysis:
     return analysis
 
 
+def figure_files(analysis: Analysis) -> list[str]:
+    """Every figure the analysis names, relative to the run directory."""
+    names = [analysis.dataset.samples_figure, *(analysis.comparison.figures.values() if analysis.comparison else ())]
+    for m in analysis.models:
+        names += [*m.figures.values(), *(case.figure for case in m.feature_maps)]
+    if analysis.tuning:
+        names.append(analysis.tuning.figure)
+    return [name for name in names if name]
+
+
 def load_analysis(run_dir: Path) -> Analysis:
+    """analysis.json, recomputed when it is missing, unreadable or names a figure that was deleted."""
     run = open_run(Path(run_dir))
     if run.analysis.is_file():
         try:
             analysis = Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
         except ValidationError:  # another reportgen version's, or damaged: the run's files hold every fact
             return analyse(run.path)
-        analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
-        return analysis
+        if all((run.path / name).is_file() for name in figure_files(analysis)):
+            analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
+            return analysis
     return analyse(run.path)

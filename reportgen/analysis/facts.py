@@ -4,9 +4,13 @@ always match the file a reader can check), history, best-epoch values and the mo
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from reportgen.analysis.tree import Averages, ClassMetrics, History, ModelAnalysis
 from reportgen.config import ModelSpec
+from reportgen.errors import UserError
 from reportgen.metrics import classification_metrics
 from reportgen.models import ARCHITECTURES, build, count_params
 from reportgen.rundir import HISTORY_COLUMNS, ModelDir, read_csv, read_json
@@ -17,19 +21,34 @@ def finite_or_none(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+@contextmanager
+def damaged_as_user_error(path: Path, model_dir: ModelDir) -> Iterator[None]:
+    """A result file that does not parse: name it and say how the run writes it again."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError) as e:  # not UTF-8 or JSON, a missing column, a non-number
+        raise UserError(
+            f"{path} cannot be read ({type(e).__name__}): it is damaged. Delete it and {model_dir.metrics.name} "
+            f"beside it, then `reportgen run <experiment.toml> --resume {model_dir.path.parent}` evaluates that "
+            "model again (continuing from its last.pt, or training it anew without one)"
+        ) from None
+
+
 def read_history(model_dir: ModelDir) -> History:
     if not model_dir.history.is_file():
         return History()
-    rows = read_csv(model_dir.history)
     parse = {"epoch": int, "lr": float, "seconds": float}  # the rest are metrics, which may have overflowed
-    return History(**{c: [parse.get(c, finite_or_none)(r[c]) for r in rows] for c in HISTORY_COLUMNS})
+    with damaged_as_user_error(model_dir.history, model_dir):
+        rows = read_csv(model_dir.history)
+        return History(**{c: [parse.get(c, finite_or_none)(r[c]) for r in rows] for c in HISTORY_COLUMNS})
 
 
 def read_predictions(model_dir: ModelDir) -> tuple[list[int], list[int], list[list[float]]]:
     """(labels, predictions, probabilities per class) from predictions.csv."""
-    rows = read_csv(model_dir.predictions)
-    probs = [[float(v) for k, v in r.items() if k.startswith("prob_")] for r in rows]
-    return [int(r["label"]) for r in rows], [int(r["pred"]) for r in rows], probs
+    with damaged_as_user_error(model_dir.predictions, model_dir):
+        rows = read_csv(model_dir.predictions)
+        probs = [[float(v) for k, v in r.items() if k.startswith("prob_")] for r in rows]
+        return [int(r["label"]) for r in rows], [int(r["pred"]) for r in rows], probs
 
 
 def status_of(model_dir: ModelDir, metrics: dict | None) -> str:
@@ -40,7 +59,10 @@ def status_of(model_dir: ModelDir, metrics: dict | None) -> str:
 
 def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_size: int) -> ModelAnalysis:
     """Everything about one model that comes straight from its files (no figures yet)."""
-    metrics = read_json(model_dir.metrics) if model_dir.metrics.is_file() else None
+    metrics = None
+    if model_dir.metrics.is_file():
+        with damaged_as_user_error(model_dir.metrics, model_dir):
+            metrics = read_json(model_dir.metrics)
     history = read_history(model_dir)
     status = status_of(model_dir, metrics)
     notes = []

@@ -33,5 +33,13 @@ def load_dataset(cfg: DataConfig, seed: int) -> DatasetSplits:
             f"data.val_split = {cfg.val_split} is not smaller than the training pool ({len(pool)} images); "
             "use a smaller count or a fraction such as 0.2"
         )
-    train_idx, val_idx = seeded_subset(pool.labels.numpy(), cfg.val_split, seed)
+    try:
+        train_idx, val_idx = seeded_subset(pool.labels.numpy(), cfg.val_split, seed)
+    except ValueError:  # the train or the validation part would be empty
+        limit = f" (data.limit_train = {cfg.limit_train})" if 0 < cfg.limit_train else ""
+        raise UserError(
+            f"the training pool has {len(pool)} image(s){limit}, too few to split into train and validation "
+            f"with data.val_split = {cfg.val_split}; use more images (a larger data.limit_train, "
+            "or a larger dataset) or another val_split"
+        ) from None
     return DatasetSplits(classes, pool.subset(np.sort(train_idx)), pool.subset(np.sort(val_idx)), test)

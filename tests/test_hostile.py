@@ -1,0 +1,113 @@
+"""Hostile input through the command line, as an adversarial user would type it. For each: the exit
+code, exactly one line on stderr, no traceback, and nothing written outside the run directory
+(for a refused `run`, nothing written at all)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from reportgen.cli import app
+
+GOOD = """
+name = "t"
+[data]
+dataset = "synthetic"
+image_size = 16
+[train]
+epochs = 1
+device = "cpu"
+[[models]]
+arch = "cnn"
+label = "c"
+params = { conv_filters = [4, 8, 8], fc_neurons = 16 }
+"""
+
+
+def experiment(folder: Path, edit: tuple[str, str] = ("", "")) -> Path:
+    path = folder / "exp.toml"
+    path.write_text(GOOD.replace(*edit) if edit[0] else GOOD)
+    return path
+
+
+def csv_outside_root(folder: Path) -> tuple[str, str]:
+    (folder / "data" / "train").mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(folder / "secret.png")
+    rows = ["filename,label"] + [f"../../secret.png,{k % 2}" for k in range(8)]
+    (folder / "data" / "train.csv").write_text("\n".join(rows) + "\n")
+    return 'dataset = "synthetic"', f'dataset = "csv"\nroot = "{folder / "data"}"'
+
+
+RUN_CASES = {
+    "malformed TOML": (lambda f: ("[train]", "[train\n"), "not valid TOML"),
+    "unknown key": (lambda f: ("epochs = 1", "epochs = 1\nlearning_rate = 0.1"), "unknown key"),
+    "wrong type": (lambda f: ("epochs = 1", 'epochs = "one"'), "`train.epochs`"),
+    "negative learning rate": (lambda f: ("epochs = 1", "epochs = 1\nlr = -1"), "`train.lr`"),
+    "unknown arch": (lambda f: ('arch = "cnn"', 'arch = "resnet9000"'), "unknown arch"),
+    "missing dataset root": (lambda f: ('dataset = "synthetic"', 'dataset = "imagefolder"\nroot = "/nonexistent"'),
+                             "does not exist"),
+    "image size the cnn cannot pool": (lambda f: ("image_size = 16", "image_size = 20"), "divisible by 8"),
+    "logo that is not an image file": (lambda f: ('name = "t"', 'name = "t"\n[report]\nlogo = "x.gif"'),
+                                       "must be a PNG or JPEG"),
+    "CSV naming a file outside its folder": (csv_outside_root, "outside the image folder"),
+}
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("case", list(RUN_CASES))
+def test_hostile_experiments_are_refused_in_one_line_before_anything_is_written(sandbox, case):
+    make_edit, message = RUN_CASES[case]
+    path = experiment(sandbox, make_edit(sandbox))
+    before = files_under(sandbox)
+    result = CliRunner().invoke(app, ["run", str(path), "--runs-dir", str(sandbox / "runs")])
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert "Traceback" not in result.output
+    assert files_under(sandbox) == before  # not even an empty run directory
+
+
+RENDER_CASES = {
+    "no such run": (["/nonexistent/run", "--format", "pdf"], 2, "no such run directory"),
+    "unknown format": (["{run}", "--format", "docx"], 2, "format must be one of pdf, html, pptx"),
+    "unknown language": (["{run}", "--format", "pdf", "--lang", "fr"], 2, "language must be id or en"),
+    "output that is a folder": (["{run}", "--format", "pdf", "--out", "{sandbox}"], 2, "is a folder"),
+    "output of another format": (["{run}", "--format", "pdf", "--out", "{sandbox}/x.html"], 2, "does not end in .pdf"),
+    "tampered figure path": (["{run}", "--format", "html"], 2, "names a figure outside the run directory"),
+    "a password in the storage URL": (["tune"], 2, "cannot open the study storage"),
+}
+
+
+@pytest.mark.parametrize("case", list(RENDER_CASES))
+def test_hostile_commands_on_a_finished_run_fail_in_one_line(sandbox, handmade_run, case):
+    from reportgen.analysis import analyse
+
+    args, code, message = RENDER_CASES[case]
+    analyse(handmade_run)
+    if case == "tampered figure path":
+        stored = json.loads((handmade_run / "analysis.json").read_text())
+        stored["models"][0]["figures"]["loss"] = "../" * 12 + "etc/passwd"
+        (handmade_run / "analysis.json").write_text(json.dumps(stored))
+    if args == ["tune"]:
+        path = experiment(sandbox, ("fc_neurons = 16 }", 'fc_neurons = 16 }\n[tune]\nmodel = "c"\nspace = { "train.lr" = [0.1] }'))
+        args = ["tune", str(path), "--storage", "postgresql://bob:s3cret@127.0.0.1:1/db", "--runs-dir", "runs"]
+    else:
+        args = ["render"] + [a.format(run=handmade_run, sandbox=sandbox) for a in args]
+    before = files_under(sandbox)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == code, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert "Traceback" not in result.output and "s3cret" not in result.output
+    assert {p for p in files_under(sandbox) - before if not p.is_relative_to(handmade_run)} == set()
