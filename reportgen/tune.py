@@ -1,33 +1,51 @@
 """`reportgen tune`: hyper-parameter search with Optuna over the `[tune]` table.
 
 Each trial trains the searched model with one point of the space into a normal run directory
-(`runs/<name>/tune/trial-NNNN/`), so `reportgen render` works on any of them. The study lives in
-an Optuna storage (SQLite under runs/ by default; any SQLAlchemy URL such as PostgreSQL lets
-workers on many machines share one study). The study's summary, the search figure's data and the
-best configuration as a ready-to-run experiment are written next to the trials.
+(`runs/<name>/tune/trial-NNNN-<uid>/`), so `reportgen render` works on any of them. The study lives
+in an Optuna storage (SQLite under runs/ by default; PostgreSQL lets workers on many machines share
+one study). The study's summary, the search figure's data and the best configuration as a
+ready-to-run experiment are written next to the trials.
+
+A trial's folder belongs to one study: `uid` is a random name the study's first `tune` records with
+the resolved experiment (study user attributes `uid` and `experiment`). Another study in the same
+runs directory (study.db deleted, another storage) has another uid, so it never finds an old
+trial's results in its folders. A later `tune` whose experiment differs (say `--set
+train.epochs=7`) is refused, as `run --resume` refuses one: the finished trials were not trained
+from it. Only the storage and the tpe budget `trials` may change.
 
 Grid search visits every point exactly once, also with several workers (Optuna's GridSampler lets
 concurrent workers pick the same point): all points are enqueued as WAITING trials before any
-worker starts, and a worker only trains a trial it claimed from that queue. It claims one through
-the storage, flipping it from WAITING to RUNNING in one transaction, the step `study.ask()` takes
-for a queued trial; when another worker got there first the flip fails and the next trial is
-tried. A worker that finds no WAITING trial left stops. It never calls `ask()`, which with the
-queue emptied by another worker would create a fresh trial, to be closed as FAIL untrained: the
-study holds the grid's trials and nothing else.
+worker starts, and a worker only trains a trial it claimed from that queue. The enqueue reads the
+study and then writes the missing points under the study's lock (a PostgreSQL advisory lock; for
+SQLite an flock on `<database>.lock`), so several `tune` starting at once enqueue each point once.
+A worker claims a trial through the storage, flipping it from WAITING to RUNNING in one
+transaction, the step `study.ask()` takes for a queued trial; when another worker got there first
+the flip fails and the next trial is tried. A worker that finds no WAITING trial left stops. It
+never calls `ask()`, which with the queue emptied by another worker would create a fresh trial, to
+be closed as FAIL untrained: the study holds the grid's trials and nothing else.
+
+A worker records a heartbeat while it trains; a RUNNING trial whose heartbeat is GRACE_SECONDS old
+belonged to a worker that died, and the next `tune` fails it and enqueues its point again. When
+the workers stop with a point still unfinished (another machine is training it, or its worker died
+less than GRACE_SECONDS ago), `tune` writes no summary and says when to run again: a summary
+without that point could recommend a point that is not the best.
 
 TPE workers share a budget of `trials`: each stops, through Optuna's MaxTrialsCallback, once the
 study's finished and running trials reach it.
 """
-
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import itertools
 import json
 import multiprocessing
 import re
+import sys
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,6 +66,8 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 # A trial another worker is training counts: starting one more then would overshoot `trials`.
 TPE_BUDGET = (*FINISHED, TrialState.RUNNING)
 HEARTBEAT_SECONDS = 20
+# How old a RUNNING trial's last heartbeat must be before `tune` takes its worker for dead.
+GRACE_SECONDS = 3 * HEARTBEAT_SECONDS
 
 
 # --- the space -----------------------------------------------------------------------------------
@@ -64,6 +84,15 @@ def decode(value: Any) -> Any:
 def grid_points(space: dict[str, list[Any]]) -> list[dict[str, Any]]:
     keys = list(space)
     return [dict(zip(keys, combo)) for combo in itertools.product(*(space[k] for k in keys))]
+
+
+def encode_point(point: dict[str, Any]) -> dict[str, Any]:
+    return {k: encode(v) for k, v in point.items()}
+
+
+def point_key(point: dict[str, Any]) -> str:
+    """A grid point as its trials' user attribute `grid_point`."""
+    return json.dumps(encode_point(point), sort_keys=True)
 
 
 def trial_experiment(exp: Experiment, point: dict[str, Any]) -> Experiment:
@@ -142,38 +171,111 @@ def open_storage(url: str) -> RDBStorage:
         # Heartbeats let a later `tune` fail (and so re-run) trials of a worker that was killed.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=3 * HEARTBEAT_SECONDS,
+            storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
                                  engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else None)
     except Exception as e:  # bad URL, unreachable server, missing driver
         shown = shown_url(url)
         reason = str(e).replace(url, shown).splitlines()[0]  # drivers add hints and links on further lines
         raise UserError(f"cannot open the study storage '{shown}': {reason}") from None
+    if storage.engine.url.get_backend_name() not in ("sqlite", "postgresql"):  # study_lock knows these two
+        raise UserError(f"study storage '{shown_url(url)}': `reportgen tune` keeps its study in SQLite or PostgreSQL")
     if sqlite:
         serialize_sqlite_transactions(storage.engine)
     return storage
 
 
+@contextlib.contextmanager
+def study_lock(storage: RDBStorage, name: str) -> Iterator[None]:
+    """Hold the study's lock, shared by every process and machine using the storage, so that one
+    `tune` at a time reads the study and then writes what it did not find there."""
+    url = storage.engine.url
+    if url.get_backend_name() == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"reportgen tune {name}".encode()).digest()[:8], "big", signed=True)
+        with storage.engine.begin() as connection:  # the lock ends with this transaction
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            yield
+    elif url.database in (None, "", ":memory:"):  # an in-memory SQLite study has one process
+        yield
+    else:
+        # SQLite locks the whole database for a transaction, which would block Optuna's own writes
+        # in this process: the lock is a file beside the database instead.
+        with open(f"{url.database}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield  # closing the file releases it, also when the process dies
+
+
+def recorded_experiment(exp: Experiment) -> dict[str, Any]:
+    """What a study's trials were trained from. The storage may move and the tpe budget may grow
+    without changing what a trial trains."""
+    raw = exp.model_dump(mode="json", exclude_none=True)
+    for key in ("storage", "trials"):
+        raw["tune"].pop(key, None)
+    return raw
+
+
+def differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """The dotted keys whose values differ between two JSON values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for k in sorted(old.keys() | new.keys())
+                for d in differences(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [d for i, (a, b) in enumerate(zip(old, new)) for d in differences(a, b, f"{path}[{i}]")]
+    return [] if old == new else [path]
+
+
 def open_study(exp: Experiment, storage: RDBStorage) -> optuna.Study:
+    """Create or load the study. Its first `tune` records the experiment and a random `uid` that
+    names its trial folders; a later `tune` with a different experiment is refused, since the
+    study's finished trials would be reused as if trained from it."""
     t = exp.tune
-    return optuna.create_study(
+    study = optuna.create_study(
         study_name=exp.name, storage=storage, load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=exp.train.seed) if t.sampler == "tpe" else None,
         direction="maximize" if t.metric == "val_acc" else "minimize",
         pruner=make_pruner(t.pruner, exp.model(t.model).train.epochs),
     )
+    recorded = recorded_experiment(exp)
+    with study_lock(storage, exp.name):
+        attrs = study.user_attrs
+        if "experiment" not in attrs:
+            study.set_user_attr("uid", uuid.uuid4().hex[:8])
+            study.set_user_attr("experiment", recorded)
+        elif attrs["experiment"] != recorded:
+            shown = storage.engine.url.render_as_string(hide_password=True)
+            raise UserError(
+                f"study '{exp.name}' in {shown} was started with a different experiment (differs in: "
+                f"{', '.join(differences(attrs['experiment'], recorded))}); its trials were not trained with it. "
+                "Continue it with the same experiment file and --set options, start a new study with another "
+                f"name (--set name=...), or delete it (optuna delete-study --study-name {exp.name} --storage URL; "
+                "the default storage is runs/<name>/tune/study.db).")
+    return study
 
 
-def enqueue_grid(study: optuna.Study, exp: Experiment) -> None:
-    """Every grid point not yet finished, running or waiting goes into the queue once. A trial that
-    was interrupted (left FAIL) is enqueued again; finished ones never are. Each queued trial
-    carries its point as the user attribute `grid_point`."""
-    taken = {t.user_attrs.get("grid_point") for t in study.get_trials(
-        deepcopy=False, states=(*FINISHED, TrialState.WAITING, TrialState.RUNNING))}
-    for point in grid_points(exp.tune.space):
-        params = {k: encode(v) for k, v in point.items()}
-        key = json.dumps(params, sort_keys=True)
-        if key not in taken:
-            study.enqueue_trial(params, user_attrs={"grid_point": key})
+def enqueue_grid(study: optuna.Study, storage: RDBStorage, exp: Experiment) -> None:
+    """Every grid point not yet finished, running or waiting goes into the queue once, also when
+    several `tune` enqueue at the same instant: the study's lock is held from the read to the last
+    write. A trial that was interrupted (left FAIL) is enqueued again; finished ones never are.
+    Each queued trial carries its point as the user attribute `grid_point`."""
+    with study_lock(storage, study.study_name):
+        taken = {t.user_attrs.get("grid_point") for t in study.get_trials(
+            deepcopy=False, states=(*FINISHED, TrialState.WAITING, TrialState.RUNNING))}
+        for point in grid_points(exp.tune.space):
+            key = point_key(point)
+            if key not in taken:
+                study.enqueue_trial(encode_point(point), user_attrs={"grid_point": key})
+
+
+def require_grid_finished(study: optuna.Study, exp: Experiment) -> None:
+    """A summary without one of the grid's points could name a best point that is not the best."""
+    done = {t.user_attrs.get("grid_point") for t in study.get_trials(deepcopy=False, states=FINISHED)}
+    grid = grid_points(exp.tune.space)
+    left = sum(point_key(p) not in done for p in grid)
+    if left:
+        raise UserError(
+            f"{left} of {len(grid)} grid points are not finished: another worker may still be training them, "
+            f"or one died less than {GRACE_SECONDS} s ago (its trial is trained again once its last heartbeat "
+            f"is {GRACE_SECONDS} s old). No summary was written; run `reportgen tune` again when the other "
+            f"workers are done, or after {GRACE_SECONDS} s.")
 
 
 # --- one trial -----------------------------------------------------------------------------------
@@ -184,7 +286,9 @@ def run_trial(exp: Experiment, trial: optuna.Trial, runs_dir: Path, reporter: Re
     space = exp.tune.space
     point = {k: decode(trial.suggest_categorical(k, [encode(v) for v in space[k]])) for k in space}
     trial_exp = trial_experiment(exp, point)
-    run = start_run(trial_exp, RunDir.at(tune_dir(exp, runs_dir) / f"trial-{trial.number:04d}"))
+    # The study's uid keeps another study's trial of the same number out of this folder.
+    folder = f"trial-{trial.number:04d}-{trial.study.user_attrs['uid']}"
+    run = start_run(trial_exp, RunDir.at(tune_dir(exp, runs_dir) / folder))
     trial.set_user_attr("run_dir", str(run.path))
     metric = exp.tune.metric
     reporter.message(f"trial {trial.number}: {point}")
@@ -219,12 +323,11 @@ def heartbeat(storage: RDBStorage, trial_id: int) -> Iterator[None]:
     """Record that the trial is alive every HEARTBEAT_SECONDS, as `optimize()` does for its trials,
     so that a later `tune` fails the trial of a killed worker and enqueues its point again."""
     stop = threading.Event()
+    storage.record_heartbeat(trial_id)  # before training: a worker killed at once leaves a stale trial
 
     def beat() -> None:
-        while True:
+        while not stop.wait(HEARTBEAT_SECONDS):
             storage.record_heartbeat(trial_id)
-            if stop.wait(HEARTBEAT_SECONDS):
-                return
 
     thread = threading.Thread(target=beat, daemon=True)
     thread.start()
@@ -273,7 +376,10 @@ def worker(experiment: Path, overrides: list[str], runs_dir: Path, url: str, rep
 
 
 def _worker_process(experiment: str, overrides: list[str], runs_dir: str, url: str) -> None:
-    worker(Path(experiment), overrides, Path(runs_dir), url, Reporter())
+    try:
+        worker(Path(experiment), overrides, Path(runs_dir), url, Reporter())
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent alone says what to do
+        sys.exit(130)
 
 
 # --- the search ----------------------------------------------------------------------------------
@@ -291,12 +397,13 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
     for point in grid_points(exp.tune.space):  # every point must be a valid experiment before any training
         preflight(trial_experiment(exp, point))
     url = storage_url(exp, runs_dir, storage)
-    study = open_study(exp, open_storage(url))
+    rdb = open_storage(url)
+    study = open_study(exp, rdb)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
     if exp.tune.sampler == "grid":
-        enqueue_grid(study, exp)
+        enqueue_grid(study, rdb, exp)
     reporter.message(f"study '{exp.name}' in {shown_url(url)}")
     started = time.perf_counter()
     if workers <= 1:
@@ -312,8 +419,10 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
         if any(p.exitcode for p in procs):
             raise UserError(f"{sum(bool(p.exitcode) for p in procs)} of {workers} workers failed; "
                             "run `reportgen tune` again to continue the study")
-    return write_summary(exp, optuna.load_study(study_name=exp.name, storage=url), runs_dir,
-                         time.perf_counter() - started)
+    study = optuna.load_study(study_name=exp.name, storage=url)
+    if exp.tune.sampler == "grid":
+        require_grid_finished(study, exp)
+    return write_summary(exp, study, runs_dir, time.perf_counter() - started)
 
 
 def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds: float) -> Path:

@@ -5,6 +5,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from pptx import Presentation
 import reportgen.tune
 from reportgen import render
 from reportgen.config import load_experiment
+from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.rundir import RunDir
 from reportgen.runner import run_experiment, start_run
@@ -177,6 +179,81 @@ def test_best_config_loads_and_runs(tmp_path):
         c.text for s in deck.slides for sh in s.shapes if sh.has_table for r in sh.table.rows for c in r.cells)
 
 
+ONE_LR = '{ "train.lr" = [0.01] }'
+
+
+def test_new_study_never_reuses_an_old_trial_folder(tmp_path):
+    # A second study in the same runs directory (study.db deleted) used to find trial-0000 finished
+    # and report the old learning rate's score for the new one.
+    runs = tmp_path / "runs"
+    first = search(write_search(tmp_path, epochs=1, space=ONE_LR), [], runs, None, 1, Reporter())
+    old = Path(load_summary(first)["best"]["run_dir"])
+    stamp = (old / "tiny" / "metrics.json").stat().st_mtime_ns
+    (first / "study.db").unlink()
+    out = search(write_search(tmp_path, epochs=1, space='{ "train.lr" = [0.003] }'), [], runs, None, 1, Reporter())
+    new = Path(load_summary(out)["best"]["run_dir"])
+    assert new != old and (new / "tiny" / "metrics.json").is_file()
+    assert (old / "tiny" / "metrics.json").stat().st_mtime_ns == stamp
+
+
+def test_changed_experiment_is_refused(tmp_path):
+    experiment, runs = write_search(tmp_path, epochs=1, space=ONE_LR), tmp_path / "runs"
+    search(experiment, [], runs, None, 1, Reporter())
+    with pytest.raises(UserError, match=r"train\.epochs.*name="):
+        search(experiment, ["train.epochs=2"], runs, None, 1, Reporter())
+    # The budget of a tpe study is no part of what a trial trains: raising it continues the study.
+    search(experiment, ["tune.trials=5"], runs, None, 1, Reporter())
+
+
+def die_in_first_trial(experiment: str, runs_dir: str) -> None:
+    """A worker killed while it trains: its trial stays RUNNING with a fresh heartbeat."""
+    reportgen.tune.run_trial = lambda *args, **kwargs: os._exit(3)
+    search(Path(experiment), [], Path(runs_dir), None, 1, Reporter())
+
+
+def test_point_of_a_worker_that_just_died_is_not_summarised_without(tmp_path):
+    experiment, runs = write_search(tmp_path, epochs=1, space='{ "train.lr" = [0.01, 0.003] }'), tmp_path / "runs"
+    dead = multiprocessing.get_context("spawn").Process(target=die_in_first_trial, args=(str(experiment), str(runs)))
+    dead.start()
+    dead.join(timeout=300)
+    assert dead.exitcode == 3
+    with pytest.raises(UserError, match=r"1 of 2 grid points.* 60 s"):
+        search(experiment, [], runs, None, 1, Reporter())
+    assert not (runs / "search" / "tune" / "summary.json").exists()
+
+
+def enqueue_at_once(experiment: str, url: str, barrier) -> None:
+    """One `tune` enqueueing the grid at the same instant as another, its writes slowed down so
+    that the other's read lands between this one's read and its writes."""
+    enqueue = optuna.Study.enqueue_trial
+
+    def slow_enqueue(*args, **kwargs):
+        time.sleep(0.2)
+        return enqueue(*args, **kwargs)
+
+    optuna.Study.enqueue_trial = slow_enqueue
+    storage = reportgen.tune.open_storage(url)
+    exp = load_experiment(experiment)
+    study = reportgen.tune.open_study(exp, storage)
+    barrier.wait(timeout=120)
+    reportgen.tune.enqueue_grid(study, storage, exp)
+
+
+def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):
+    experiment, url = str(write_search(tmp_path)), f"sqlite:///{tmp_path / 'study.db'}"
+    reportgen.tune.open_study(load_experiment(experiment), reportgen.tune.open_storage(url))  # the race is the enqueue
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=enqueue_at_once, args=(experiment, url, barrier)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    assert [p.exitcode for p in procs] == [0, 0]
+    study = optuna.load_study(study_name="search", storage=url)
+    assert Counter(Counter(t.user_attrs["grid_point"] for t in study.trials).values()) == {1: 8}
+
+
 def postgres_url() -> str:
     """A PostgreSQL server on loopback: the one .ci/run starts (REPORTGEN_TEST_POSTGRES), else skip."""
     url = os.environ.get("REPORTGEN_TEST_POSTGRES")
@@ -196,3 +273,20 @@ def test_two_workers_share_a_postgresql_study(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     visited = points(load_summary(Path(proc.stdout.strip().splitlines()[-1])))
     assert len(visited) == 8 and len(set(visited)) == 8
+
+
+def test_ctrl_c_to_the_process_group_prints_no_worker_traceback(tmp_path):
+    import signal
+
+    experiment = write_search(tmp_path, epochs=200)  # far longer than the test waits
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen", "tune", str(experiment), "--workers", "2",
+                             "--runs-dir", str(tmp_path / "runs")], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "runs").glob("search/tune/trial-*/tiny/history.csv")) and time.monotonic() < deadline:
+        time.sleep(0.5)  # until both workers are training
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert "Continue with:" in stderr
