@@ -37,6 +37,10 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
         if world.is_main and not resume:  # a resumed run keeps what it had
             discard_untrained(exp, run_dir)
         raise
+    except OSError as e:  # a full disk, a folder made read-only mid-run: the writes before it are whole
+        raise UserError(f"cannot write {e.filename or run_dir.path}: {e.strerror or e}; every finished epoch "
+                        f"is saved in {run_dir.path}: free space (or fix permissions) and continue with "
+                        f"--resume {run_dir.path}") from None
     return run_dir.path
 
 

@@ -134,3 +134,28 @@ def test_a_corrupt_image_leaves_no_run_directory(tmp_path):
     out = invoke("run", path, "--runs-dir", tmp_path / "runs")
     assert "0.png" in out
     assert not list((tmp_path / "runs").glob("*/*"))
+
+
+def test_a_full_disk_mid_run_is_one_line_that_says_how_to_resume(tmp_path, monkeypatch):
+    import errno
+
+    import reportgen.rundir
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    path = tmp_path / "exp.toml"
+    path.write_text('name = "t"\n[data]\ndataset = "synthetic"\nimage_size = 16\n[train]\nepochs = 2\ndevice = "cpu"\n'
+                    '[[models]]\narch = "cnn"\nparams = { conv_filters = [4, 8, 8], fc_neurons = 16 }\n')
+    write = reportgen.rundir.atomic_write_bytes
+
+    def disk_fills_at_the_checkpoint(target, data):
+        if target.name == "last.pt":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        write(target, data)
+
+    monkeypatch.setattr(reportgen.rundir, "atomic_write_bytes", disk_fills_at_the_checkpoint)
+    result = CliRunner().invoke(app, ["run", str(path), "--runs-dir", str(tmp_path / "runs")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    error = result.stderr.strip().splitlines()[-1]  # after the progress lines
+    assert error.startswith("error: cannot write") and "No space left on device" in error and "--resume" in error
