@@ -52,14 +52,15 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     before the suffix when `lang` is not the experiment's own language."""
     from reportgen.analysis import load_analysis
     from reportgen.errors import UserError
+    from reportgen.language.phrases import LANGUAGES
     from reportgen.renderers import DEFAULT_NAMES, FORMATS, document_bytes
     from reportgen.report import build_document
     from reportgen.rundir import atomic_write_bytes, newest_run, open_run
 
     if format not in FORMATS:
         raise UserError(f"format must be one of {', '.join(FORMATS)} (got '{format}')")
-    if lang not in (None, "id", "en"):
-        raise UserError(f"language must be id or en (got '{lang}')")
+    if lang is not None and lang not in LANGUAGES:
+        raise UserError(f"language must be {' or '.join(LANGUAGES)} (got '{lang}')")
     run = open_run(Path(run_dir)) if run_dir else newest_run(Path(runs_dir))
     analysis = load_analysis(run.path)
     own = analysis.experiment["report"]["language"]

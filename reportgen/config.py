@@ -284,6 +284,16 @@ class Experiment(_Strict):
         return tomli_w.dumps(raw)
 
 
+def differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """The dotted keys whose values differ between two JSON values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for k in sorted(old.keys() | new.keys())
+                for d in differences(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [d for i, (a, b) in enumerate(zip(old, new)) for d in differences(a, b, f"{path}[{i}]")]
+    return [] if old == new else [path]
+
+
 def parse_override(item: str) -> tuple[list[str], Any]:
     """`train.lr=0.01` -> (["train", "lr"], 0.01). Values are TOML literals; a bare word is a string."""
     key, sep, text = item.partition("=")

@@ -20,7 +20,7 @@ from PIL import Image
 
 import reportgen
 from reportgen.analysis.tree import Tuning
-from reportgen.config import DataConfig, Experiment, validate_experiment
+from reportgen.config import DataConfig, Experiment, differences, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
@@ -98,7 +98,7 @@ def reopen_run(exp: Experiment, run_path: Path) -> RunDir:
         raise UserError(f"{run_path}: not a reportgen run directory (experiment.toml is missing)")
     saved = validate_experiment(tomllib.loads(run.experiment.read_text(encoding="utf-8")), str(run.experiment))
     if saved != exp:
-        changed = [k for k in type(exp).model_fields if getattr(saved, k) != getattr(exp, k)]
+        changed = differences(saved.model_dump(mode="json"), exp.model_dump(mode="json"))
         raise UserError(
             f"{run_path} was started with a different experiment (differs in: {', '.join(changed)}). "
             "Resume with the same experiment file and --set options, or start a new run without --resume."

@@ -57,7 +57,7 @@ from optuna.storages import RDBStorage
 from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
-from reportgen.config import Experiment, apply_override, load_experiment, validate_experiment
+from reportgen.config import Experiment, apply_override, differences, load_experiment, validate_experiment
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_text, read_json, write_json
@@ -213,16 +213,6 @@ def recorded_experiment(exp: Experiment) -> dict[str, Any]:
     return raw
 
 
-def differences(old: Any, new: Any, path: str = "") -> list[str]:
-    """The dotted keys whose values differ between two JSON values."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        return [d for k in sorted(old.keys() | new.keys())
-                for d in differences(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [d for i, (a, b) in enumerate(zip(old, new)) for d in differences(a, b, f"{path}[{i}]")]
-    return [] if old == new else [path]
-
-
 def open_study(exp: Experiment, storage: RDBStorage) -> optuna.Study:
     """Create or load the study. Its first `tune` records the experiment and a random `uid` that
     names its trial folders; a later `tune` with a different experiment is refused, since the
@@ -241,9 +231,8 @@ def open_study(exp: Experiment, storage: RDBStorage) -> optuna.Study:
             study.set_user_attr("uid", uuid.uuid4().hex[:8])
             study.set_user_attr("experiment", recorded)
         elif attrs["experiment"] != recorded:
-            shown = storage.engine.url.render_as_string(hide_password=True)
             raise UserError(
-                f"study '{exp.name}' in {shown} was started with a different experiment (differs in: "
+                f"study '{exp.name}' in {shown_url(storage.url)} was started with a different experiment (differs in: "
                 f"{', '.join(differences(attrs['experiment'], recorded))}); its trials were not trained with it. "
                 "Continue it with the same experiment file and --set options, start a new study with another "
                 f"name (--set name=...), or delete it (optuna delete-study --study-name {exp.name} --storage URL; "

@@ -31,6 +31,35 @@ HANDMADE = {
 }
 
 
+# The smallest real experiment, for tests that drive the CLI: one epoch of a tiny CNN on synthetic data.
+TINY = """
+name = "t"
+[data]
+dataset = "synthetic"
+image_size = 16
+[train]
+epochs = 1
+device = "cpu"
+[[models]]
+arch = "cnn"
+label = "c"
+params = { conv_filters = [4, 8, 8], fc_neurons = 16 }
+"""
+# Appended to TINY: a [tune] search over the model "c".
+TUNE_TABLE = '\n[tune]\nmodel = "c"\nspace = { "train.lr" = [0.1] }\n'
+
+
+def write_experiment(folder: Path, *edits: tuple[str, str]) -> Path:
+    """folder/exp.toml: TINY with each (old, new) replacement made."""
+    text = TINY
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / "exp.toml"
+    path.write_text(text)
+    return path
+
+
 def history_rows(train_acc, val_acc, train_loss, val_loss):
     return [[e + 1, train_loss[e], train_acc[e], val_loss[e], val_acc[e], 0.01, 1.5] for e in range(len(train_acc))]
 

@@ -144,9 +144,7 @@ def test_a_full_disk_mid_run_is_one_line_that_says_how_to_resume(tmp_path, monke
 
     from reportgen.cli import app
 
-    path = tmp_path / "exp.toml"
-    path.write_text('name = "t"\n[data]\ndataset = "synthetic"\nimage_size = 16\n[train]\nepochs = 2\ndevice = "cpu"\n'
-                    '[[models]]\narch = "cnn"\nparams = { conv_filters = [4, 8, 8], fc_neurons = 16 }\n')
+    path = experiment(tmp_path)
     write = reportgen.rundir.atomic_write_bytes
 
     def disk_fills_at_the_checkpoint(target, data):

@@ -11,28 +11,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from conftest import TUNE_TABLE, write_experiment
 from reportgen.cli import app
-
-GOOD = """
-name = "t"
-[data]
-dataset = "synthetic"
-image_size = 16
-[train]
-epochs = 1
-device = "cpu"
-[[models]]
-arch = "cnn"
-label = "c"
-params = { conv_filters = [4, 8, 8], fc_neurons = 16 }
-"""
-
-
-def experiment(folder: Path, edit: tuple[str, str] = ("", "")) -> Path:
-    path = folder / "exp.toml"
-    path.write_text(GOOD.replace(*edit) if edit[0] else GOOD)
-    return path
-
 
 def csv_outside_root(folder: Path) -> tuple[str, str]:
     (folder / "data" / "train").mkdir(parents=True)
@@ -70,7 +50,7 @@ def files_under(folder: Path) -> set[Path]:
 @pytest.mark.parametrize("case", list(RUN_CASES))
 def test_hostile_experiments_are_refused_in_one_line_before_anything_is_written(sandbox, case):
     make_edit, message = RUN_CASES[case]
-    path = experiment(sandbox, make_edit(sandbox))
+    path = write_experiment(sandbox, make_edit(sandbox))
     before = files_under(sandbox)
     result = CliRunner().invoke(app, ["run", str(path), "--runs-dir", str(sandbox / "runs")])
     assert result.exit_code == 2, result.output
@@ -101,7 +81,7 @@ def test_hostile_commands_on_a_finished_run_fail_in_one_line(sandbox, handmade_r
         stored["models"][0]["figures"]["loss"] = "../" * 12 + "etc/passwd"
         (handmade_run / "analysis.json").write_text(json.dumps(stored))
     if args == ["tune"]:
-        path = experiment(sandbox, ("fc_neurons = 16 }", 'fc_neurons = 16 }\n[tune]\nmodel = "c"\nspace = { "train.lr" = [0.1] }'))
+        path = write_experiment(sandbox, ("fc_neurons = 16 }\n", "fc_neurons = 16 }\n" + TUNE_TABLE))
         args = ["tune", str(path), "--storage", "postgresql://bob:s3cret@127.0.0.1:1/db", "--runs-dir", "runs"]
     else:
         args = ["render"] + [a.format(run=handmade_run, sandbox=sandbox) for a in args]

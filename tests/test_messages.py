@@ -3,33 +3,20 @@ it, never echoes a password, and user text cannot turn the documents' text aroun
 
 from typer.testing import CliRunner
 
+from conftest import TUNE_TABLE, write_experiment
 from reportgen.cli import app
 from reportgen.language.text import clean_user_text
 
-TUNE = """
-name = "t"
-[data]
-dataset = "synthetic"
-[[models]]
-arch = "cnn"
-label = "c"
-[tune]
-model = "c"
-space = { "train.lr" = [0.1] }
-"""
-
-
 def test_a_missing_dataset_root_is_named_without_the_whole_table(tmp_path):
-    path = tmp_path / "exp.toml"
-    path.write_text('name = "t"\n[data]\ndataset = "imagefolder"\nroot = "/nonexistent/images"\n[[models]]\narch = "cnn"\n')
+    root = 'dataset = "imagefolder"\nroot = "/nonexistent/images"'
+    path = write_experiment(tmp_path, ('dataset = "synthetic"', root))
     result = CliRunner().invoke(app, ["run", str(path), "--runs-dir", str(tmp_path / "runs")])
     assert result.exit_code == 2 and "'/nonexistent/images' does not exist" in result.output
     assert "'dataset': 'imagefolder'" not in result.output
 
 
 def test_a_storage_password_is_never_echoed(tmp_path):
-    path = tmp_path / "exp.toml"
-    path.write_text(TUNE)
+    path = write_experiment(tmp_path, ("fc_neurons = 16 }\n", "fc_neurons = 16 }\n" + TUNE_TABLE))
     for url in ("postgresql://bob:s3cret@127.0.0.1:1/db", "postgresql+nodriver://bob:s3cret@h/db", "bob:s3cret@@://x"):
         result = CliRunner().invoke(app, ["tune", str(path), "--storage", url, "--runs-dir", str(tmp_path / "runs")])
         assert result.exit_code == 2 and "cannot open the study storage" in result.output, result.output
