@@ -54,6 +54,9 @@ class ReportConfig(_Strict):
                                               "(empty: a generated one).")
     baseline: str | None = Field(None, description="Label of the model the others are compared against "
                                                    "(unset: the first model with a score).")
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="Significance level of the pairwise model comparisons "
+                                                         "(exact McNemar, Holm-adjusted): a model is called better "
+                                                         "only when the test rejects equal accuracy at this level.")
     logo: str | None = Field(None, description="Image file (PNG or JPEG), e.g. a university's logo, shown on the "
                                                "report's title block and the title slide; the run keeps a copy.")
     # The run copies the summary so the report can show the search.
@@ -159,12 +162,29 @@ class TrainConfig(_Strict):
         "Stop after this many epochs without improvement of `monitor` (0: never stop early)."))] = 0
     monitor: Literal["val_acc", "val_loss"] = Field("val_acc", description=(
         "Validation metric that picks the best epoch (best.pt, the one evaluated) and drives early stopping."))
-    seed: int = Field(42, description="Seed of initialisation, split, shuffling and augmentation.")
+    seed: int = Field(42, description="Seed of the data split and subset; also of initialisation, shuffling and "
+                                      "augmentation unless `seeds` is set.")
+    seeds: Annotated[list[int], Field(min_length=1)] | None = Field(None, description=(
+        "Train every model once per seed (initialisation, shuffling, augmentation), e.g. `[42, 43, 44]`, "
+        "into the same run; the split keeps `seed`, so every seed is evaluated on the same images. The "
+        "report gives mean ± sd over seeds and its figures come from the first seed (unset: `seed` alone)."))
     device: Annotated[str, Field(pattern=DEVICE_PATTERN, description=(
         "`auto` picks CUDA, then MPS, then the CPU."))] = "auto"
     amp: bool = Field(True, description="Mixed precision (bf16, or fp16 with a gradient scaler) where the "
                                         "device computes it natively.")
     compile: bool = Field(False, description="`torch.compile` the model (worth it for long runs on a GPU).")
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, seeds: list[int] | None) -> list[int] | None:
+        if seeds is not None and len(set(seeds)) < len(seeds):
+            raise ValueError("seeds must be distinct: a repeated seed trains the same model twice")
+        return seeds
+
+    @property
+    def run_seeds(self) -> list[int]:
+        """The seeds each model trains with, the first one's files in the model's own folder."""
+        return self.seeds or [self.seed]
 
     @field_validator("lr", "momentum", "weight_decay", "gamma", mode="before")
     @classmethod
@@ -201,6 +221,15 @@ class ModelSpec(_Strict):
     @property
     def slug(self) -> str:
         return slugify(self.label)
+
+    def with_seed(self, seed: int) -> ModelSpec:
+        """This model as trained with `seed`, one of its `train.seeds`."""
+        return self.model_copy(update={"train": self.train.model_copy(update={"seed": seed})})
+
+    @property
+    def run_name(self) -> str:
+        """How progress lines name this training: the label, and the seed when there are several."""
+        return self.label if len(self.train.run_seeds) == 1 else f"{self.label} seed {self.train.seed}"
 
 
 class TuneConfig(_Strict):

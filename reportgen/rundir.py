@@ -4,6 +4,7 @@ directory is the only thing training and analysis share.
     runs/<name>/<YYYYmmdd-HHMMSS>/
       experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]  figures/
       <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt figures/
+      <model-slug>/seeds/<seed>/...   the same files for each further seed of `train.seeds`
 """
 
 from __future__ import annotations
@@ -114,6 +115,10 @@ class ModelDir:
     def is_finished(self) -> bool:
         return self.metrics.is_file()
 
+    def seed(self, seed: int) -> ModelDir:
+        """The same files for a further seed of `train.seeds`, in seeds/<seed>/."""
+        return ModelDir(self.path / "seeds" / str(seed))
+
 
 @dataclass(frozen=True)
 class RunDir:
@@ -146,6 +151,12 @@ class RunDir:
 
     def model(self, slug: str) -> ModelDir:
         return ModelDir(self.path / slug)
+
+    def model_seeds(self, slug: str, seeds: list[int]) -> list[tuple[int, ModelDir]]:
+        """Each seed's folder: the first seed's is the model's own (every per-model analysis reads
+        it), each further seed's is under it in seeds/<seed>/."""
+        first = self.model(slug)
+        return [(seed, first if i == 0 else first.seed(seed)) for i, seed in enumerate(seeds)]
 
 
 def remove_orphan_temps(folder: Path) -> None:

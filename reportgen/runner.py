@@ -165,19 +165,22 @@ def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None,
         write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
         reporter.message(f"data: {len(data.train)} train / {len(data.val)} val / "
                          f"{len(data.test) if data.test is not None else 0} test images, {len(data.classes)} classes")
-    for spec in exp.models:
-        out = run.model(spec.slug)
-        if out.is_finished():
-            reporter.message(f"[{spec.label}] already finished; skipped")
-            continue
-        device = world.device(resolve_device(spec.train.device))
-        result = fit(spec, data, exp.data, out, device, reporter, prune, world)
-        if main:
-            metrics = evaluate_best(spec, data, exp.data, out, device, result)
-            acc = metrics.get("accuracy")
-            reporter.message(f"[{spec.label}] {metrics['status']}: best epoch {result.best_epoch}, "
-                             f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
-        world.barrier()
+    for model in exp.models:
+        # Each seed is a whole training of its own: resuming skips the finished ones and continues
+        # an interrupted one from its last.pt. The data split above stays the same for every seed.
+        for seed, out in run.model_seeds(model.slug, model.train.run_seeds):
+            spec = model.with_seed(seed)
+            if out.is_finished():
+                reporter.message(f"[{spec.run_name}] already finished; skipped")
+                continue
+            device = world.device(resolve_device(spec.train.device))
+            result = fit(spec, data, exp.data, out, device, reporter, prune, world)
+            if main:
+                metrics = evaluate_best(spec, data, exp.data, out, device, result)
+                acc = metrics.get("accuracy")
+                reporter.message(f"[{spec.run_name}] {metrics['status']}: best epoch {result.best_epoch}, "
+                                 f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
+            world.barrier()
     if main:
         from reportgen.analysis import analyse  # analysis is the pipeline's last stage
 

@@ -101,6 +101,12 @@ def trial_experiment(exp: Experiment, point: dict[str, Any]) -> Experiment:
     index = next(i for i, m in enumerate(exp.models) if m.label == exp.tune.model)
     raw["models"] = [raw["models"][index]]
     raw.pop("tune")
+    # A trial scores its point with one training, of the model's first seed: the search compares
+    # points, not seeds. best.toml keeps `seeds`, so its run repeats the chosen point per seed.
+    own = raw["models"][0]["train"]
+    own["seed"] = exp.models[index].train.run_seeds[0]
+    for table in (raw["train"], own):
+        table.pop("seeds", None)
     for key, value in point.items():
         apply_override(raw["models"][0], key.split("."), value, key)
     return validate_experiment(raw, f"[tune] point {point}")
@@ -288,6 +294,7 @@ def run_trial(exp: Experiment, trial: optuna.Trial, runs_dir: Path, reporter: Re
 
     run_experiment(trial_exp, run, reporter, prune=prune)
     metrics = read_json(run.model(trial_exp.models[0].slug).metrics)
+    trial.set_user_attr("status", metrics["status"])
     if metrics["status"] == "pruned":
         raise optuna.TrialPruned()
     if metrics["status"] == "diverged" or metrics[metric] is None:
@@ -394,6 +401,10 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
     if exp.tune.sampler == "grid":
         enqueue_grid(study, rdb, exp)
     reporter.message(f"study '{exp.name}' in {shown_url(url)}")
+    seeds = exp.model(exp.tune.model).train.run_seeds
+    if len(seeds) > 1:
+        reporter.message(f"each trial trains once, with seed {seeds[0]}; train.seeds {seeds} applies to the run "
+                         "of best.toml")
     started = time.perf_counter()
     if workers <= 1:
         worker(experiment, overrides, runs_dir, url, reporter)
@@ -419,7 +430,10 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
     out = tune_dir(exp, runs_dir)
     trials = [
         {
-            "number": t.number, "state": t.state.name.lower(),
+            # A diverged trial is PRUNED to Optuna (a finished point, never trained again), but the
+            # pruner did not stop it: it is reported as what it was.
+            "number": t.number,
+            "state": "diverged" if t.user_attrs.get("status") == "diverged" else t.state.name.lower(),
             # a pruned trial has no final value: its last reported one shows how far it got
             "value": t.value if t.value is not None else
             (t.intermediate_values[max(t.intermediate_values)] if t.intermediate_values else None),

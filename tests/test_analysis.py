@@ -8,7 +8,7 @@ from PIL import Image
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from reportgen.analysis import analyse, load_analysis
-from reportgen.analysis.diagnostics import OVERFIT_GAP_PP
+from reportgen.analysis.diagnostics import OVERFIT_GAP_PP, diagnose
 from reportgen.analysis.featuremaps import pick_cases
 from reportgen.report.narrative import narrate
 from reportgen.errors import UserError
@@ -86,7 +86,7 @@ def test_case_choice_is_deterministic():
 def test_figures_exist_for_every_model(handmade_run):
     a = analyse(handmade_run)
     for m in a.models:
-        assert set(m.figures) == {"loss", "accuracy", "confusion"}
+        assert set(m.figures) == {"loss", "accuracy", "confusion", "reliability"}
     paths = [p for m in a.models for p in m.figures.values()] + list(a.comparison.figures.values()) + \
         [a.dataset.samples_figure]
     for path in paths:
@@ -109,7 +109,10 @@ def test_overfit_threshold_both_sides(make_run, gap, overfit):
     run = make_run(predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
                    histories={"Small CNN": history_rows(train, val, [1] * 6, [1] * 6),
                               "ResNet18": history_rows(train, val, [1] * 6, [1] * 6)})
-    assert analyse(run).models[0].diagnostics.overfit is overfit
+    m = analyse(run).models[0]
+    # the 9 validation images' noise (13 pp) hides a 5.1 pp gap; with 100,000 the threshold decides
+    assert m.diagnostics.overfit is (None if overfit else False)
+    assert diagnose(m, 100_000).overfit is overfit
 
 
 def test_comparison_in_percentage_points(handmade_run):
@@ -119,24 +122,6 @@ def test_comparison_in_percentage_points(handmade_run):
     assert resnet.accuracy_pp == pytest.approx(100 * (6 / 9 - 8 / 9))
     cnn_params = count_params(build("cnn", 3, 16, HANDMADE["models"][0]["params"]))
     assert resnet.params_pct == pytest.approx(100 * (count_params(build("resnet18_cifar", 3, 16)) - cnn_params) / cnn_params)
-
-
-@pytest.mark.parametrize("lang,lower,higher", [("id", "lebih rendah", "lebih tinggi"), ("en", "less accurate", "more accurate")])
-@pytest.mark.parametrize("resnet_better", [False, True])
-def test_narrative_states_the_direction_of_every_comparison(make_run, lang, lower, higher, resnet_better):
-    worse, better = CNN_PRED, [0, 0, 0, 1, 1, 1, 2, 2, 2]
-    hist = history_rows([.5] * 6, [.5] * 6, [1] * 6, [1] * 6)
-    run = make_run(predictions={"Small CNN": worse if resnet_better else better,
-                                "ResNet18": better if resnet_better else worse},
-                   histories={"Small CNN": hist, "ResNet18": hist})
-    n = narrate(analyse(run), lang)
-    text = " ".join(n.comparison)
-    assert (higher if resnet_better else lower) in text
-    assert (lower if resnet_better else higher) not in text
-    best = "ResNet18" if resnet_better else "Small CNN"
-    assert n.conclusion[0].split(" adalah " if lang == "id" else " is ")[1].startswith(best)
-    delta = "11,11" if lang == "id" else "11.11"
-    assert f"{delta} pp" in text and f"{delta}%" not in text  # a difference of percentages is in points
 
 
 def test_narrative_never_calls_a_model_overfit_when_it_is_not(handmade_run):
@@ -157,9 +142,10 @@ def test_degradation_plain_vs_resnet(make_run):
                    histories={"Plain-34": hist, "ResNet-34": hist})
     a = analyse(run)
     g = a.comparison.degradation
-    assert (g.plain, g.residual, g.residual_better) == ("Plain-34", "ResNet-34", True)
+    # 2 of 9 images ahead is no evidence (McNemar): tests/test_claims.py has the significant case
+    assert (g.plain, g.residual, g.residual_better) == ("Plain-34", "ResNet-34", False)
     assert g.accuracy_pp == pytest.approx(100 * 2 / 9)
-    assert any("mengatasi masalah degradasi" in s for s in narrate(a, "id").conclusion)
+    assert any("tidak cukup untuk menyatakan" in s for s in narrate(a, "id").conclusion)
     assert [s.stage for s in a.models[1].feature_maps[0].stages] == ["stem", "layer1", "layer2", "layer3", "layer4"]
 
 

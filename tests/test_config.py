@@ -68,6 +68,7 @@ def test_resolved_experiment_round_trips(tmp_path):
     (('dataset = "synthetic"', 'dataset = "imagefolder"\nroot = "/nonexistent/images"'),
      "'/nonexistent/images' does not exist"),
     (('name = "t"', 'name = "t"\n[report]\nlogo = "logo.gif"'), "`report.logo`: logo 'logo.gif' must be a PNG or JPEG"),
+    (('name = "t"', 'name = "t"\n[report]\nalpha = 0.5'), "`report.alpha`: Input should be less than 0.5"),
 ])
 def test_mistakes_name_file_and_key(tmp_path, edit, needle):
     path = write(tmp_path, GOOD.replace(*edit))

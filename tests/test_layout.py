@@ -197,3 +197,90 @@ def test_boxes_stay_inside_the_content_area():
         head, cards = LAYOUT.card_stack(column, 3)
         assert inside(head) and all(inside(card) for card in cards)
         assert all(a.y + a.h < b.y for a, b in zip([head] + cards, cards))
+
+
+# --- the deck's font -------------------------------------------------------------------------
+
+
+def deck_runs(prs):
+    """Every text run of a deck, table cells included."""
+    frames = [s.text_frame for slide in prs.slides for s in slide.shapes if s.has_text_frame]
+    frames += [c.text_frame for slide in prs.slides for s in slide.shapes if s.has_table
+               for row in s.table.rows for c in row.cells]
+    return [r for frame in frames for p in frame.paragraphs for r in p.runs]
+
+
+@pytest.fixture(scope="module")
+def deck_file(tmp_path_factory):
+    """A deck with text, a table and a long model label in a header cell, written by deck.py."""
+    from reportgen.renderers.deck import Deck
+
+    deck = Deck(footer="Eksperimen", continued="(lanjutan)")
+    deck.title_slide("Judul", "Subjudul", ["Mata kuliah"])
+    deck.content("Teks", [Para(SENTENCE * 4, 18, bullet=True)])
+    deck.table("Tabel", HEADER[:2] + ["Pre-activation ResNet-34"], [r[:2] + ["ok"] for r in ROWS[:8]],
+               ["left", "right", "left"])
+    path = tmp_path_factory.mktemp("deck") / "deck.pptx"
+    path.write_bytes(deck.to_bytes())
+    return path
+
+
+def test_the_deck_names_arial_and_measures_with_the_shipped_metric_twin(deck_file):
+    from PIL import ImageFont
+    from pptx import Presentation
+
+    from reportgen.renderers.fonts import FONT_DIR, SANS, SANS_FILES
+
+    assert SANS == "Arial"
+    runs = deck_runs(Presentation(str(deck_file)))
+    assert runs and {r.font.name for r in runs} == {"Arial"}
+    for bold, path in SANS_FILES.items():
+        assert path.parent == FONT_DIR and path.is_file()
+        font = ImageFont.truetype(str(path), 160)
+        assert font.getname() == ("Liberation Sans", "Bold" if bold else "Regular")
+        # textfit measures with exactly this file
+        from reportgen.renderers.textfit import text_width
+        assert text_width("Pre-activation ResNet-34", 16, bold) == pytest.approx(
+            font.getlength("Pre-activation ResNet-34") / 10, rel=1e-3)
+    assert "SIL Open Font License" in (FONT_DIR / "LICENSE-LiberationSans.txt").read_text()
+
+
+def test_every_header_cell_of_a_table_has_one_size(deck_file):
+    from pptx import Presentation
+
+    for slide in Presentation(str(deck_file)).slides:
+        for shape in slide.shapes:
+            if shape.has_table:
+                for row in shape.table.rows:
+                    sizes = {r.font.size for c in row.cells for p in c.text_frame.paragraphs for r in p.runs}
+                    assert len(sizes) == 1
+
+
+def test_libreoffice_renders_the_deck_in_liberation_sans(deck_file, tmp_path):
+    import shutil
+    import subprocess
+
+    soffice, pdffonts = shutil.which("soffice"), shutil.which("pdffonts")
+    if not (soffice and pdffonts):
+        pytest.skip("LibreOffice (soffice) or poppler-utils (pdffonts) is not installed")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(deck_file)], check=True, capture_output=True, timeout=180)
+    fonts = subprocess.run([pdffonts, str(tmp_path / "deck.pdf")], check=True, capture_output=True,
+                           text=True).stdout.splitlines()[2:]
+    families = {line.split()[0].split("+")[-1] for line in fonts}
+    assert families and all(f.startswith("LiberationSans") for f in families), families
+
+
+def test_pictures_beside_take_only_the_width_they_need(tmp_path):
+    from reportgen.renderers.layout import pictures_beside
+
+    square, wide = tmp_path / "square.png", tmp_path / "wide.png"
+    Image.new("RGB", (400, 400)).save(square)
+    Image.new("RGB", (1600, 400)).save(wide)
+    c = LAYOUT.content
+    boxes, side = pictures_beside([square], LAYOUT)
+    assert boxes[0].w == pytest.approx(c.h) and side.x == pytest.approx(c.x + c.h + LAYOUT.picture_gap)
+    assert side.x + side.w == pytest.approx(c.x + c.w)
+    boxes, side = pictures_beside([wide, square], LAYOUT)  # stacked, never wider than picture_share
+    assert boxes[0].y + boxes[0].h <= boxes[1].y and max(b.w for b in boxes) <= c.w * LAYOUT.picture_share + 1e-9
+    assert all(b.x + b.w <= side.x for b in boxes)

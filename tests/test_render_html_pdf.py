@@ -32,8 +32,10 @@ def pdf_images(path) -> int:
 
 
 def expected_figures(a) -> int:
-    per_model = sum(len(m.figures) + len(m.feature_maps) for m in a.models)
-    return per_model + 3 * (a.comparison is not None) + bool(a.dataset.samples_figure)
+    per_model = sum(len(m.figures) + len(m.feature_maps) + (len(m.explanation.figures) if m.explanation else 0)
+                    for m in a.models)  # a Grad-CAM figure is drawn per language; a document shows one of them
+    return (per_model + 3 * (a.comparison is not None) + bool(a.dataset.samples_figure)
+            + sum(bool(d.figure) for d in a.disagreements))
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -143,12 +143,13 @@ def test_every_section_and_number_a_reader_needs(deck):
     texts = slide_texts(prs)
     joined = "\n".join(texts)
     t, f = Phrases("id"), Formatter("id")
-    expected = [t(f"deck.{k}") for k in ("toc", "members", "objectives", "dataset", "methodology", "comparison",
-                                         "per_class_comparison", "training_log", "conclusion", "thanks")]
+    expected = [t(f"deck.{k}") for k in ("toc", "members", "objectives", "dataset", "methodology", "layout.training",
+                                         "comparison", "per_class_comparison", "training_log", "conclusion", "thanks",
+                                         "layout.backup")]
     for m in analysis.models:
         expected += [t(f"deck.{k}", model=m.label) for k in (
-            "architecture", "layers", "hyperparameters", "best_result", "loss_curve", "accuracy_curve",
-            "confusion", "per_class", "feature_correct", "feature_wrong")]
+            "layers", "layout.stages", "best_result", "layout.curves", "confusion",
+            "layout.feature_maps")]
     assert [title for title in expected if title not in texts] == []
     # The hand-made run gets 8 and 6 of its 9 test images right.
     assert [f.percent(m.accuracy) for m in analysis.models] == ["88,89%", "66,67%"]
@@ -179,10 +180,12 @@ def test_per_class_tables_hold_every_class(deck):
 def test_pictures_are_all_there_with_their_aspect_ratio(deck):
     analysis, prs = deck
     run = Path(analysis.run_dir)
-    figures = [m.figures[k] for m in analysis.models for k in ("loss", "accuracy", "confusion")]
+    figures = [m.figures[k] for m in analysis.models for k in ("loss", "accuracy", "confusion", "reliability")]
     figures += [case.figure for m in analysis.models for case in m.feature_maps]
     figures += list(analysis.comparison.figures.values())
     figures += [analysis.dataset.samples_figure] if analysis.dataset.samples_figure else []
+    figures += [by_lang["id"] for m in analysis.models if m.explanation for by_lang in m.explanation.figures.values()]
+    figures += [d.figure["id"] for d in analysis.disagreements if d.figure]
     assert all((run / fig).is_file() for fig in figures)
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     assert len(pictures) == len(figures)

@@ -14,9 +14,13 @@ from pydantic import ValidationError
 
 from reportgen.analysis import figures
 from reportgen.analysis.architecture import layer_table
-from reportgen.analysis.diagnostics import compare, diagnose
+from reportgen.analysis.calibration import calibration
+from reportgen.analysis.diagnostics import compare, cross_entropies, diagnose
+from reportgen.analysis.explain import explain_models
 from reportgen.analysis.facts import model_facts, read_predictions
 from reportgen.analysis.featuremaps import feature_map_cases
+from reportgen.analysis.seeds import seed_summary, seed_tests
+from reportgen.analysis.stats import model_intervals
 from reportgen.analysis.tree import Analysis, DatasetInfo, Environment, ModelAnalysis, Tuning
 from reportgen.config import Experiment, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
@@ -41,10 +45,10 @@ def try_load_data(exp: Experiment, info: DatasetInfo, notes: list[str]) -> Datas
     try:
         data = load_dataset(exp.data, exp.train.seed)
     except UserError as e:
-        notes.append(f"dataset not available, so no feature maps or sample images: {e}")
+        notes.append(f"dataset not available, so no feature maps, Grad-CAM maps or sample images: {e}")
         return None
     if len(data.eval) != (info.test_size or info.val_size):
-        notes.append("the dataset has changed since the run, so no feature maps or sample images")
+        notes.append("the dataset has changed since the run, so no feature maps, Grad-CAM maps or sample images")
         return None
     return data
 
@@ -56,7 +60,7 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
     net = build(spec.arch, len(info.classes), info.image_size, spec.params)
     m.architecture = layer_table(net, info.image_size)
     h = m.history
-    if h.epoch:
+    if len(h.epoch) >= figures.MIN_CURVE_EPOCHS:  # fewer: the report shows a table of the epochs instead
         for metric, train, val in (("loss", h.train_loss, h.val_loss), ("accuracy", h.train_acc, h.val_acc)):
             path = model_dir.figures / f"{metric}.png"
             figures.curves(h.epoch, train, val, metric, m.label, path)
@@ -66,12 +70,38 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
     path = model_dir.figures / "confusion.png"
     figures.confusion(m.confusion_matrix, info.classes, m.label, path)
     m.figures["confusion"] = relative(path, run)
-    m.diagnostics = diagnose(m)
+    if len(info.classes) > figures.ANNOTATED_CLASSES:  # too large to read its counts: the worst part alone
+        path = model_dir.figures / "confusion_top.png"
+        figures.confusion_top(m.confusion_matrix, info.classes, m.label, path)
+        m.figures["confusion_top"] = relative(path, run)
+    labels, preds, probs = read_predictions(model_dir)
+    m.diagnostics = diagnose(m, info.val_size, cross_entropies(labels, probs))
     if data is not None and model_dir.best.is_file():
         net.load_state_dict(load_torch(model_dir.best)["model"])
-        labels, preds, probs = read_predictions(model_dir)
         m.feature_maps = feature_map_cases(net, data.eval.images, exp.data.norm, info.classes, labels, preds, probs,
                                            model_dir.figures, run.path)
+
+
+def evaluation_predictions(models: list[ModelAnalysis], run: RunDir) -> tuple[list[int], dict[str, list[int]]]:
+    """The evaluation labels and every evaluated model's predictions of them; on the way, each such
+    model's intervals, calibration and reliability diagram."""
+    labels, preds = [], {}
+    for m in models:
+        if m.accuracy is None:
+            continue
+        model_dir = run.model(m.slug)
+        own_labels, preds[m.label], probs = read_predictions(model_dir)
+        if labels and own_labels != labels:
+            raise UserError(f"{model_dir.predictions} does not hold the same evaluation images as the other models' "
+                            "predictions.csv, so the models cannot be compared; delete it and its metrics.json and "
+                            f"`reportgen run <experiment.toml> --resume {run.path}` evaluates that model again")
+        labels = own_labels
+        m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
+        m.calibration = calibration(labels, preds[m.label], probs)
+        path = model_dir.figures / "reliability.png"
+        figures.reliability(m.calibration, m.label, path)
+        m.figures["reliability"] = relative(path, run)
+    return labels, preds
 
 
 def read_tuning(run: RunDir) -> Tuning | None:
@@ -92,6 +122,8 @@ def analyse(run_dir: Path) -> Analysis:
     info = DatasetInfo(**read_json(run.dataset))
     environment = Environment(**read_json(run.environment)) if run.environment.is_file() else Environment()
     models = [model_facts(spec, run.model(spec.slug), info.classes, info.image_size) for spec in exp.models]
+    for spec, m in zip(exp.models, models):
+        m.seeds = seed_summary(spec, run, info.classes, info.image_size)
     if not any(m.accuracy is not None for m in models):
         raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "
                         f"the run with `reportgen run <experiment.toml> --resume {run.path}`")
@@ -105,8 +137,10 @@ def analyse(run_dir: Path) -> Analysis:
         m.notes += data_notes if m.accuracy is not None else []
         analyse_model(m, run.model(m.slug), run, exp, info, data)
 
-    comparison = compare(models, exp.report.baseline)
+    labels, preds = evaluation_predictions(models, run)
+    comparison = compare(models, exp.report.baseline, labels, preds, exp.report.alpha)
     if comparison is not None:
+        comparison.seed_tests = seed_tests(models, exp.report.alpha)
         with_history = {m.label: (m.history.epoch, m.history.train_loss, m.history.val_loss)
                         for m in models if m.history.epoch}
         figures.overlaid_curves(with_history, "loss", run.figures / "loss.png")
@@ -118,8 +152,11 @@ def analyse(run_dir: Path) -> Analysis:
         comparison.figures = {name: relative(run.figures / f"{name}.png", run)
                               for name in ("loss", "accuracy", "per_class")}
 
+    disagreements = [] if data is None else explain_models(models, run, exp, info.classes, info.image_size, data,
+                                                           comparison.baseline if comparison else None)
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
-                        dataset=info, models=models, comparison=comparison, tuning=read_tuning(run))
+                        dataset=info, models=models, comparison=comparison, tuning=read_tuning(run),
+                        disagreements=disagreements)
     atomic_write_text(run.analysis, analysis.model_dump_json(indent=1))
     return analysis
 
@@ -129,6 +166,9 @@ def figure_files(analysis: Analysis) -> list[str]:
     names = [analysis.dataset.samples_figure, *(analysis.comparison.figures.values() if analysis.comparison else ())]
     for m in analysis.models:
         names += [*m.figures.values(), *(case.figure for case in m.feature_maps)]
+        names += [path for by_lang in (m.explanation.figures.values() if m.explanation else ())
+                  for path in by_lang.values()]
+    names += [path for d in analysis.disagreements for path in d.figure.values()]
     if analysis.tuning:
         names.append(analysis.tuning.figure)
     return [name for name in names if name]
@@ -142,7 +182,10 @@ def load_analysis(run_dir: Path) -> Analysis:
             analysis = Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
         except ValidationError:  # another reportgen version's, or damaged: the run's files hold every fact
             return analyse(run.path)
-        if all((run.path / name).is_file() for name in figure_files(analysis)):
+        # One written before the pair tests existed has a comparison without them: recomputed, so
+        # no comparison is stated without its test.
+        tested = analysis.comparison is None or bool(analysis.comparison.pairs)
+        if tested and all((run.path / name).is_file() for name in figure_files(analysis)):
             analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
             return analysis
     return analyse(run.path)

@@ -4,6 +4,7 @@ class names); captions with prose live in the documents."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -13,10 +14,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from reportgen.analysis.tree import Calibration  # noqa: E402
 from reportgen.rundir import atomic_write_bytes  # noqa: E402
 
 WIDE = (9.6, 5.4)  # inches, 16:9
+HALF = (4.8, 3.3)  # a curve printed at half the text width (8.3 cm): its 11 pt labels print at 7.5 pt
 DPI = 160
+MIN_CURVE_EPOCHS = 3  # fewer epochs are no curve: the report shows them as a table instead
+LOG_SPAN = 100  # values spanning this factor or more (a diverged model beside others) get a log axis
 plt.rcParams.update({
     "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
     "font.size": 11, "axes.titlesize": 12, "axes.grid": True, "grid.alpha": 0.3,
@@ -26,10 +31,16 @@ plt.rcParams.update({
 PALETTE = plt.get_cmap("tab10").colors
 
 
+# Called with every figure just before it is saved (tests read back axis limits and label sizes).
+OBSERVERS: list = []
+
+
 def save(fig: plt.Figure, path: Path) -> None:
     """Render to memory, then write atomically: an interrupted analysis leaves no half PNG."""
     import io
 
+    for observe in OBSERVERS:
+        observe(fig, path)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
@@ -43,57 +54,146 @@ def scaled(values: list[float | None], metric: str) -> list[float]:
     return [np.nan if v is None else v * scale for v in values]
 
 
+def epoch_axis(ax: plt.Axes, epochs: list[int]) -> None:
+    """Whole epochs only, every one of them while they are few, half an epoch of room each side."""
+    ax.set_xlabel("epoch")
+    ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
+    if len(epochs) <= 12:
+        ax.set_xticks(epochs)
+    else:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+
+
+def value_axis(ax: plt.Axes, columns: list[list[float]], metric: str) -> None:
+    """A log scale when positive values span LOG_SPAN times or more (one diverged loss would
+    otherwise flatten every other curve); otherwise linear."""
+    values = np.array([v for column in columns for v in column], dtype=float)
+    values = values[np.isfinite(values)]
+    if metric == "loss" and len(values) and values.min() > 0 and values.max() / values.min() >= LOG_SPAN:
+        log_scale(ax)
+
+
+def log_scale(ax: plt.Axes, which: str = "y") -> None:
+    """A log scale whose ticks read as plain numbers (0.1, 1, 10, 1000): matplotlib's default
+    labels are mathtext, which text.parse_math = False would print as "$\\mathdefault{10^{2}}$"."""
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def legend_layout(labels: list[str]) -> tuple[list[str], int]:
+    """Model labels wrapped to at most 28 characters a line, and how many legend columns fit the
+    figure's width, so that long labels never widen the figure (and shrink its plot) on the page."""
+    wrapped = [textwrap.fill(label, 28) for label in labels]
+    widest = max((len(line) for label in wrapped for line in label.splitlines()), default=0)
+    return wrapped, max(1, min(len(labels), 4 if widest <= 20 else 3))
+
+
 def curves(epochs: list[int], train: list[float | None], val: list[float | None], metric: str, title: str,
            path: Path) -> None:
-    """One model's train vs validation curve of `metric` (loss or accuracy)."""
-    fig, ax = plt.subplots(figsize=WIDE)
-    ax.plot(epochs, scaled(train, metric), "o-", color=PALETTE[0], label="train", markersize=3)
-    ax.plot(epochs, scaled(val, metric), "s-", color=PALETTE[1], label="validation", markersize=3)
-    ax.set(xlabel="epoch", ylabel="accuracy (%)" if metric == "accuracy" else "loss", title=title)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    """One model's train vs validation curve of `metric` (loss or accuracy), at half the text width."""
+    fig, ax = plt.subplots(figsize=HALF)
+    columns = [scaled(train, metric), scaled(val, metric)]
+    ax.plot(epochs, columns[0], "o-", color=PALETTE[0], label="train", markersize=4)
+    ax.plot(epochs, columns[1], "s-", color=PALETTE[1], label="validation", markersize=4)
+    ax.set(ylabel="accuracy (%)" if metric == "accuracy" else "loss", title=title)
+    epoch_axis(ax, epochs)
+    value_axis(ax, columns, metric)
     ax.legend()
     save(fig, path)
 
 
 def overlaid_curves(series: dict[str, tuple[list[int], list[float | None], list[float | None]]], metric: str,
                     path: Path) -> None:
-    """Every model's train (dashed) and validation (solid) curves on two shared panels."""
-    fig, axes = plt.subplots(1, 2, figsize=WIDE, sharey=True)
+    """Every model's train and validation curves on two panels sharing a y-axis (log when the values
+    span orders of magnitude); markers while the epochs are few; the legend under the panels, in
+    as many columns as it takes to hold every model."""
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.6), sharey=True)
+    columns, all_epochs = [], set()
     for i, (label, (epochs, train, val)) in enumerate(series.items()):
-        colour = PALETTE[i % len(PALETTE)]
-        axes[0].plot(epochs, scaled(train, metric), "-", color=colour, label=label)
-        axes[1].plot(epochs, scaled(val, metric), "-", color=colour, label=label)
-    ylabel = "accuracy (%)" if metric == "accuracy" else "loss"
+        style = dict(color=PALETTE[i % len(PALETTE)], linestyle="-" if i < len(PALETTE) else "--",
+                     marker="o" if len(epochs) <= 20 else None, markersize=3)
+        for ax, column in zip(axes, (scaled(train, metric), scaled(val, metric))):
+            ax.plot(epochs, column, label=label, **style)
+            columns.append(column)
+        all_epochs.update(epochs)
     for ax, split in zip(axes, ("train", "validation")):
-        ax.set(xlabel="epoch", title=f"{split} {metric}")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    axes[0].set_ylabel(ylabel)
-    axes[1].legend(fontsize=9)
+        ax.set_title(f"{split} {metric}")
+        epoch_axis(ax, sorted(all_epochs))
+    value_axis(axes[0], columns, metric)
+    axes[0].set_ylabel("accuracy (%)" if metric == "accuracy" else "loss")
+    handles, labels = axes[0].get_legend_handles_labels()
+    labels, ncol = legend_layout(labels)
+    fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", ncol=ncol, fontsize=9, bbox_to_anchor=(0.5, 0), frameon=False)
     save(fig, path)
+
+
+ANNOTATED_CLASSES = 12  # a larger confusion matrix has no per-cell numbers (they could not be read)
+TICK_LABELS = 12  # a confusion matrix names at most this many classes per axis (every k-th beyond)
+BAR_CLASSES = 25  # per-class bars up to this many classes; a box plot of them beyond
+TOP_CONFUSED = 10  # classes in the most-confused matrix drawn beside a large one
 
 
 def confusion(matrix: list[list[int]], classes: list[str], title: str, path: Path) -> None:
-    """Annotated heatmap, rows = true class; colour by row share so small classes stay readable."""
+    """Heatmap, rows = true class, coloured by row share so small classes stay readable; the counts
+    are written in the cells up to ANNOTATED_CLASSES classes. Sized to print in the report's 12.75
+    x 9 cm box, or at half the text width beside its per-class table, with labels of about 7 pt
+    whatever the number of classes."""
     cm = np.asarray(matrix)
     share = cm / np.maximum(cm.sum(1, keepdims=True), 1)
     n = len(classes)
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.62 * n + 2.5), max(4.2, 0.55 * n + 2)))
+    fig, ax = plt.subplots(figsize=(4.6, 3.9))
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     ax.grid(False)
-    ax.set_xticks(range(n), [c[:14] for c in classes], rotation=45 if n > 5 else 0, ha="right" if n > 5 else "center")
-    ax.set_yticks(range(n), [c[:14] for c in classes])
+    step = -(-n // TICK_LABELS)
+    ticks = list(range(0, n, step))
+    names = [classes[i][:14] for i in ticks]
+    size = 10 if n <= ANNOTATED_CLASSES else 9
+    ax.set_xticks(ticks, names, rotation=45 if n > 5 else 0, ha="right" if n > 5 else "center",
+                  rotation_mode="anchor", fontsize=size)
+    ax.set_yticks(ticks, names, fontsize=size)
     ax.set(xlabel="predicted", ylabel="true", title=title)
-    size = 10 if n <= 10 else 7
-    for i in range(n):
-        for j in range(n):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=size,
-                    color="white" if share[i, j] > 0.55 else "black")
+    if n <= ANNOTATED_CLASSES:
+        for i in range(n):
+            for j in range(n):
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=10 if n <= 8 else 9,
+                        color="white" if share[i, j] > 0.55 else "black")
     save(fig, path)
 
 
+def most_confused(matrix: list[list[int]], k: int = TOP_CONFUSED) -> list[int]:
+    """The k classes with the most mistakes made or received, in class order."""
+    cm = np.asarray(matrix)
+    off = cm - np.diag(np.diag(cm))
+    involvement = off.sum(0) + off.sum(1)
+    return sorted(int(i) for i in np.argsort(-involvement, kind="stable")[:k])
+
+
+def confusion_top(matrix: list[list[int]], classes: list[str], title: str, path: Path) -> None:
+    """The confusion matrix of the most-confused classes alone, with its counts."""
+    keep = most_confused(matrix)
+    sub = np.asarray(matrix)[np.ix_(keep, keep)]
+    confusion(sub.tolist(), [classes[i] for i in keep], title, path)
+
+
 def per_class_bars(classes: list[str], accuracy: dict[str, list[float]], path: Path) -> None:
-    """Per-class accuracy (%) of every model, grouped by class."""
+    """Per-class accuracy (%) of every model, grouped by class; with more classes than bars can
+    show, the spread of each model's per-class accuracies (box plot, every class a dot) instead."""
     fig, ax = plt.subplots(figsize=WIDE)
+    if len(classes) > BAR_CLASSES:
+        labels = list(accuracy)
+        data = [[100 * v for v in accuracy[label]] for label in labels]
+        ax.boxplot(data, showfliers=False)
+        for i, values in enumerate(data, 1):
+            ax.scatter(np.full(len(values), i) + np.linspace(-0.2, 0.2, len(values)), values, s=6,
+                       color=PALETTE[(i - 1) % len(PALETTE)], alpha=0.6)
+        ax.set_xticks(range(1, len(labels) + 1), [label[:24] for label in labels], rotation=30 if len(labels) > 3
+                      else 0, ha="right" if len(labels) > 3 else "center")
+        ax.set(ylabel=f"per-class accuracy (%), {len(classes)} classes", ylim=(-5, 105))
+        save(fig, path)
+        return
     width = 0.8 / max(1, len(accuracy))
     x = np.arange(len(classes))
     for i, (label, values) in enumerate(accuracy.items()):
@@ -102,7 +202,9 @@ def per_class_bars(classes: list[str], accuracy: dict[str, list[float]], path: P
     ax.set_xticks(x, [c[:14] for c in classes], rotation=45 if len(classes) > 6 else 0,
                   ha="right" if len(classes) > 6 else "center")
     ax.set(ylabel="accuracy (%)", ylim=(0, 105))
-    ax.legend(fontsize=9, loc="lower right")
+    handles, labels = ax.get_legend_handles_labels()
+    labels, ncol = legend_layout(labels)
+    ax.legend(handles, labels, fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol, frameon=False)
     save(fig, path)
 
 
@@ -111,34 +213,52 @@ def to_rgb(image: torch.Tensor) -> np.ndarray:
     return image.permute(1, 2, 0).numpy()
 
 
+SAMPLE_LABEL_PT = 8  # the grid is drawn at its printed size (at most 12.75 x 6.5 cm), so this prints as is
+SAMPLE_CLASSES = 16  # at most this many classes are shown (the dataset table names them all)
+
+
 def samples_grid(images: torch.Tensor, labels: torch.Tensor, classes: list[str], path: Path, per_class: int = 6) -> None:
-    """A few images of every class, one row per class (the deck's "about the dataset")."""
-    n = len(classes)
-    fig, axes = plt.subplots(n, per_class, figsize=(per_class * 1.1, n * 1.1 + 0.2), squeeze=False)
-    for row, name in enumerate(classes):
-        picks = (labels == row).nonzero().flatten()[:per_class]
+    """A few images of every class (the first SAMPLE_CLASSES classes), classes in two columns of
+    rows, each row a class name and its images. Drawn at the size it prints, so its labels print at
+    SAMPLE_LABEL_PT."""
+    shown = classes[:SAMPLE_CLASSES]
+    groups = 2 if len(shown) > 5 else 1
+    per_class = per_class if groups == 1 else per_class * 2 // 3
+    rows = -(-len(shown) // groups)
+    label_w = 1.0  # inches for a name of up to 16 characters at SAMPLE_LABEL_PT
+    # inches per image: the rows fit the report's 6.5 cm (2.56 in) and the columns 12.75 cm (5 in)
+    cell = min(0.5, 2.45 / rows, (4.9 - groups * label_w) / (groups * per_class))
+    fig = plt.figure(figsize=(groups * (label_w + per_class * cell), rows * cell))
+    grid = fig.add_gridspec(rows, groups * (per_class + 1), wspace=0.05, hspace=0.08,
+                            width_ratios=([label_w / cell] + [1] * per_class) * groups, left=0, right=1,
+                            bottom=0, top=1)
+    for k, name in enumerate(shown):
+        row, base = k % rows, (k // rows) * (per_class + 1)
+        label = fig.add_subplot(grid[row, base])
+        label.axis("off")
+        label.text(0.95, 0.5, name[:16], ha="right", va="center", fontsize=SAMPLE_LABEL_PT)
+        picks = (labels == k).nonzero().flatten()[:per_class]
         for col in range(per_class):
-            ax = axes[row, col]
+            ax = fig.add_subplot(grid[row, base + 1 + col])
             ax.axis("off")
             if col < len(picks):
                 ax.imshow(to_rgb(images[picks[col]]), interpolation="nearest")
-        axes[row, 0].text(-0.1, 0.5, name[:16], transform=axes[row, 0].transAxes, ha="right", va="center",
-                          fontsize=9)
-    fig.subplots_adjust(left=0.2, wspace=0.05, hspace=0.05)
     save(fig, path)
 
 
 def feature_grid(image: torch.Tensor, title: str, stages: dict[str, torch.Tensor], path: Path,
-                 channels: int = 8) -> None:
-    """The input image beside, for each stage, its first `channels` activation maps (C, H, W)."""
+                 channels: int = 5) -> None:
+    """The input image beside, for each stage, its first `channels` activation maps (C, H, W).
+    Sized like HALF: a model's correct and wrong case print side by side, labels at about 7.5 pt."""
     rows = len(stages)
-    fig, axes = plt.subplots(rows, channels + 1, figsize=((channels + 1) * 1.05, rows * 1.2 + 0.5), squeeze=False)
+    fig, axes = plt.subplots(rows, channels + 1, figsize=(HALF[0], rows * 0.95 + 0.5), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     axes[0, 0].imshow(to_rgb(image), interpolation="nearest")
-    axes[0, 0].set_title(title, fontsize=8, loc="left")
+    # Under the image, where column 0 is empty: above it, it would run into the first stage's title.
+    axes[0, 0].text(0, -0.08, title, transform=axes[0, 0].transAxes, ha="left", va="top", fontsize=11)
     for r, (stage, act) in enumerate(stages.items()):
-        axes[r, 1].set_title(f"{stage} {tuple(act.shape)}", fontsize=8, loc="left")
+        axes[r, 1].set_title(f"{stage} {tuple(act.shape)}", fontsize=11, loc="left")
         for c in range(min(channels, act.shape[0])):
             axes[r, c + 1].imshow(act[c].numpy(), cmap="viridis", interpolation="nearest")
     fig.subplots_adjust(wspace=0.05, hspace=0.35)
@@ -157,9 +277,33 @@ def search(trials: list[tuple[int, float | None, str]], importances: dict[str, f
         if pts:
             ax.scatter(*zip(*pts), marker=marker, label=state, color=PALETTE[0 if state == "complete" else 3])
     ax.set(xlabel="trial", ylabel=metric, title=f"{metric} per trial")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.legend(fontsize=9)
     if importances:
         names = list(importances)[::-1]
         axes[0, 1].barh(names, [importances[n] for n in names], color=PALETTE[2])
         axes[0, 1].set(title="importance", xlabel="share")
+    save(fig, path)
+
+
+def reliability(calibration: Calibration, title: str, path: Path) -> None:
+    """Reliability diagram: per confidence bin, the share of right predictions against the bin's
+    mean confidence (on the diagonal = calibrated; below it = over-confident), each point sized by
+    its number of predictions, beside that number per bin (log scale: most predictions sit in the
+    top bin)."""
+    fig, (ax, counts) = plt.subplots(1, 2, figsize=WIDE, gridspec_kw={"width_ratios": [3, 2]})
+    filled = [b for b in calibration.bins if b.count]
+    largest = max(b.count for b in filled)
+    ax.plot([0, 100], [0, 100], "--", color="grey", label="perfect calibration")
+    ax.scatter([100 * b.confidence for b in filled], [100 * b.accuracy for b in filled],
+               s=[15 + 250 * b.count / largest for b in filled], color=PALETTE[0], zorder=3, label="bins")
+    ax.set(xlabel="mean confidence (%)", ylabel="accuracy (%)", xlim=(0, 102), ylim=(0, 102), title=title)
+    ax.legend(fontsize=9, loc="upper left")
+    width = 100 / calibration.n_bins
+    counts.bar([100 * b.low for b in calibration.bins], [b.count for b in calibration.bins], width, align="edge",
+               color=PALETTE[0], edgecolor="white")
+    counts.set(xlabel="confidence (%)", ylabel="predictions", xlim=(0, 100), title="predictions per bin")
+    log_scale(counts)
+    # Plain numbers: the log axis's default labels are mathtext, which parse_math = False prints raw.
+    counts.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     save(fig, path)

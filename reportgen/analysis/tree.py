@@ -80,6 +80,65 @@ class FeatureMapCase(BaseModel):
     figure: str  # PNG: input image beside a grid of channels per stage
 
 
+class CamFacts(BaseModel):
+    """One evaluation image with a model's prediction and the facts of its Grad-CAM map for the
+    predicted class (explain.py measures them; the map itself is only drawn)."""
+
+    index: int  # row `index` of predictions.csv
+    true_label: str
+    pred_label: str
+    confidence: float  # probability of the predicted class, from predictions.csv
+    top_share: float | None  # share of the map's mass in its brightest `top_pixels` of pixels (None: map all zero)
+    peak: list[float] | None  # (row, column) of the map's maximum, fractions of the side (0 = top / left)
+
+
+class MistakeGroup(BaseModel):
+    """A confused class pair (Diagnostics.confused_pairs) and its most confident mistakes."""
+
+    true_label: str
+    pred_label: str
+    count: int  # every such mistake on the evaluation split
+    images: list[CamFacts]  # the most confident of them, at most Explanation.gallery_limit
+
+
+class Explanation(BaseModel):
+    """Grad-CAM maps of a bounded set of a model's evaluation images, and its gallery of mistakes."""
+
+    target_layer: str  # the registry's cam_layer of the architecture
+    top_pixels: float  # the brightest share of pixels `top_share` measures
+    concentrated_share: float  # a map with top_share >= this is called concentrated
+    cases: list[CamFacts]  # the feature-map cases: most confident correct, then wrong
+    per_class: list[CamFacts]  # per shown class: its most confident correct and wrong image (when any)
+    classes_shown: int  # per_class covers the first `classes_shown` classes
+    per_class_limit: int  # at most this many classes
+    gallery: list[MistakeGroup]
+    gallery_limit: int  # images per pair
+    maps: int  # distinct images mapped among cases, per_class and gallery
+    median_top_share: float | None  # median top_share of those maps (None: every map all zero)
+    concentrated: int  # of those maps, how many have top_share >= concentrated_share
+    figures: dict[str, dict[str, str]]  # "cases", "per_class", "gallery" -> language -> PNG path
+
+
+class DisagreementImage(BaseModel):
+    a: CamFacts  # the first model's prediction and map
+    b: CamFacts
+
+
+class Disagreement(BaseModel):
+    """Two models on the same evaluation images: the images only one of them classifies right (the
+    discordant pairs a McNemar test counts), with the most telling of each kind shown."""
+
+    a: str  # the baseline
+    b: str
+    n: int  # evaluation images
+    a_only: int  # images a classifies right and b wrong
+    b_only: int  # images b classifies right and a wrong
+    limit: int  # images shown of each kind, at most
+    a_right: list[DisagreementImage]  # the shown ones; b's most confident mistakes first
+    b_right: list[DisagreementImage]
+    figure: dict[str, str]  # language -> PNG path
+
+
 class ConfusedPair(BaseModel):
     true_label: str
     pred_label: str
@@ -87,23 +146,127 @@ class ConfusedPair(BaseModel):
     share: float  # count / support of the true class
 
 
+class Interval(BaseModel):
+    """A confidence interval, in the unit of the value it bounds (a fraction, or pp for a difference)."""
+
+    low: float
+    high: float
+    confidence: float = 0.95
+    method: Literal["wilson", "bootstrap"]  # Wilson score, or percentile bootstrap over the evaluation images
+    resamples: int | None = None  # bootstrap only
+    seed: int | None = None  # bootstrap only
+
+
 class Diagnostics(BaseModel):
+    """Verdicts on one model, each with its threshold and the noise of the split it was measured on.
+    A verdict that is None was not made: the evidence was insufficient, or a failure explains it."""
+
     gap_acc_pp: float  # train_acc - val_acc at the best epoch, percentage points
     overfit_threshold_pp: float
-    overfit: bool  # gap_acc_pp > overfit_threshold_pp
+    # gap above both the threshold and val_noise_pp; None: above the threshold but within the
+    # noise, or not judged because the model diverged
+    overfit: bool | None
+    # validation images the val_acc and val_loss were measured on; required, so an analysis.json
+    # written before the verdicts knew their sample size fails validation and is recomputed
+    val_size: int
+    val_noise_pp: float | None = None  # val_acc's Wilson 95% upper bound (n = val_size) minus val_acc, pp
     val_loss_rise: float  # last val_loss - min val_loss (rising after the minimum = overfitting sign)
     val_loss_rise_threshold: float  # a rise above this is stated
-    val_loss_rising: bool
+    # rise above both the threshold and val_loss_noise; None: not judged (within the noise, or diverged)
+    val_loss_rising: bool | None
+    # 95% half-width of a validation loss: 1.96 x the standard deviation of the per-image cross-entropy
+    # of the evaluated checkpoint / sqrt(val_size) (None: no per-image probabilities)
+    val_loss_noise: float | None = None
     val_loss_spikes: list[int]  # epochs whose val_loss jumps > spike_ratio x the previous epoch (and > 10% of its range)
     spike_ratio: float
     val_loss_fluctuation: float  # std of epoch-to-epoch val_loss changes (late epochs) / val_loss range
     fluctuation_threshold: float
-    stable: bool
+    stable: bool | None  # None: not judged (fewer than min_epochs_for_stability finite epochs, or diverged)
+    min_epochs_for_stability: int = 5
     max_train_loss: float  # e.g. the seed's "loss spike up to 17.7"
     max_train_loss_epoch: int
     confused_pairs: list[ConfusedPair]  # most confused (true, predicted) pairs, largest first
-    best_classes: list[str]  # by F1, best first
-    worst_classes: list[str]  # by F1, worst first
+    # Classes whose recall's Wilson 95% interval lies wholly above that of the lowest-recall classes
+    # and not wholly below that of any class (best), or the mirror image (worst); recall first, ties
+    # kept together. Both empty: the classes cannot be told apart on this split.
+    best_classes: list[str]
+    worst_classes: list[str]
+    class_recall_ci: list[Interval | None] = []  # per class as in per_class (None: no image of the class)
+    # Named failure modes and their evidence. divergence: "non_finite" (a loss became NaN/inf),
+    # "train_loss_rising" (last finite train loss > train_loss_rise_factor x the first),
+    # "val_loss_exploding" (last val loss > val_loss_explosion_factor x its minimum, and above the first).
+    # collapse: "one_class" (top_pred_share > collapse_share of the evaluation images and >=
+    # collapse_ratio x that class's own share), "chance" (accuracy's Wilson 95% interval contains 1 / classes).
+    failure: Literal["diverged", "collapsed"] | None = None  # diverged wins when both hold
+    divergence: list[str] = []
+    collapse: list[str] = []
+    train_loss_first: float | None = None  # first and last finite training loss
+    train_loss_last: float | None = None
+    train_loss_rise_factor: float | None = None
+    val_loss_min: float | None = None
+    val_loss_last: float | None = None
+    val_loss_explosion_factor: float | None = None
+    top_pred_class: str | None = None  # the class predicted most often on the evaluation split
+    top_pred_share: float | None = None
+    top_pred_true_share: float | None = None  # that class's share of the evaluation images' labels
+    collapse_share: float | None = None
+    collapse_ratio: float | None = None
+    chance: float | None = None  # 1 / number of classes, against ModelAnalysis.accuracy_ci
+
+
+class ReliabilityBin(BaseModel):
+    """One equal-width bin of the top-class confidence."""
+
+    low: float
+    high: float
+    count: int
+    confidence: float | None  # mean confidence of its predictions (None: empty bin)
+    accuracy: float | None  # share of them that were right
+
+
+class Calibration(BaseModel):
+    """How well the predicted class probability matches how often the prediction is right."""
+
+    n_bins: int
+    ece: float  # expected calibration error: sum over bins of count/n * |accuracy - confidence|
+    mean_confidence: float
+    bins: list[ReliabilityBin]
+    ece_threshold: float  # above it, with the mean confidence above the accuracy's 95% interval: over-confident
+    high_confidence: float  # a wrong prediction at least this confident is a confident mistake
+    wrong: int  # wrong predictions
+    confident_wrong: int  # of them, with confidence >= high_confidence
+    overconfident: bool
+
+
+class Spread(BaseModel):
+    """A value over repeated seeds."""
+
+    mean: float
+    sd: float | None  # sample standard deviation (n - 1 in the denominator); None with one value
+    n: int  # seeds with a value
+
+
+class SeedResult(BaseModel):
+    """One seed's training of a model, from its own folder's files."""
+
+    seed: int
+    status: Literal["completed", "diverged", "pruned", "interrupted", "missing"]
+    accuracy: float | None  # on the evaluation split, recomputed from its predictions.csv
+    macro_f1: float | None
+    best_epoch: int | None
+    epochs_run: int
+    train_seconds: float
+
+
+class SeedSummary(BaseModel):
+    """A model trained once per seed of `train.seeds` (present only with two or more seeds)."""
+
+    figure_seed: int  # the first seed: its files are the model's own, behind every figure and per-model fact
+    seeds: list[SeedResult]  # in the order of train.seeds
+    accuracy: Spread | None  # over the seeds with a result (None: none has one)
+    macro_f1: Spread | None
+    best_epoch: Spread | None
+    train_seconds: Spread | None
 
 
 class ModelAnalysis(BaseModel):
@@ -134,8 +297,21 @@ class ModelAnalysis(BaseModel):
     architecture: ArchitectureTable | None
     diagnostics: Diagnostics | None
     feature_maps: list[FeatureMapCase]  # one correct and one wrong case when they exist
-    figures: dict[str, str]  # "loss", "accuracy", "confusion" -> PNG path
+    figures: dict[str, str]  # "loss", "accuracy", "confusion", "reliability" -> PNG path
     notes: list[str]  # what could not be computed and why (e.g. data missing for feature maps)
+    accuracy_ci: Interval | None = None  # of `accuracy`, on the evaluation split
+    macro_f1_ci: Interval | None = None
+    calibration: Calibration | None = None
+    explanation: Explanation | None = None  # Grad-CAM and mistakes (None: no checkpoint or no images)
+    seeds: SeedSummary | None = None  # every seed's result and their mean ± sd (None: one seed)
+
+    @property
+    def failure(self) -> str | None:
+        """The named failure mode: the diagnostics', or "diverged" for a model that diverged before
+        any finite epoch (and so has no diagnostics)."""
+        if self.diagnostics is not None:
+            return self.diagnostics.failure
+        return "diverged" if self.status == "diverged" else None
 
 
 class ModelDelta(BaseModel):
@@ -157,6 +333,47 @@ class Degradation(BaseModel):
     residual_better: bool
 
 
+class PairTest(BaseModel):
+    """Two models on the same evaluation images: exact McNemar test and the accuracy difference a - b
+    (a is the one ranked higher by accuracy)."""
+
+    a: str
+    b: str
+    n: int  # images
+    a_only_correct: int  # discordant images: only a right
+    b_only_correct: int  # only b right
+    p_value: float  # exact McNemar (1 when there is no discordant image)
+    p_adjusted: float  # Holm-adjusted over all pairs
+    diff_pp: float  # accuracy(a) - accuracy(b), percentage points
+    diff_ci_pp: Interval  # paired bootstrap, pp
+    significant: bool  # p_adjusted <= alpha
+
+
+class Rank(BaseModel):
+    label: str
+    rank: int  # 1 + the number of models significantly better; models not told apart share it
+    accuracy: float
+
+
+class SeedTest(BaseModel):
+    """Two models over their seeds: Welch's t-test of equal mean accuracy (each seed one
+    observation; a has the higher mean). It tests the training's variation, where McNemar tests the
+    evaluation images of one seed."""
+
+    a: str
+    b: str
+    n_a: int  # seeds with a result
+    n_b: int
+    mean_a: float
+    mean_b: float
+    diff_pp: float  # mean_a - mean_b, percentage points
+    t: float | None  # None: not testable (neither model's accuracy varies over its seeds)
+    df: float | None  # Welch-Satterthwaite degrees of freedom
+    p_value: float | None
+    p_adjusted: float | None  # Holm-adjusted over the testable pairs
+    significant: bool  # p_adjusted <= alpha
+
+
 class Comparison(BaseModel):
     baseline: str
     best: str  # by accuracy on the evaluation split
@@ -165,6 +382,11 @@ class Comparison(BaseModel):
     deltas: list[ModelDelta]  # every model vs the baseline
     degradation: Degradation | None
     figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> PNG path
+    alpha: float = 0.05  # significance level of the pair tests
+    multiplicity: str = "holm"  # how the pair tests' p-values are adjusted
+    pairs: list[PairTest] = []  # every pair of evaluated models, in ranking order
+    ranks: list[Rank] = []  # by rank, then accuracy
+    seed_tests: list[SeedTest] = []  # every pair of models with two or more seeds each (Welch, Holm-adjusted)
 
 
 class DatasetInfo(BaseModel):
@@ -197,7 +419,7 @@ class Environment(BaseModel):
 
 class TuningTrial(BaseModel):
     number: int
-    state: str  # complete | pruned | fail | running
+    state: str  # complete | pruned (by the pruner) | diverged | fail | running
     value: float | None  # the search metric (for a pruned trial: its last reported value)
     params: dict  # dotted key -> value, e.g. {"train.lr": 0.01}
     seconds: float | None
@@ -228,3 +450,4 @@ class Analysis(BaseModel):
     models: list[ModelAnalysis]
     comparison: Comparison | None  # None when fewer than two models have results
     tuning: Tuning | None = None
+    disagreements: list[Disagreement] = []  # the baseline vs each other evaluated model

@@ -48,6 +48,15 @@ class Formatter:
         sign = "+" if signed and points > 0 else ("−" if points < 0 else "")
         return f"{sign}{self.number(abs(points), 2)} pp"
 
+    def p_value(self, p: float) -> str:
+        """A p-value with three decimals, or "< 0,001": smaller values claim a precision the test's
+        assumptions do not give."""
+        return "< " + self.number(0.001, 3) if p < 0.001 else self.number(p, 3)
+
+    def interval(self, low: str, high: str) -> str:
+        """Formatted bounds as "[85,10%; 92,30%]": a semicolon, since the comma is Indonesian's decimal mark."""
+        return f"[{low}; {high}]"
+
     def change_pct(self, pct: float) -> str:
         """A relative change, in percent: +37,8%; small ones keep two decimals (−0,01%), so a
         change never reads as "−0,0%"."""

@@ -64,5 +64,6 @@ register(Architecture(
     name="cnn",
     summary="custom 3-block CNN of the seed deck (conv-BN-ReLU x3, pool, FC, dropout, FC)",
     builder=build_cnn,
+    cam_layer="conv3",  # the third conv block (before its pool)
     params_model=CNNParams,
 ))

@@ -2,7 +2,8 @@
 
 Every model exposes `feature_stages`: stage name -> submodule whose output is that stage's
 activation. Analysis hooks those submodules to draw feature maps, so every architecture gets
-feature maps without a special forward.
+feature maps without a special forward. Likewise every architecture names its `cam_layer`, the
+Grad-CAM target, so a new architecture is explained without code of its own in the analysis.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ class Architecture:
     name: str
     summary: str  # one line shown by `reportgen models`
     builder: Callable[..., nn.Module]  # builder(num_classes, image_size, **params)
+    # The submodule (a `model.get_submodule` name) whose output is the last convolutional stage,
+    # before global pooling or the classifier: Grad-CAM's target layer, where the maps keep their
+    # spatial layout and are closest to the decision. It must own parameters (analysis/explain.py
+    # lets gradients flow back to it and no further).
+    cam_layer: str
     params_model: type[BaseModel] | None = None  # validates `params`; None = takes no params
     reference: str = ""  # key into the report's bibliography (templates/references.toml)
     # The architecture without skip connections that this one is compared against to show the

@@ -137,16 +137,19 @@ def resnet18_cifar(num_classes: int, image_size: int) -> nn.Module:
 
 
 register(Architecture(
-    name="resnet18_cifar", builder=resnet18_cifar, reference="he2016",
+    name="resnet18_cifar", builder=resnet18_cifar, reference="he2016", cam_layer="layer4",
     summary="torchvision resnet18 with a 3x3 stride-1 stem and no max-pool (CIFAR)",
 ))
-for _name, _block, _summary, _ref, _plain in [
-    ("plain34", PlainBlock, "34-layer plain network: ResNet-34 without skip connections", "he2016", ""),
-    ("resnet34", BasicBlock, "ResNet-34 with residual (skip) connections", "he2016", "plain34"),
-    ("multipath_resnet34", MultiPathBlock, "ResNet-34 with parallel 3x3 and 5x5 paths per block", "ding2022", ""),
-    ("preact_resnet34", PreActBlock, "pre-activation ResNet-34 (BN-ReLU-conv)", "he2016identity", ""),
+# Grad-CAM's layer: the last stage, except that a pre-activation stage's output is not yet
+# normalised and activated; its closing BN-ReLU (`post`) is.
+for _name, _block, _summary, _ref, _plain, _cam in [
+    ("plain34", PlainBlock, "34-layer plain network: ResNet-34 without skip connections", "he2016", "", "layer4"),
+    ("resnet34", BasicBlock, "ResNet-34 with residual (skip) connections", "he2016", "plain34", "layer4"),
+    ("multipath_resnet34", MultiPathBlock, "ResNet-34 with parallel 3x3 and 5x5 paths per block", "ding2022", "",
+     "layer4"),
+    ("preact_resnet34", PreActBlock, "pre-activation ResNet-34 (BN-ReLU-conv)", "he2016identity", "", "post"),
 ]:
     register(Architecture(
-        name=_name, summary=_summary, reference=_ref, plain_counterpart=_plain,
+        name=_name, summary=_summary, reference=_ref, plain_counterpart=_plain, cam_layer=_cam,
         builder=lambda num_classes, image_size, _block=_block: ResNet(_block, LAYERS_34, num_classes),
     ))

@@ -22,7 +22,7 @@ from pptx.util import Pt
 
 from reportgen.renderers.fonts import SANS
 from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Row, Theme, fit_picture, flow,
-                                     shrink_to_fit, table_pages)
+                                     paginate, pictures_beside, shrink_to_fit, table_pages)
 from reportgen.renderers.textfit import line_pitch
 
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
@@ -56,6 +56,8 @@ class Deck:
         clr = ppr.makeelement(qn("a:buClr"), {})
         clr.append(clr.makeelement(qn("a:srgbClr"), {"val": self.theme.accent}))
         ppr.append(clr)
+        # The bullet in the deck's font too: without it LibreOffice draws it in OpenSymbol.
+        ppr.append(ppr.makeelement(qn("a:buFont"), {"typeface": SANS}))
         ppr.append(ppr.makeelement(qn("a:buChar"), {"char": "•"}))
 
     def _write(self, text_frame, page: Page, default_color: str) -> None:
@@ -150,18 +152,21 @@ class Deck:
             self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
 
     def table(self, title: str, header: list[str], rows: list[list[str]], aligns: list[str],
-              size: float = 14) -> None:
+              size: float = 14, continued: bool = False) -> None:
         """A table split over as many slides as needed, header repeated; `aligns` gives each
-        column's alignment ("left" or "right": numbers are right-aligned so their digits line up)."""
+        column's alignment ("left" or "right": numbers are right-aligned so their digits line up);
+        `continued`: the table began on an earlier slide."""
         if len(aligns) != len(header):
             raise ValueError(f"{len(aligns)} alignments for {len(header)} columns")
         for i, (widths, page) in enumerate(table_pages(header, rows, self.layout.content, size, self.layout)):
-            slide = self.new_slide(title if i == 0 else f"{title} {self.continued}")
+            slide = self.new_slide(title if i == 0 and not continued else f"{title} {self.continued}")
             self._table_shape(slide, widths, aligns, page, size)
 
-    def _table_shape(self, slide, widths: list[float], aligns: list[str], page: list[Row], size: float) -> None:
+    def _table_shape(self, slide, widths: list[float], aligns: list[str], page: list[Row], size: float,
+                     at: Box | None = None) -> None:
         lay, theme = self.layout, self.theme
-        shape = slide.shapes.add_table(len(page), len(widths), Pt(lay.content.x), Pt(lay.content.y),
+        at = at or lay.content
+        shape = slide.shapes.add_table(len(page), len(widths), Pt(at.x), Pt(at.y),
                                        Pt(sum(widths)), Pt(sum(h for _, h in page)))
         table = shape.table
         for j, w in enumerate(widths):
@@ -188,6 +193,49 @@ class Deck:
             for (path, caption), (box, cap) in zip(group, self.layout.picture_row(len(group))):
                 self.picture(slide, path, box)
                 self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
+
+    def beside(self, title: str, pictures: list[Path], paras: list[Para],
+               table: tuple[list[str], list[list[str]], list[str], float] | None = None) -> None:
+        """Pictures stacked on the left, as wide as they need; on the right a table (header, rows,
+        aligns, size), when given, over text. Rows that do not fit continue on table slides, text on
+        text slides."""
+        lay = self.layout
+        boxes, side = pictures_beside(pictures, lay)
+        slide = self.new_slide(title)
+        for path, box in zip(pictures, boxes):
+            self.picture(slide, path, box)
+        leftover: list[list[str]] = []
+        if table is not None:
+            header, rows, aligns, size = table
+            widths, page = next(table_pages(header, rows, side, size, lay))
+            self._table_shape(slide, widths, aligns, page, size, at=side)
+            leftover = rows[len(page) - 1:]
+            used = sum(h for _, h in page) + lay.gap
+            side = Box(side.x, side.y + used, side.w, side.h - used)
+        pages = (flow(paras, side, lay.content, lay) if side.h >= lay.min_text_h and not leftover
+                 else [[]] + paginate(paras, lay.content, lay))
+        if pages[0]:
+            self.text(slide, side, pages[0])
+        if leftover:
+            self.table(title, header, leftover, aligns, size, continued=True)
+        for page in pages[1:]:
+            if page:
+                self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+
+    def pictures_over_text(self, title: str, items: list[tuple[Path, str]], paras: list[Para]) -> None:
+        """Pictures side by side over text (a model's two curves over what they show); text that
+        does not fit continues on full-width text slides."""
+        lay = self.layout
+        row, text_box = lay.pictures_over_text(len(items))
+        first, *rest = flow(paras, text_box, lay.content, lay)
+        slide = self.new_slide(title)
+        for (path, caption), (box, cap) in zip(items, row):
+            self.picture(slide, path, box)
+            self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
+        if first:
+            self.text(slide, text_box, first)
+        for page in rest:
+            self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
 
     def cards(self, title: str, columns: list[tuple[str, list[tuple[str, str]]]], side: list[Para] = ()) -> None:
         """Stat cards: one column per group (a model), each card a big value over its label;

@@ -112,6 +112,8 @@ class Layout:
     gap: float = 16.0  # between pictures, and between card columns
     caption_h: float = 30.0
     caption_gap: float = 4.0
+    notes_share: float = 0.36  # of the content height: the text under a row of pictures
+    min_text_h: float = 60.0  # room for less text than this beside a table is left empty
     # Stat cards: a heading over each column of cards; short facts beside them.
     cards_share: float = 0.62  # of the content width, when there are facts beside the cards
     card_head_h: float = 34.0
@@ -179,17 +181,30 @@ class Layout:
         return (Box(c.x, c.y, split, c.h),
                 Box(c.x + split + self.picture_gap, c.y, c.w - split - self.picture_gap, c.h))
 
+    def stack(self, box: Box, n: int) -> list[Box]:
+        """`box` split into `n` boxes one above the other, `gap` apart."""
+        h = (box.h - self.gap * (n - 1)) / n
+        return [Box(box.x, box.y + k * (h + self.gap), box.w, h) for k in range(n)]
+
     def columns(self, n: int, width: float) -> list[Box]:
         """`n` equal columns `gap` apart across `width` from the content's left edge."""
         c = self.content
         w = (width - self.gap * (n - 1)) / n
         return [Box(c.x + k * (w + self.gap), c.y, w, c.h) for k in range(n)]
 
-    def picture_row(self, n: int) -> list[tuple[Box, Box]]:
-        """(picture, caption) boxes of `n` pictures side by side."""
-        return [(Box(col.x, col.y, col.w, col.h - self.caption_h - self.caption_gap),
-                 Box(col.x, col.y + col.h - self.caption_h, col.w, self.caption_h))
+    def picture_row(self, n: int, height: float | None = None) -> list[tuple[Box, Box]]:
+        """(picture, caption) boxes of `n` pictures side by side, in the top `height` of the
+        content (all of it by default)."""
+        h = self.content.h if height is None else height
+        return [(Box(col.x, col.y, col.w, h - self.caption_h - self.caption_gap),
+                 Box(col.x, col.y + h - self.caption_h, col.w, self.caption_h))
                 for col in self.columns(n, self.content.w)]
+
+    def pictures_over_text(self, n: int) -> tuple[list[tuple[Box, Box]], Box]:
+        """A row of `n` pictures with captions, and the text box under it."""
+        c = self.content
+        text_h = c.h * self.notes_share
+        return self.picture_row(n, c.h - text_h - self.caption_gap), Box(c.x, c.y + c.h - text_h, c.w, text_h)
 
     def card_grid(self, n_columns: int, side: bool) -> tuple[list[Box], Box | None]:
         """The card columns, and the box of the facts beside them (when there are any), which
@@ -302,6 +317,18 @@ def fit_picture(path: Path, box: Box) -> Box:
     scale = min(box.w / iw, box.h / ih)
     w, h = iw * scale, ih * scale
     return Box(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
+
+
+def pictures_beside(paths: list[Path], layout: Layout = LAYOUT) -> tuple[list[Box], Box]:
+    """Pictures stacked in the left part of the content (at most `picture_share` of its width, as
+    wide as the widest needs at its height), and the box beside them, which takes the rest."""
+    c = layout.content
+    column, _ = layout.beside_picture()
+    fits = [fit_picture(path, box) for path, box in zip(paths, layout.stack(column, len(paths)))]
+    width = max((f.w for f in fits), default=0)
+    placed = [Box(c.x + (width - f.w) / 2, f.y, f.w, f.h) for f in fits]
+    left = width + layout.picture_gap if fits else 0
+    return placed, Box(c.x + left, c.y, c.w - left, c.h)
 
 
 # --- tables ----------------------------------------------------------------------------------

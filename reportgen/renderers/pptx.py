@@ -1,8 +1,8 @@
 """The PPTX deck: the report document laid out as the seed deck (cnn-vs-resnet18-cifar10-slides)
 is, slide by slide: title, contents, members, objectives, dataset, methodology, then per model its
-architecture, hyper-parameters, best result, curves, confusion matrix, per-class metrics and
-feature maps, then the tuning search, the comparison (accuracy, per-class accuracy, training log),
-conclusion and thanks.
+architecture, hyper-parameters, best result, curves, confusion matrix, per-class metrics and the
+Grad-CAM of its feature-map images, then the tuning search, the comparison (accuracy, per-class
+accuracy, training log), conclusion and thanks; after it, the report's appendix as backup slides.
 
 Every string on a slide is the document's or a slide title from the phrase table (deck.toml);
 the layout engine is deck.py.
@@ -15,7 +15,7 @@ from pathlib import Path
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.deck import Deck
 from reportgen.renderers.layout import THEME, Para
-from reportgen.report.document import Document, Figure, ModelSection, Stat, Table
+from reportgen.report.document import Document, ExplainedFigure, FeatureMapCase, Figure, ModelSection, Stat, Table
 
 
 def bullets(lines: list[str], size: float = 16) -> list[Para]:
@@ -33,7 +33,8 @@ def picture(figure: Figure | None) -> Path | None:
 
 
 def stat_pairs(stats: list[Stat]) -> list[tuple[str, str]]:
-    return [(s.value, s.label) for s in stats]
+    """(value, label) per card; a stat's 95% interval goes under its label."""
+    return [(s.value, f"{s.label} · {s.interval}" if s.interval else s.label) for s in stats]
 
 
 class DeckWriter:
@@ -76,29 +77,59 @@ class DeckWriter:
     def methodology(self) -> None:
         lines = [self.doc.dataset.seed_note] + setting_lines(self.doc.environment)
         self.deck.content(self.t("deck.methodology"), bullets(lines))
+        self.table(self.t("deck.layout.training"), self.doc.training)  # every model's recipe side by side
 
     # --- per model -------------------------------------------------------------------------
 
     def model(self, s: ModelSection) -> None:
         t = self.t
-        self.deck.section_slide(s.label, s.arch)
-        paras = ([Para(s.description, 18, space_before=0)] if s.description else []) + bullets(s.summary)
-        self.deck.content(t("deck.architecture", model=s.label), paras)
-        self.table(t("deck.layers", model=s.label), s.layers)
-        self.table(t("deck.hyperparameters", model=s.label), s.hyperparameters, 16)
+        # The divider names the model by its label and says what it is; the registry id stays off it.
+        self.deck.section_slide(s.label, " ".join(filter(None, [s.description, t("ui.facts.params", params=s.params)])))
+        self.table(t("deck.layout.stages", model=s.label), s.stages)
         r = s.result
         if r is None:
             self.deck.content(t("deck.no_result", model=s.label), bullets(s.notes + s.curve_notes + s.confusion_notes))
             return
+        # The calibration's summary sentence stays here; its diagram and the rest are backup slides.
         self.deck.cards(t("deck.best_result", model=s.label), [("", stat_pairs(r.stats[:2])),
-                                                               ("", stat_pairs(r.stats[2:]))], bullets(r.facts, 18))
-        self.deck.content(t("deck.loss_curve", model=s.label), bullets(s.curve_notes, 14), picture(s.loss_curve))
-        self.deck.content(t("deck.accuracy_curve", model=s.label), bullets(r.curve_facts), picture(s.accuracy_curve))
-        self.deck.content(t("deck.confusion", model=s.label), bullets(s.confusion_notes, 14), picture(r.confusion))
-        self.table(t("deck.per_class", model=s.label), r.per_class)
-        for case in r.feature_maps:
-            title = t("deck.feature_correct" if case.correct else "deck.feature_wrong", model=s.label)
-            self.deck.content(title, bullets(case.notes, 14), picture(case.figure))
+                                                               ("", stat_pairs(r.stats[2:]))],
+                        bullets(r.facts + r.calibration_notes[:1] + self.see("calibration"), 16))
+        self.table(t("deck.layout.history", model=s.label), s.history)
+        if s.seeds:  # its "42 (figures)" row says which seed the slides of this model show
+            self.table(t("deck.seeds.model", model=s.label), s.seeds.table)
+        curves = [(p, fig.caption) for fig in (s.loss_curve, s.accuracy_curve) if (p := picture(fig))]
+        if curves:
+            self.deck.pictures_over_text(t("deck.layout.curves", model=s.label), curves, bullets(s.curve_notes, 14))
+        elif s.curve_notes:
+            self.deck.content(t("deck.layout.curves", model=s.label), bullets(s.curve_notes, 14))
+        # The matrix beside its per-class table and what the narrative says of both.
+        pc = r.per_class
+        self.deck.beside(t("deck.confusion", model=s.label), [p for p in [picture(r.confusion)] if p],
+                         bullets(s.confusion_notes, 12), (pc.header, pc.rows, pc.aligns, 10) if pc else None)
+        if p := picture(r.confusion_top):
+            self.deck.pictures(t("deck.confusion", model=s.label), [(p, r.confusion_top.caption)])
+        if r.explanation:
+            self.explained(r.explanation.figures, r.explanation.overview,
+                           self.see("feature_maps") + self.see("explanation"), 12)
+
+    def feature_maps(self, label: str, cases: list[FeatureMapCase]) -> None:
+        """The correct and the wrong case on one slide, one above the other."""
+        self.deck.beside(self.t("deck.layout.feature_maps", model=label),
+                         [p for case in cases if (p := picture(case.figure))],
+                         [para for case in cases for para in
+                          [Para(case.figure.caption, 12, bold=True, keep_with_next=True)] + bullets(case.notes, 12)])
+
+    def explained(self, items: list[ExplainedFigure], lead: list[str] = (), after: list[str] = (),
+                  size: float = 14) -> None:
+        """A slide per Grad-CAM figure with its sentences beside it; `lead` opens the first slide and
+        `after` (pointers to the backup slides) ends it. A figure without sentences takes the whole
+        slide, over its caption."""
+        for i, item in enumerate(items):
+            notes = [*lead, *item.notes, *after] if i == 0 else item.notes
+            if notes or not picture(item.figure):
+                self.deck.content(item.heading, bullets(notes, size), picture(item.figure))
+            else:
+                self.deck.pictures(item.heading, [(picture(item.figure), item.figure.caption)])
 
     # --- across models ---------------------------------------------------------------------
 
@@ -107,13 +138,18 @@ class DeckWriter:
         self.deck.section_slide(t("deck.comparison"), " vs ".join(s.label for s in doc.models))
         self.deck.cards(t("deck.accuracy_cards"), [(label, stat_pairs(stats)) for label, stats in c.cards])
         self.table(t("deck.performance"), c.table, 16)
+        self.table(t("deck.stats.pair_tests"), c.pairs, 14)
         curves = [c.loss_overlay, c.accuracy_overlay]
         self.deck.pictures(t("deck.overlaid_curves"), [(p, fig.caption) for fig in curves if (p := picture(fig))])
         if p := picture(c.per_class_figure):
             self.deck.pictures(t("deck.per_class_comparison"), [(p, c.per_class_figure.caption)])
         self.table(t("deck.per_class_comparison"), c.per_class_accuracy)
         self.table(t("deck.training_log"), doc.training_log, 16)
-        self.deck.content(t("deck.comparison_analysis"), bullets(c.notes, 16))
+        self.deck.content(t("deck.comparison_analysis"), bullets(c.notes + self.see("disagreements"), 16))
+        if c.seeds:
+            self.table(t("deck.seeds.summary"), c.seeds.table, 16)
+            self.table(t("deck.seeds.per_seed"), c.seeds.per_seed, 16)
+            self.deck.content(t("deck.seeds.tests"), bullets(c.seeds.notes, 16))
 
     def tuning(self) -> None:
         tu = self.doc.tuning
@@ -145,7 +181,36 @@ class DeckWriter:
             self.comparison()
         self.deck.content(t("deck.conclusion"), bullets(doc.conclusion + doc.discussion, 16))
         self.deck.section_slide(t("deck.thanks"))
+        self.backup()
         return self.deck.to_bytes()
+
+    def see(self, key: str) -> list[str]:
+        """The sentence pointing to an appendix part (its backup slides), when the part has content."""
+        part = self.doc.part(key)
+        return [part.reference] if part else []
+
+    def backup(self) -> None:
+        """The report's appendix after the main deck, for questions: a divider per part, under the
+        part's heading, so the main slides' pointers ("Lampiran B") lead here."""
+        t, doc = self.t, self.doc
+        if not doc.appendix:
+            return
+        self.deck.section_slide(t("deck.layout.backup"), " · ".join(p.heading for p in doc.appendix))
+        for part in doc.appendix:
+            self.deck.section_slide(part.heading)
+            for s in doc.models:
+                r = s.result
+                if part.key == "layers":
+                    self.table(t("deck.layers", model=s.label), s.layers)
+                elif part.key == "feature_maps" and r and r.feature_maps:
+                    self.feature_maps(s.label, r.feature_maps)
+                elif part.key == "calibration" and r and r.reliability:
+                    self.deck.content(t("deck.stats.reliability", model=s.label), bullets(r.calibration_notes, 14),
+                                      picture(r.reliability))
+                elif part.key == "explanation" and r and r.explanation:
+                    self.explained(r.explanation.detail)
+            if part.key == "disagreements":
+                self.explained(doc.disagreements)
 
 
 def render_pptx(doc: Document) -> bytes:

@@ -1,6 +1,6 @@
-"""Text measurement for the deck: wrap a paragraph to a box width with the very font file the
-deck names (fonts.SANS, bundled in assets/fonts), so "fits" means fits for any viewer that
-renders that font, not a guess in characters per line.
+"""Text measurement for the deck: wrap a paragraph to a box width with the font the deck names
+(fonts.SANS), measured with its metric-compatible twin bundled in assets/fonts, so "fits" means
+fits for any viewer that renders that font, not a guess in characters per line.
 
 Sizes are in points: a TrueType font loaded at N pixels measures text in N-pixel units, so
 loading it at `size * SCALE` pixels and dividing by SCALE gives widths in points with sub-point

@@ -22,19 +22,20 @@ def build_document(analysis: Analysis, lang: str) -> Document:
     cx = sections.Context(a=analysis, exp=validate_experiment(analysis.experiment, "analysis.json"),
                           t=Phrases(lang), f=Formatter(lang), run=Path(analysis.run_dir))
     narrative = narrate(analysis, lang)
-    training = sections.training_table(cx)
-    return Document(
+    doc = Document(
         lang=lang,
         front=sections.front_matter(cx),
         dataset=sections.dataset_section(cx),
         environment=sections.environment_table(cx),
-        training=training,
-        models=[sections.model_section(cx, i, m, story, training)
-                for i, (m, story) in enumerate(zip(analysis.models, narrative.models))],
+        training=sections.training_table(cx),
+        models=[sections.model_section(cx, m, story) for m, story in zip(analysis.models, narrative.models)],
         comparison=sections.comparison_section(cx, narrative.comparison),
         training_log=sections.training_log_table(cx),
         tuning=sections.tuning_section(cx),
         discussion=narrative.discussion,
         conclusion=narrative.conclusion,
         references=sections.references(cx),
+        disagreements=sections.disagreements(cx, narrative.disagreements),
     )
+    doc.appendix = sections.appendix_parts(cx, doc)
+    return doc

@@ -49,6 +49,7 @@ class Stat:
 
     value: str
     label: str
+    interval: str = ""  # e.g. "IK 95% [85,10%; 92,30%]"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,22 @@ class FeatureMapCase:
 
 
 @dataclass
+class ExplainedFigure:
+    """A Grad-CAM figure and the sentences on it; no figure when there was nothing to draw."""
+
+    heading: str  # short, e.g. "Galeri Kesalahan CNN" (a slide's title)
+    figure: Figure | None
+    notes: list[str]
+
+
+@dataclass
+class ModelExplanation:
+    overview: list[str]  # the layer, and how concentrated the maps are
+    figures: list[ExplainedFigure]  # the body's: the feature-map cases
+    detail: list[ExplainedFigure] = field(default_factory=list)  # the appendix's: per class, the gallery of mistakes
+
+
+@dataclass
 class ModelResult:
     """What a model achieved; absent when it has no evaluated checkpoint."""
 
@@ -94,6 +111,28 @@ class ModelResult:
     per_class: Table | None
     confusion: Figure | None
     feature_maps: list[FeatureMapCase]
+    confusion_top: Figure | None = None  # the most-confused classes alone, when the full matrix is large
+    evaluation: Table | None = None  # accuracy and macro-F1 with their 95% intervals, ECE
+    reliability: Figure | None = None  # the reliability diagram
+    calibration_notes: list[str] = field(default_factory=list)
+    explanation: ModelExplanation | None = None  # Grad-CAM maps and mistakes (None: not computed)
+
+
+@dataclass
+class SeedResults:
+    """A model trained once per seed of `train.seeds`: one row per seed, then mean ± sd."""
+
+    table: Table
+    summary: list[str]  # mean ± sd over n seeds, and the seed every other number and figure comes from
+
+
+@dataclass
+class SeedComparison:
+    """The models over their seeds: mean ± sd, each seed's accuracy, and the seed-level tests."""
+
+    table: Table  # per model: mean ± sd of accuracy, macro-F1, best epoch and time, with n
+    per_seed: Table  # seed x model accuracy
+    notes: list[str]  # the test, one sentence per pair, the seed the figures come from
 
 
 @dataclass
@@ -102,9 +141,7 @@ class ModelSection:
     arch: str
     description: str
     params: str
-    summary: list[str]  # registered architecture and parameter count, as sentences
     layers: Table | None
-    hyperparameters: Table  # this model's column of the training-configuration table
     final: Table | None  # accuracy and loss at the best epoch, training vs validation
     loss_curve: Figure | None
     accuracy_curve: Figure | None
@@ -112,6 +149,9 @@ class ModelSection:
     confusion_notes: list[str]  # or why there is no result
     notes: list[str]  # what could not be computed and why
     result: ModelResult | None
+    stages: Table | None = None  # the compact architecture of the body; `layers` is the appendix's
+    history: Table | None = None  # every epoch, when too few for curves (loss_curve is then None)
+    seeds: SeedResults | None = None  # with two or more seeds
 
 
 @dataclass
@@ -123,6 +163,8 @@ class ComparisonSection:
     per_class_figure: Figure
     per_class_accuracy: Table  # class x model
     notes: list[str]
+    pairs: Table | None = None  # McNemar test of every pair of models
+    seeds: SeedComparison | None = None  # with two or more seeds
 
 
 @dataclass
@@ -132,6 +174,16 @@ class TuningSection:
     best: str  # "" when no trial completed
     space: Table
     figure: Figure
+
+
+@dataclass(frozen=True)
+class AppendixPart:
+    """A part after the references (in the deck, after the closing slide) holding detail the body
+    points to by its letter, so the body stays within its length and nothing is left out."""
+
+    key: str  # what it holds: layers, calibration, explanation, disagreements
+    heading: str  # "Lampiran B Diagram Reliabilitas"
+    reference: str  # the body's sentence pointing to it
 
 
 @dataclass
@@ -148,3 +200,8 @@ class Document:
     discussion: list[str]
     conclusion: list[str]
     references: list[str] = field(default_factory=list)
+    disagreements: list[ExplainedFigure] = field(default_factory=list)  # the baseline vs each other model
+    appendix: list[AppendixPart] = field(default_factory=list)  # the parts with content, in letter order
+
+    def part(self, key: str) -> AppendixPart | None:
+        return next((p for p in self.appendix if p.key == key), None)

@@ -8,17 +8,18 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.analysis.tree import Analysis, ModelAnalysis
+from reportgen.analysis.tree import Analysis, Interval, ModelAnalysis
 from reportgen.config import Experiment
 from reportgen.errors import UserError
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.language.text import clean_user_text as clean
 from reportgen.report.document import (
-    Author, Column, ComparisonSection, DatasetSection, FeatureMapCase, Figure, FrontMatter, ModelResult,
-    ModelSection, Stat, Table, TuningSection,
+    AppendixPart, Author, Column, ComparisonSection, DatasetSection, Document, ExplainedFigure, FeatureMapCase, Figure,
+    FrontMatter, ModelExplanation, ModelResult, ModelSection, Stat, Table, TuningSection,
 )
 from reportgen.report.narrative import ModelNarrative
+from reportgen.report.seeds import seed_comparison, seed_note, seed_results
 from reportgen.resources import TEMPLATES_DIR
 from reportgen.rundir import RunDir
 
@@ -105,7 +106,7 @@ def dataset_section(cx: Context) -> DatasetSection:
         [t("ui.dataset.augment"), "; ".join(augment) or t("ui.none")],
     ])
     samples = cx.figure(t("ui.caption.samples"), d.samples_figure) if d.samples_figure else None
-    return DatasetSection(table, t("ui.dataset.seed_note", seed=cx.exp.train.seed), samples)
+    return DatasetSection(table, seed_note(cx), samples)
 
 
 def environment_table(cx: Context) -> Table:
@@ -169,14 +170,69 @@ def layer_table(cx: Context, m: ModelAnalysis) -> Table | None:
     return Table(t("ui.caption.layers", model=label, params=f.integer(m.params)), columns, rows, emphasis_rows=1)
 
 
+def _contents(types: list[str]) -> str:
+    """What a stage holds, runs of one type counted: "2 × BasicBlock", "Conv2d, BatchNorm2d, ReLU"."""
+    runs: list[list] = []
+    for name in types:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    return ", ".join(f"{n} × {name}" if n > 1 else name for name, n in runs)
+
+
+def stage_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    """The body's compact architecture: one row per top-level stage with weights, the parameter-free
+    layers after it (pooling, activation, flatten, dropout) folded into it; the full layer table
+    goes to the appendix."""
+    t, f = cx.t, cx.f
+    if not m.architecture:
+        return None
+    stages: list[dict] = []
+    for r in m.architecture.rows:
+        if r.depth > 0:
+            stages[-1]["children"].append(r.type)
+            continue
+        if stages and r.params == 0:
+            stages[-1]["folded"].append(r)
+        else:
+            stages.append({"head": r, "children": [], "folded": []})
+        stages[-1]["last"] = r
+    rows = [[" + ".join([s["head"].name] + [r.name for r in s["folded"]]),
+             "; ".join([_contents(s["children"]) or s["head"].type] + [r.type for r in s["folded"]]),
+             "×".join(map(str, s["last"].output_shape)),
+             f.integer(s["head"].params + sum(r.params for r in s["folded"]))] for s in stages]
+    rows.append([t("ui.total"), "", "", f.integer(m.architecture.total_params)])
+    columns = [Column(t("ui.layout.stage")), Column(t("ui.layout.contents")), Column(t("ui.output_shape")),
+               Column(t("ui.params"), numeric=True)]
+    return Table(t("ui.layout.stages_caption", model=clean(m.label), params=f.integer(m.params)), columns, rows,
+                 emphasis_rows=1)
+
+
 # --- results per model -------------------------------------------------------------------------
+
+
+def history_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    """Every epoch's numbers, shown instead of curves when there are too few epochs to draw a
+    line through (the analysis then draws no curve figure)."""
+    t, f, h = cx.t, cx.f, m.history
+    if not h.epoch or m.figures.get("loss"):
+        return None
+    training, validation = t("ui.training").lower(), t("ui.validation").lower()
+    columns = [Column(t("ui.layout.epoch"), numeric=True)] + [
+        Column(f"{t(metric)} {split}", numeric=True) for metric in ("ui.loss", "ui.accuracy")
+        for split in (training, validation)]
+    rows = [[str(e), f.decimal(tl), f.decimal(vl), f.percent(ta), f.percent(va)]
+            for e, tl, vl, ta, va in zip(h.epoch, h.train_loss, h.val_loss, h.train_acc, h.val_acc)]
+    return Table(t("ui.layout.history_caption", model=clean(m.label)), columns, rows)
 
 def final_table(cx: Context, m: ModelAnalysis) -> Table | None:
     t, f = cx.t, cx.f
     if not m.best_epoch:
         return None
     columns = [Column(t("ui.metric")), Column(t("ui.training"), numeric=True), Column(t("ui.validation"), numeric=True)]
-    return Table(t("ui.caption.final", model=clean(m.label), epoch=m.best_epoch), columns,
+    return Table(t("ui.caption.final", model=clean(m.label), epoch=m.best_epoch,
+                   monitor=t(f"narrative.monitor.{m.train_config['monitor']}")), columns,
                  [[t("ui.accuracy"), f.percent(m.train_acc), f.percent(m.val_acc)],
                   [t("ui.loss"), f.decimal(m.train_loss), f.decimal(m.val_loss)]])
 
@@ -195,12 +251,69 @@ def per_class_table(cx: Context, m: ModelAnalysis) -> Table | None:
     return Table(t("ui.caption.per_class", model=clean(m.label)), columns, rows, emphasis_rows=2)
 
 
+def bounds(cx: Context, shown, ci: Interval | None) -> str:
+    """An interval's bounds formatted as its value is (`shown`: e.g. Formatter.percent): "[85,10%; 92,30%]"."""
+    return cx.f.interval(shown(ci.low), shown(ci.high)) if ci else "–"
+
+
+def with_interval(cx: Context, shown, value: float | None, ci: Interval | None) -> str:
+    """A value and its 95% interval: "89,26% [85,10%; 92,30%]"."""
+    return shown(value) if ci is None else f"{shown(value)} {bounds(cx, shown, ci)}"
+
+
 def accuracy_stats(cx: Context, m: ModelAnalysis) -> list[Stat]:
-    """Training, validation and evaluation accuracy, then macro F1."""
+    """Training, validation and evaluation accuracy, then macro F1; the last two with their 95% intervals."""
     t, f = cx.t, cx.f
+    ci = t("ui.stats.ci")
     return [Stat(f.percent(m.train_acc), t("ui.stat.train_acc")), Stat(f.percent(m.val_acc), t("ui.stat.val_acc")),
-            Stat(f.percent(m.accuracy), t(f"ui.stat.eval_acc_{cx.a.dataset.eval_split}")),
-            Stat(f.percent(m.macro.f1), t("ui.stat.macro_f1"))]
+            Stat(f.percent(m.accuracy), t(f"ui.stat.eval_acc_{cx.a.dataset.eval_split}"),
+                 f"{ci} {bounds(cx, f.percent, m.accuracy_ci)}" if m.accuracy_ci else ""),
+            Stat(f.percent(m.macro.f1), t("ui.stat.macro_f1"),
+                 f"{ci} {bounds(cx, f.percent, m.macro_f1_ci)}" if m.macro_f1_ci else "")]
+
+
+def evaluation_table(cx: Context, m: ModelAnalysis) -> Table:
+    """Accuracy and macro-F1 on the evaluation split with their 95% intervals and methods, and the ECE."""
+    t, f = cx.t, cx.f
+    def method(ci: Interval | None) -> str:
+        return t(f"ui.stats.method_{ci.method}", resamples=f.integer(ci.resamples or 0), seed=ci.seed) if ci else "–"
+
+    rows = [[t("ui.accuracy"), f.percent(m.accuracy), bounds(cx, f.percent, m.accuracy_ci), method(m.accuracy_ci)],
+            [t("ui.stats.macro_f1"), f.decimal(m.macro.f1), bounds(cx, f.decimal, m.macro_f1_ci),
+             method(m.macro_f1_ci)]]
+    if m.calibration:
+        rows.append([t("ui.stats.ece"), f.decimal(m.calibration.ece), "–", "–"])
+    return Table(t("ui.stats.evaluation_caption", model=clean(m.label), split=cx.split),
+                 [Column(t("ui.metric")), Column(t("ui.value"), numeric=True), Column(t("ui.stats.ci"), numeric=True),
+                  Column(t("ui.stats.method"))], rows)
+
+
+def model_explanation(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelExplanation | None:
+    """The Grad-CAM figures in the document's language, each with its sentences."""
+    t, e, label = cx.t, m.explanation, clean(m.label)
+    if e is None:
+        return None
+    captions = {"cases": t("explain.ui.caption_cases", model=label, layer=e.target_layer),
+                "per_class": t("explain.ui.caption_per_class", model=label, shown=e.classes_shown,
+                               total=len(cx.a.dataset.classes), limit=e.per_class_limit),
+                "gallery": t("explain.ui.caption_gallery", model=label, limit=e.gallery_limit)}
+    notes = {"cases": story.explanation["cases"], "per_class": [], "gallery": story.explanation["gallery"]}
+    figures = {name: ExplainedFigure(t(f"explain.heading.{name}", model=label),
+                                     cx.figure(caption, e.figures[name][t.lang]) if name in e.figures else None,
+                                     notes[name])
+               for name, caption in captions.items() if name in e.figures or notes[name]}
+    # The body keeps the two feature-map cases; the per-class maps and the gallery go to the appendix.
+    return ModelExplanation(story.explanation["overview"], [f for name, f in figures.items() if name == "cases"],
+                            [f for name, f in figures.items() if name != "cases"])
+
+
+def disagreements(cx: Context, notes: list[list[str]]) -> list[ExplainedFigure]:
+    """Per pair of models, the images only one of them gets right, with the discordant counts."""
+    t = cx.t
+    return [ExplainedFigure(t("explain.heading.disagreement", a=clean(d.a), b=clean(d.b)),
+                            cx.figure(t("explain.ui.caption_disagreement", a=clean(d.a), b=clean(d.b), limit=d.limit),
+                                      d.figure[t.lang]) if d.figure else None, sentences)
+            for d, sentences in zip(cx.a.disagreements, notes)]
 
 
 def model_result(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelResult | None:
@@ -217,7 +330,8 @@ def model_result(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelR
     confusion = m.figures.get("confusion")
     return ModelResult(
         stats=accuracy_stats(cx, m),
-        facts=[t("ui.facts.best_epoch", best=m.best_epoch, run=m.epochs_run),
+        facts=[t("ui.facts.best_epoch", best=m.best_epoch, run=m.epochs_run,
+                 monitor=t(f"narrative.monitor.{m.train_config['monitor']}")),
                t("ui.facts.time", time=f.seconds(m.train_seconds)), t("ui.facts.params", params=f.integer(m.params))],
         curve_facts=[t("ui.facts.train_acc", value=f.percent(m.train_acc)),
                      t("ui.facts.val_acc", value=f.percent(m.val_acc)),
@@ -226,11 +340,18 @@ def model_result(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelR
         per_class=per_class_table(cx, m),
         confusion=cx.figure(t("ui.caption.confusion", model=label, split=cx.split), confusion) if confusion else None,
         feature_maps=maps,
+        confusion_top=cx.figure(t("ui.layout.confusion_top_caption", model=label), m.figures["confusion_top"])
+        if m.figures.get("confusion_top") else None,
+        explanation=model_explanation(cx, m, story),
+        evaluation=evaluation_table(cx, m),
+        reliability=cx.figure(t("ui.stats.reliability_caption", model=label, ece=f.decimal(m.calibration.ece)),
+                              m.figures["reliability"]) if m.calibration and m.figures.get("reliability") else None,
+        calibration_notes=story.calibration,
     )
 
 
-def model_section(cx: Context, i: int, m: ModelAnalysis, story: ModelNarrative, training: Table) -> ModelSection:
-    """Model i: its architecture, recipe (column i + 1 of the training table) and results."""
+def model_section(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelSection:
+    """A model: its architecture and results (its recipe is its column of the training table)."""
     t, f, label = cx.t, cx.f, clean(m.label)
 
     def curve(kind: str) -> Figure | None:
@@ -239,13 +360,11 @@ def model_section(cx: Context, i: int, m: ModelAnalysis, story: ModelNarrative, 
 
     return ModelSection(
         label=label, arch=m.arch, description=clean(m.description), params=f.integer(m.params),
-        summary=[t("ui.facts.arch", arch=m.arch), t("ui.facts.params", params=f.integer(m.params))],
         layers=layer_table(cx, m),
-        hyperparameters=Table(training.caption, [training.columns[0], training.columns[i + 1]],
-                              [[row[0], row[i + 1]] for row in training.rows]),
         final=final_table(cx, m), loss_curve=curve("loss"), accuracy_curve=curve("accuracy"),
         curve_notes=story.curves, confusion_notes=story.confusion, notes=[clean(n) for n in m.notes],
         result=model_result(cx, m, story),
+        stages=stage_table(cx, m), history=history_table(cx, m), seeds=seed_results(cx, m),
     )
 
 
@@ -256,12 +375,16 @@ def comparison_section(cx: Context, notes: list[str]) -> ComparisonSection | Non
     if c is None:
         return None
     deltas = {d.label: d for d in c.deltas}
-    rows = [[clean(m.label), f.percent(m.val_acc), f.decimal(m.val_loss), f.percent(m.accuracy), f.integer(m.params),
+    rows = [[clean(m.label), f.percent(m.val_acc), f.decimal(m.val_loss),
+             with_interval(cx, f.percent, m.accuracy, m.accuracy_ci),
+             with_interval(cx, f.decimal, m.macro.f1 if m.macro else None, m.macro_f1_ci), f.integer(m.params),
              f.number(m.train_seconds, 1),
              t("ui.baseline") if m.label == c.baseline else f.pp(deltas[m.label].accuracy_pp)] for m in cx.a.models]
     validation = t("ui.validation").lower()
     eval_split = t(f"ui.{'test' if cx.a.dataset.eval_split == 'test' else 'validation'}").lower()
-    headers = [f"{t('ui.accuracy')} {validation}", f"{t('ui.loss')} {validation}", f"{t('ui.accuracy')} {eval_split}",
+    ci = t("ui.stats.ci")
+    headers = [f"{t('ui.accuracy')} {validation}", f"{t('ui.loss')} {validation}",
+               f"{t('ui.accuracy')} {eval_split} [{ci}]", f"{t('ui.stats.macro_f1')} [{ci}]",
                t("ui.params"), t("ui.time"), t("ui.delta")]
     table = Table(t("ui.caption.comparison", baseline=clean(c.baseline)),
                   [Column(t("ui.model"))] + [Column(h, numeric=True) for h in headers], rows)
@@ -275,8 +398,37 @@ def comparison_section(cx: Context, notes: list[str]) -> ComparisonSection | Non
         loss_overlay=cx.figure(t("ui.caption.overlay_loss"), c.figures["loss"]),
         accuracy_overlay=cx.figure(t("ui.caption.overlay_accuracy"), c.figures["accuracy"]),
         per_class_figure=cx.figure(t("ui.caption.per_class_accuracy"), c.figures["per_class"]),
-        per_class_accuracy=per_class, notes=notes,
+        per_class_accuracy=per_class, notes=notes, pairs=pairs_table(cx), seeds=seed_comparison(cx),
     )
+
+
+def pairs_table(cx: Context) -> Table:
+    """Every pair's exact McNemar test: discordant counts, the accuracy difference with its paired
+    bootstrap interval, raw and Holm-adjusted p, and the decision at alpha."""
+    t, f, c = cx.t, cx.f, cx.a.comparison
+    rows = [[f"{clean(p.a)} vs {clean(p.b)}", f"{p.a_only_correct} / {p.b_only_correct}",
+             f"{f.pp(p.diff_pp)} {bounds(cx, f.pp, p.diff_ci_pp)}", f.p_value(p.p_value), f.p_value(p.p_adjusted),
+             t("ui.stats.yes" if p.significant else "ui.stats.no")] for p in c.pairs]
+    columns = [Column(t("ui.stats.pair")), Column(t("ui.stats.discordant"), numeric=True),
+               Column(f"{t('ui.stats.difference')} [{t('ui.stats.ci')}]", numeric=True),
+               Column(t("ui.stats.p"), numeric=True), Column(t("ui.stats.p_holm"), numeric=True),
+               Column(t("ui.stats.significant"))]
+    n = c.pairs[0].n if c.pairs else 0
+    return Table(t("ui.stats.pairs_caption", n=f.integer(n), split=cx.split, alpha=f.general(c.alpha)), columns, rows)
+
+
+def verdict_cells(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The overfitting and stability cells: a diverged model is judged on neither, a verdict the
+    noise or the number of epochs does not allow is not made."""
+    t, d = cx.t, m.diagnostics
+    if m.failure == "diverged":
+        return [t("ui.verdict.diverged")] * 2
+    if d is None:
+        return ["–", "–"]
+    overfit = {True: t("ui.overfit_yes"), False: t("ui.overfit_no"), None: t("ui.verdict.insufficient")}[d.overfit]
+    stable = {True: t("ui.stable"), False: t("ui.unstable"),
+              None: t("ui.verdict.too_short", epochs=m.epochs_run, min=d.min_epochs_for_stability)}[d.stable]
+    return [overfit, stable]
 
 
 def training_log_table(cx: Context) -> Table:
@@ -285,10 +437,8 @@ def training_log_table(cx: Context) -> Table:
     rows = []
     for m in cx.a.models:
         d = m.diagnostics
-        verdicts = [t("ui.overfit_yes") if d.overfit else t("ui.overfit_no"),
-                    t("ui.stable") if d.stable else t("ui.unstable")] if d else ["–", "–"]
         rows.append([clean(m.label), f.percent(m.train_acc), f.percent(m.val_acc), f.decimal(m.train_loss),
-                     f.decimal(m.val_loss), f.pp(d.gap_acc_pp) if d else "–", *verdicts])
+                     f.decimal(m.val_loss), f.pp(d.gap_acc_pp) if d else "–", *verdict_cells(cx, m)])
     training, validation = t("ui.training").lower(), t("ui.validation").lower()
     numbers = [f"{t('ui.accuracy')} {training}", f"{t('ui.accuracy')} {validation}", f"{t('ui.loss')} {training}",
                f"{t('ui.loss')} {validation}", t("ui.gap")]
@@ -319,13 +469,32 @@ def tuning_section(cx: Context) -> TuningSection | None:
     return TuningSection(
         intro=t("ui.tuning.intro", model=clean(tu.model), sampler=tu.sampler, count=len(tu.trials),
                 complete=states.count("complete"), pruned=states.count("pruned"), pruner=tu.pruner, metric=metric,
-                seconds=f.seconds(tu.search_seconds)),
+                seconds=f.seconds(tu.search_seconds))
+        + (" " + t("ui.tuning.diverged", count=states.count("diverged")) if "diverged" in states else ""),
         strategy=t("ui.tuning.strategy", optimizers=f.listing(tu.space.get("train.optimizer", [cfg["optimizer"]])),
                    epochs=cfg["epochs"], patience=cfg["early_stopping_patience"] or t("ui.train.patience_off"),
                    scheduler=scheduler_text(cx, cfg)),
         best=t("ui.tuning.best", number=tu.best.number, metric=metric, value=best_value) if tu.best else "",
         space=space, figure=cx.figure(t("ui.caption.tuning_figure"), tu.figure),
     )
+
+
+APPENDIX_PARTS = ("layers", "feature_maps", "calibration", "explanation", "disagreements")  # in letter order
+
+
+def appendix_parts(cx: Context, doc: Document) -> list[AppendixPart]:
+    """The appendix's parts that have content, lettered in order, each with the body's sentence
+    pointing to it."""
+    t = cx.t
+    results = [s.result for s in doc.models if s.result]
+    present = {"layers": any(s.layers for s in doc.models),
+               "feature_maps": any(r.feature_maps for r in results),
+               "calibration": any(r.reliability for r in results),
+               "explanation": any(r.explanation and r.explanation.detail for r in results),
+               "disagreements": any(d.figure for d in doc.disagreements)}
+    keys = [key for key in APPENDIX_PARTS if present[key]]
+    return [AppendixPart(key, f"{t('ui.layout.appendix')} {letter} {t(f'ui.layout.appendix_{key}')}",
+                         t(f"ui.layout.see_{key}", letter=letter)) for letter, key in zip("ABCDE", keys)]
 
 
 def references(cx: Context) -> list[str]:

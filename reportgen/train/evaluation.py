@@ -22,7 +22,7 @@ def training_summary(spec: ModelSpec, data: DatasetSplits, result: FitResult, pr
     """metrics.json's account of the training: how it ended and its best epoch's history row."""
     best_row = next((r for r in result.history if r["epoch"] == result.best_epoch), None)
     return {
-        "label": spec.label, "slug": spec.slug, "arch": spec.arch, "status": result.status,
+        "label": spec.label, "slug": spec.slug, "arch": spec.arch, "seed": spec.train.seed, "status": result.status,
         "classes": data.classes, "eval_split": data.eval_split, "monitor": spec.train.monitor,
         "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
         "stopped_early": result.stopped_early, "diverged": result.status == "diverged",

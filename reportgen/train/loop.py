@@ -61,7 +61,7 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
                              workers=data_cfg.num_workers)
     criterion = nn.CrossEntropyLoss()
     status = "completed"
-    reporter.start_model(spec.label, count_params(tr.net), t.epochs, len(train_loader), device)
+    reporter.start_model(spec.run_name, count_params(tr.net), t.epochs, len(train_loader), device)
 
     for epoch in range(len(tr.history) + 1, t.epochs + 1):
         if tr.stopper.should_stop:
@@ -78,7 +78,7 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
                   if not math.isfinite(loss)]
         if broken:
             status = "diverged"
-            reporter.message(f"{spec.label}: {' and '.join(broken)} in epoch {epoch}; stopped "
+            reporter.message(f"{spec.run_name}: {' and '.join(broken)} in epoch {epoch}; stopped "
                              "(lower the learning rate to train it)")
             break
         tr.scheduler.step()
@@ -89,7 +89,9 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
         if world.is_main:
             save_checkpoint(out, tr, epoch, improved)
         reporter.end_epoch(row)
-        if prune is not None and prune(row):
+        # The search's pruner sees every epoch (it records the value), but a trial with no epoch left,
+        # or one early stopping ends anyway, ran its course: it completed, it was not pruned.
+        if prune is not None and prune(row) and epoch < t.epochs and not tr.stopper.should_stop:
             status = "pruned"
             break
 

@@ -1,0 +1,230 @@
+"""Explaining predictions: Grad-CAM maps (pytorch-grad-cam) of a bounded set of evaluation images
+per model, each model's gallery of its most confident mistakes in its most confused class pairs,
+and the images on which the baseline and another model disagree.
+
+Bounds, so a 100-class run still makes a handful of pictures:
+- per class, its most confident correct and most confident wrong image, for the first
+  `CAM_CLASSES` classes (at most 2 x 10 = 20 maps);
+- per confused pair (at most diagnostics.TOP = 3), its `GALLERY_PER_PAIR` most confident mistakes;
+- per pair of models, the baseline against each other model, `DISAGREEMENTS_PER_KIND` images of
+  each kind (only the baseline right, only the other right).
+
+Every map is for the class the model predicted (the prediction a reader sees beside it) and is
+computed from the checkpoint evaluated (best.pt), on the CPU in eval mode, all of a model's chosen
+images in one batched pass.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from pytorch_grad_cam import GradCAM
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+from torch import nn
+
+from reportgen.analysis import explain_figures
+from reportgen.analysis.facts import read_predictions
+from reportgen.analysis.featuremaps import pick_cases
+from reportgen.analysis.stats import discordant
+from reportgen.analysis.tree import (CamFacts, ConfusedPair, Disagreement, DisagreementImage, Explanation,
+                                     MistakeGroup, ModelAnalysis)
+from reportgen.config import Experiment, Normalization
+from reportgen.data import DatasetSplits, normalize
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import LANGUAGES, Phrases
+from reportgen.models import ARCHITECTURES, build
+from reportgen.rundir import RunDir, load_torch
+
+CAM_CLASSES = 10
+GALLERY_PER_PAIR = 3
+DISAGREEMENTS_PER_KIND = 3
+# Concentration of a map = the share of its mass in its brightest tenth of pixels. A map spread
+# evenly over the image puts 10% there. Grad-CAM maps are coarse (a 4x4 to 8x8 grid upsampled), so
+# even a model that provably looks at one small square (tests/test_explain.py: a square of 1/16 of
+# the image decides the class) puts only 41-47% there in the median over four seeds; three times
+# an even spread, 30%, separates such a map from one that covers the image, and is called
+# "concentrated".
+TOP_PIXELS = 0.1
+CONCENTRATED_SHARE = 0.3
+
+DRAW = {"cases": explain_figures.cases, "per_class": explain_figures.per_class, "gallery": explain_figures.gallery}
+Predictions = tuple[list[int], list[int], list[list[float]]]  # labels, predictions, probabilities
+
+
+def by_confidence(indices, preds: list[int], probs: list[list[float]]) -> list[int]:
+    """Most confident prediction first (lowest index on ties): deterministic."""
+    return sorted((int(i) for i in indices), key=lambda i: (-probs[i][preds[i]], i))
+
+
+def per_class_picks(labels: list[int], preds: list[int], probs: list[list[float]], classes: int) -> list[int]:
+    """For each of the first CAM_CLASSES classes, its most confident correct and wrong image (when any)."""
+    picks = []
+    for c in range(min(classes, CAM_CLASSES)):
+        for correct in (True, False):
+            found = by_confidence([i for i, (y, p) in enumerate(zip(labels, preds)) if y == c and (y == p) == correct],
+                                  preds, probs)
+            picks += found[:1]
+    return picks
+
+
+def gallery_picks(m: ModelAnalysis, labels: list[int], preds: list[int], probs: list[list[float]],
+                  classes: list[str]) -> list[tuple[ConfusedPair, list[int]]]:
+    """(confused pair, its most confident mistakes) for each of the model's most confused pairs."""
+    pairs = m.diagnostics.confused_pairs if m.diagnostics else []
+    out = []
+    for pair in pairs:
+        t, p = classes.index(pair.true_label), classes.index(pair.pred_label)
+        wrong = [i for i, (y, q) in enumerate(zip(labels, preds)) if y == t and q == p]
+        out.append((pair, by_confidence(wrong, preds, probs)[:GALLERY_PER_PAIR]))
+    return out
+
+
+def grad_cams(net: nn.Module, layer: str, images: torch.Tensor, norm: Normalization,
+              targets: list[int]) -> np.ndarray:
+    """Grad-CAM maps (N, S, S) in [0, 1] of uint8 images (N, 3, S, S), each for its class in
+    `targets`, in one batched pass on the CPU in eval mode."""
+    target = net.get_submodule(layer)
+    # Gradients flow back to the target layer and no further: the layers before it need none,
+    # so the backward pass costs a fraction of the forward one (the map needs only the gradient
+    # at the target layer's output).
+    net.cpu().eval().requires_grad_(False)
+    target.requires_grad_(True)
+    with GradCAM(model=net, target_layers=[target]) as cam:
+        maps = cam(input_tensor=normalize(images, norm), targets=[ClassifierOutputTarget(c) for c in targets])
+    return maps
+
+
+def top_share(cam: np.ndarray) -> float | None:
+    """Share of the map's mass in its brightest TOP_PIXELS of pixels; None for an all-zero map."""
+    flat = np.sort(cam.ravel())
+    total = float(flat.sum())
+    if total <= 0:
+        return None
+    return float(flat[-max(1, round(TOP_PIXELS * flat.size)):].sum()) / total
+
+
+def peak(cam: np.ndarray) -> list[float] | None:
+    """(row, column) of the map's maximum, the pixel's centre as fractions of the side."""
+    if not cam.any():
+        return None
+    row, col = np.unravel_index(int(np.argmax(cam)), cam.shape)
+    return [(row + 0.5) / cam.shape[0], (col + 0.5) / cam.shape[1]]
+
+
+def region(point: list[float]) -> str:
+    """The ninth of the image a point lies in: "top_left" ... "middle_centre" ... "bottom_right"."""
+    row = ("top", "middle", "bottom")[min(2, int(point[0] * 3))]
+    col = ("left", "centre", "right")[min(2, int(point[1] * 3))]
+    return f"{row}_{col}"
+
+
+def cam_facts(i: int, prediction: Predictions, classes: list[str], cam: np.ndarray) -> CamFacts:
+    labels, preds, probs = prediction
+    return CamFacts(index=i, true_label=classes[labels[i]], pred_label=classes[preds[i]],
+                    confidence=probs[i][preds[i]], top_share=top_share(cam), peak=peak(cam))
+
+
+def disagreement_picks(labels: list[int], a: Predictions, b: Predictions) -> tuple[list[int], list[int], int, int]:
+    """Images only a gets right (b's most confident mistakes first), only b gets right, and the
+    counts of each kind."""
+    a_right, b_right = discordant(labels, a[1], b[1])
+    return (by_confidence(np.flatnonzero(a_right), b[1], b[2])[:DISAGREEMENTS_PER_KIND],
+            by_confidence(np.flatnonzero(b_right), a[1], a[2])[:DISAGREEMENTS_PER_KIND],
+            int(a_right.sum()), int(b_right.sum()))
+
+
+def load_net(m: ModelAnalysis, exp: Experiment, run: RunDir, classes: int, image_size: int) -> nn.Module:
+    spec = exp.model(m.label)
+    net = build(spec.arch, classes, image_size, spec.params)
+    net.load_state_dict(load_torch(run.model(m.slug).best)["model"])  # weights_only=True
+    return net
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The images of one model's own figures, as rows of predictions.csv."""
+
+    cases: list[int]  # the feature maps' images: most confident correct, then wrong
+    per_class: list[int]
+    gallery: list[tuple[ConfusedPair, list[int]]]
+
+    @property
+    def shown(self) -> list[int]:
+        return list(dict.fromkeys([*self.cases, *self.per_class, *(i for _, group in self.gallery for i in group)]))
+
+
+def choose(m: ModelAnalysis, prediction: Predictions, classes: list[str]) -> Choice:
+    labels, preds, probs = prediction
+    return Choice(cases=list(pick_cases(labels, preds, probs).values()),
+                  per_class=per_class_picks(labels, preds, probs, len(classes)),
+                  gallery=gallery_picks(m, labels, preds, probs, classes))
+
+
+def model_explanation(m: ModelAnalysis, choice: Choice, maps: dict[int, np.ndarray], prediction: Predictions,
+                      classes: list[str], images: torch.Tensor, run: RunDir) -> Explanation:
+    """The facts of the model's maps, and its figures in every language."""
+    facts = {i: cam_facts(i, prediction, classes, maps[i]) for i in choice.shown}
+    shares = [facts[i].top_share for i in choice.shown if facts[i].top_share is not None]
+    explanation = Explanation(
+        target_layer=ARCHITECTURES[m.arch].cam_layer, top_pixels=TOP_PIXELS, concentrated_share=CONCENTRATED_SHARE,
+        cases=[facts[i] for i in choice.cases], per_class=[facts[i] for i in choice.per_class],
+        classes_shown=min(len(classes), CAM_CLASSES), per_class_limit=CAM_CLASSES,
+        gallery=[MistakeGroup(true_label=pair.true_label, pred_label=pair.pred_label, count=pair.count,
+                              images=[facts[i] for i in group]) for pair, group in choice.gallery],
+        gallery_limit=GALLERY_PER_PAIR, maps=len(facts),
+        median_top_share=statistics.median(shares) if shares else None,
+        concentrated=sum(s >= CONCENTRATED_SHARE for s in shares), figures={},
+    )
+    for name, items in (("cases", explanation.cases), ("per_class", explanation.per_class),
+                        ("gallery", explanation.gallery)):
+        for lang in LANGUAGES if items else ():
+            path = run.model(m.slug).figures / f"cam-{name}-{lang}.png"
+            DRAW[name](images, maps, items, Phrases(lang), Formatter(lang), path)
+            explanation.figures.setdefault(name, {})[lang] = str(path.relative_to(run.path))
+    return explanation
+
+
+def disagreement(a: ModelAnalysis, b: ModelAnalysis, picks: tuple[list[int], list[int], int, int],
+                 predictions: dict[str, Predictions], cams: dict[str, dict[int, np.ndarray]], classes: list[str],
+                 images: torch.Tensor, run: RunDir) -> Disagreement:
+    """The discordant counts of a and b, the chosen images with both models' maps, and the figure."""
+    a_right, b_right, a_only, b_only = picks
+
+    def paired(i: int) -> DisagreementImage:
+        return DisagreementImage(a=cam_facts(i, predictions[a.label], classes, cams[a.label][i]),
+                                 b=cam_facts(i, predictions[b.label], classes, cams[b.label][i]))
+
+    d = Disagreement(a=a.label, b=b.label, n=len(predictions[a.label][0]), a_only=a_only, b_only=b_only,
+                     limit=DISAGREEMENTS_PER_KIND, a_right=[paired(i) for i in a_right],
+                     b_right=[paired(i) for i in b_right], figure={})
+    for lang in LANGUAGES if a_right or b_right else ():
+        path = run.figures / f"disagree-{a.slug}-{b.slug}-{lang}.png"
+        explain_figures.disagreement(images, cams[a.label], cams[b.label], d, Phrases(lang), Formatter(lang), path)
+        d.figure[lang] = str(path.relative_to(run.path))
+    return d
+
+
+def explain_models(models: list[ModelAnalysis], run: RunDir, exp: Experiment, classes: list[str], image_size: int,
+                   data: DatasetSplits, baseline: str | None) -> list[Disagreement]:
+    """Fill in each evaluated model's `explanation` (with its figures) and return the disagreements
+    of the baseline with every other model."""
+    models = [m for m in models if m.accuracy is not None and run.model(m.slug).best.is_file()]
+    predictions = {m.label: read_predictions(run.model(m.slug)) for m in models}
+    choices = {m.label: choose(m, predictions[m.label], classes) for m in models}
+    base = next((m for m in models if m.label == baseline), None)
+    pairs = [(base, m, disagreement_picks(predictions[base.label][0], predictions[base.label], predictions[m.label]))
+             for m in models if base is not None and m is not base]
+    cams: dict[str, dict[int, np.ndarray]] = {}
+    for m in models:  # everything the model's maps are needed for, in one pass
+        indices = list(dict.fromkeys(choices[m.label].shown + [
+            i for a, b, (a_right, b_right, _, _) in pairs if m.label in (a.label, b.label) for i in a_right + b_right]))
+        maps = grad_cams(load_net(m, exp, run, len(classes), image_size), ARCHITECTURES[m.arch].cam_layer,
+                         data.eval.images[indices], exp.data.norm, [predictions[m.label][1][i] for i in indices])
+        cams[m.label] = dict(zip(indices, maps))
+    for m in models:
+        m.explanation = model_explanation(m, choices[m.label], cams[m.label], predictions[m.label], classes,
+                                          data.eval.images, run)
+    return [disagreement(a, b, picks, predictions, cams, classes, data.eval.images, run) for a, b, picks in pairs]
