@@ -180,6 +180,12 @@ def test_a_model_is_better_across_seeds_only_when_welch_says_so(make_run, cnn, r
         assert test.p_value == pytest.approx(ttest_ind(sample[test.a], sample[test.b], equal_var=False).pvalue)
     indonesian = build_document(analysis, "id").comparison.seeds.notes
     assert any("n = 3" in n for n in indonesian) and "uji t welch" in " ".join(indonesian).lower()
+    # the Kesimpulan carries the seed-level verdict too, and claims only what the test supports
+    across = [s for s in build_document(analysis, "en").conclusion if s.startswith("Over at least 3 seeds")]
+    if test.p_adjusted is None:
+        assert across == []
+    else:
+        assert len(across) == 1 and ("more accurate than" in across[0]) == test.significant
 
 
 def test_one_seed_documents_have_no_seed_tables(handmade_run):

@@ -90,6 +90,7 @@ def test_a_model_that_predicts_one_class_is_called_collapsed(make_run, lang):
         said(case, "narrative.failure.features_not_interpreted", lang)
         and not said(case, "narrative.features.early", lang) for case in collapsed.feature_maps)
     assert said(n.discussion, "narrative.failure.discussion_collapsed", lang)
+    assert said(n.conclusion, "narrative.conclusion.collapsed", lang)  # the Kesimpulan does not rank it silently
     assert not said(n.models[1].confusion, "narrative.failure.one_class", lang)
 
 
@@ -128,6 +129,7 @@ def test_a_rising_training_loss_is_divergence_with_no_overfitting_sentence(make_
         assert not said(text, key, lang), key
     assert doc.training_log.rows[0][-2:] == [Phrases(lang)("ui.verdict.diverged")] * 2
     assert said(doc.discussion, "narrative.failure.discussion_diverged", lang)
+    assert said(doc.conclusion, "narrative.conclusion.diverged", lang)
 
 
 def falling(m):
