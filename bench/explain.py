@@ -102,7 +102,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         demo = args.demo or reportgen.run(ROOT / "experiments/demo.toml", ["train.epochs=2", "models.0.train.epochs=2",
                                                                           "models.1.train.epochs=2"], runs_dir=tmp)
-        rows = [("demo: CNN + ResNet18-CIFAR, 16 px, 360 test images (trained 2 epochs)", *timed_analysis(demo)),
+        trained = "as trained by experiments/demo.toml" if args.demo else "trained 2 epochs"
+        rows = [(f"demo: CNN + ResNet18-CIFAR, 16 px, 360 test images ({trained})", *timed_analysis(demo)),
                 ("4 x 34-layer networks, 224 px, 50 test images (freshly initialised)",
                  *timed_analysis(four_model_run(Path(tmp))))]
     lines = ["# What the explanation stage costs", "",
