@@ -13,7 +13,7 @@ from reportgen.analysis import analyse
 from reportgen.analysis.diagnostics import diagnose
 from reportgen.analysis.explain import (CAM_CLASSES, CONCENTRATED_SHARE, DISAGREEMENTS_PER_KIND, GALLERY_PER_PAIR,
                                         explain_models, grad_cams, peak, top_share)
-from reportgen.analysis.facts import model_facts
+from reportgen.analysis.facts import model_facts, read_predictions
 from reportgen.analysis.stats import discordant
 from reportgen.config import Normalization, validate_experiment
 from reportgen.data import load_dataset
@@ -187,7 +187,8 @@ def test_a_hundred_classes_stay_within_the_bounds(make_run):
     models = [model_facts(spec, run.model(spec.slug), classes, 16) for spec in exp.models]
     for m in models:
         m.diagnostics = diagnose(m, len(labels))
-    disagreements = explain_models(models, run, exp, classes, 16, data, "Small CNN")
+    evaluated = {m.label: read_predictions(run.model(m.slug)) for m in models}
+    disagreements = explain_models(models, evaluated, run, exp, classes, 16, data, "Small CNN")
     for m in models:
         e = m.explanation
         assert e.classes_shown == CAM_CLASSES == 10 and len(e.per_class) <= 2 * CAM_CLASSES

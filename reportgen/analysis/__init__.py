@@ -17,7 +17,7 @@ from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.calibration import calibration
 from reportgen.analysis.diagnostics import compare, cross_entropies, diagnose
 from reportgen.analysis.explain import explain_models
-from reportgen.analysis.facts import model_facts, read_predictions
+from reportgen.analysis.facts import Predictions, model_facts, read_predictions
 from reportgen.analysis.featuremaps import feature_map_cases
 from reportgen.analysis.seeds import seed_summary, seed_tests
 from reportgen.analysis.stats import model_intervals
@@ -54,7 +54,7 @@ def try_load_data(exp: Experiment, info: DatasetInfo, notes: list[str]) -> Datas
 
 
 def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Experiment, info: DatasetInfo,
-                  data: DatasetSplits | None) -> None:
+                  data: DatasetSplits | None, prediction: Predictions | None) -> None:
     """Fill in one model's figures, diagnostics, layer table and feature maps."""
     spec = exp.model(m.label)
     net = build(spec.arch, len(info.classes), info.image_size, spec.params)
@@ -74,7 +74,7 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
         path = model_dir.figures / "confusion_top.png"
         figures.confusion_top(m.confusion_matrix, info.classes, m.label, path)
         m.figures["confusion_top"] = relative(path, run)
-    labels, preds, probs = read_predictions(model_dir)
+    labels, preds, probs = prediction
     m.diagnostics = diagnose(m, info.val_size, cross_entropies(labels, probs))
     if data is not None and model_dir.best.is_file():
         net.load_state_dict(load_torch(model_dir.best)["model"])
@@ -82,26 +82,31 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
                                            model_dir.figures, run.path)
 
 
-def evaluation_predictions(models: list[ModelAnalysis], run: RunDir) -> tuple[list[int], dict[str, list[int]]]:
-    """The evaluation labels and every evaluated model's predictions of them; on the way, each such
-    model's intervals, calibration and reliability diagram."""
-    labels, preds = [], {}
+def read_evaluations(models: list[ModelAnalysis], run: RunDir) -> dict[str, Predictions]:
+    """Every evaluated model's predictions.csv, read once for every stage that needs it, by label;
+    refused when two of them do not hold the same evaluation images."""
+    predictions, labels = {}, None
     for m in models:
         if m.accuracy is None:
             continue
         model_dir = run.model(m.slug)
-        own_labels, preds[m.label], probs = read_predictions(model_dir)
+        predictions[m.label] = read_predictions(model_dir)
+        own_labels = predictions[m.label][0]
         if labels and own_labels != labels:
             raise UserError(f"{model_dir.predictions} does not hold the same evaluation images as the other models' "
                             "predictions.csv, so the models cannot be compared; delete it and its metrics.json and "
                             f"`reportgen run <experiment.toml> --resume {run.path}` evaluates that model again")
         labels = own_labels
-        m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
-        m.calibration = calibration(labels, preds[m.label], probs)
-        path = model_dir.figures / "reliability.png"
-        figures.reliability(m.calibration, m.label, path)
-        m.figures["reliability"] = relative(path, run)
-    return labels, preds
+    return predictions
+
+
+def calibrate(m: ModelAnalysis, prediction: Predictions, run: RunDir) -> None:
+    """One evaluated model's intervals, calibration and reliability diagram."""
+    m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
+    m.calibration = calibration(*prediction)
+    path = run.model(m.slug).figures / "reliability.png"
+    figures.reliability(m.calibration, m.label, path)
+    m.figures["reliability"] = relative(path, run)
 
 
 def read_tuning(run: RunDir) -> Tuning | None:
@@ -133,12 +138,16 @@ def analyse(run_dir: Path) -> Analysis:
         path = run.figures / "samples.png"
         figures.samples_grid(data.train.images, data.train.labels, info.classes, path)
         info.samples_figure = relative(path, run)
+    predictions = read_evaluations(models, run)
     for m in models:
         m.notes += data_notes if m.accuracy is not None else []
-        analyse_model(m, run.model(m.slug), run, exp, info, data)
+        analyse_model(m, run.model(m.slug), run, exp, info, data, predictions.get(m.label))
+        if m.label in predictions:
+            calibrate(m, predictions[m.label], run)
 
-    labels, preds = evaluation_predictions(models, run)
-    comparison = compare(models, exp.report.baseline, labels, preds, exp.report.alpha)
+    labels = next(iter(predictions.values()))[0]
+    comparison = compare(models, exp.report.baseline, labels, {k: p[1] for k, p in predictions.items()},
+                         exp.report.alpha)
     if comparison is not None:
         comparison.seed_tests = seed_tests(models, exp.report.alpha)
         with_history = {m.label: (m.history.epoch, m.history.train_loss, m.history.val_loss)
@@ -152,7 +161,8 @@ def analyse(run_dir: Path) -> Analysis:
         comparison.figures = {name: relative(run.figures / f"{name}.png", run)
                               for name in ("loss", "accuracy", "per_class")}
 
-    disagreements = [] if data is None else explain_models(models, run, exp, info.classes, info.image_size, data,
+    disagreements = [] if data is None else explain_models(models, predictions, run, exp, info.classes,
+                                                           info.image_size, data,
                                                            comparison.baseline if comparison else None)
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
                         dataset=info, models=models, comparison=comparison, tuning=read_tuning(run),

@@ -26,7 +26,7 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
 from reportgen.analysis import explain_figures
-from reportgen.analysis.facts import read_predictions
+from reportgen.analysis.facts import Predictions
 from reportgen.analysis.featuremaps import pick_cases
 from reportgen.analysis.stats import discordant
 from reportgen.analysis.tree import (CamFacts, ConfusedPair, Disagreement, DisagreementImage, Explanation,
@@ -51,7 +51,6 @@ TOP_PIXELS = 0.1
 CONCENTRATED_SHARE = 0.3
 
 DRAW = {"cases": explain_figures.cases, "per_class": explain_figures.per_class, "gallery": explain_figures.gallery}
-Predictions = tuple[list[int], list[int], list[list[float]]]  # labels, predictions, probabilities
 
 
 def by_confidence(indices, preds: list[int], probs: list[list[float]]) -> list[int]:
@@ -207,12 +206,11 @@ def disagreement(a: ModelAnalysis, b: ModelAnalysis, picks: tuple[list[int], lis
     return d
 
 
-def explain_models(models: list[ModelAnalysis], run: RunDir, exp: Experiment, classes: list[str], image_size: int,
-                   data: DatasetSplits, baseline: str | None) -> list[Disagreement]:
+def explain_models(models: list[ModelAnalysis], predictions: dict[str, Predictions], run: RunDir, exp: Experiment,
+                   classes: list[str], image_size: int, data: DatasetSplits, baseline: str | None) -> list[Disagreement]:
     """Fill in each evaluated model's `explanation` (with its figures) and return the disagreements
-    of the baseline with every other model."""
+    of the baseline with every other model; `predictions` holds every evaluated model's, by label."""
     models = [m for m in models if m.accuracy is not None and run.model(m.slug).best.is_file()]
-    predictions = {m.label: read_predictions(run.model(m.slug)) for m in models}
     choices = {m.label: choose(m, predictions[m.label], classes) for m in models}
     base = next((m for m in models if m.label == baseline), None)
     pairs = [(base, m, disagreement_picks(predictions[base.label][0], predictions[base.label], predictions[m.label]))

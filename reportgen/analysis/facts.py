@@ -43,7 +43,10 @@ def read_history(model_dir: ModelDir) -> History:
         return History(**{c: [parse.get(c, finite_or_none)(r[c]) for r in rows] for c in HISTORY_COLUMNS})
 
 
-def read_predictions(model_dir: ModelDir) -> tuple[list[int], list[int], list[list[float]]]:
+Predictions = tuple[list[int], list[int], list[list[float]]]  # labels, predictions, probabilities per class
+
+
+def read_predictions(model_dir: ModelDir) -> Predictions:
     """(labels, predictions, probabilities per class) from predictions.csv."""
     with damaged_as_user_error(model_dir.predictions, model_dir):
         rows = read_csv(model_dir.predictions)
