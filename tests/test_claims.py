@@ -17,6 +17,7 @@ from reportgen.analysis.stats import model_intervals
 from reportgen.analysis.tree import (
     Analysis, Averages, ClassMetrics, DatasetInfo, Environment, History, ModelAnalysis,
 )
+from reportgen.errors import UserError
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases, _table
 from reportgen.metrics import classification_metrics
@@ -79,6 +80,17 @@ def test_identical_predictions_are_on_par_end_to_end(make_run):
     assert any("kedua model setara" in s for s in n.comparison)
     assert "ResNet18 = Small CNN" in " ".join(n.comparison)
     assert not any("lebih akurat daripada" in s or "Model terbaik" in s for s in n.comparison + n.conclusion)
+
+
+def test_models_evaluated_on_different_images_are_not_compared(make_run):
+    """A pair test needs the same images: a predictions.csv that lost a row is refused, naming it."""
+    hist = history_rows([.5, .6], [.5, .6], [1, .9], [1, .9])
+    run = make_run(predictions={"Small CNN": [0, 0, 0, 1, 1, 1, 2, 2, 2], "ResNet18": [0, 0, 0, 1, 1, 1, 2, 2, 2]},
+                   histories={"Small CNN": hist, "ResNet18": hist})
+    predictions = run / "resnet18" / "predictions.csv"
+    predictions.write_text("".join(predictions.read_text().splitlines(keepends=True)[:-1]))
+    with pytest.raises(UserError, match=r"resnet18/predictions.csv does not hold the same evaluation images"):
+        analyse(run)
 
 
 @pytest.mark.parametrize("lang,on_par,better", [("id", "kedua model setara", "lebih akurat daripada"),
