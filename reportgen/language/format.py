@@ -53,6 +53,11 @@ class Formatter:
         assumptions do not give."""
         return "< " + self.number(0.001, 3) if p < 0.001 else self.number(p, 3)
 
+    def p_statement(self, p: float) -> str:
+        """"p = 0,038" or "p < 0,001", as a sentence states it."""
+        shown = self.p_value(p)
+        return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
     def interval(self, low: str, high: str) -> str:
         """Formatted bounds as "[85,10%; 92,30%]": a semicolon, since the comma is Indonesian's decimal mark."""
         return f"[{low}; {high}]"

@@ -272,11 +272,6 @@ class Writer:
 
     # --- across models -----------------------------------------------------------------------
 
-    def p(self, value: float) -> str:
-        """"p = 0,038" or "p < 0,001"."""
-        shown = self.f.p_value(value)
-        return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
-
     def ci_percent(self, ci: Interval | None) -> str:
         """"IK 95% [85,10%; 92,30%]" (id) / "95% CI [85.10%; 92.30%]" (en)."""
         if ci is None:
@@ -317,7 +312,7 @@ class Writer:
     def pair(self, p: PairTest) -> str:
         t, f = self.t, self.f
         values = dict(a=p.a, b=p.b, diff=f.pp(p.diff_pp), ci=self.ci_pp(p.diff_ci_pp), a_only=p.a_only_correct,
-                      b_only=p.b_only_correct, p=self.p(p.p_adjusted))
+                      b_only=p.b_only_correct, p=self.f.p_statement(p.p_adjusted))
         return t("narrative.comparison.pair_better" if p.significant else "narrative.comparison.pair_on_par", **values)
 
     def leaders(self) -> tuple[ModelAnalysis, list[ModelAnalysis]]:
@@ -368,7 +363,7 @@ class Writer:
         else:
             key = "degradation_on_par"
         return [self.t(f"narrative.comparison.{key}", residual=g.residual, plain=g.plain,
-                       delta=self.f.pp(g.accuracy_pp), p=self.p(test.p_adjusted))]
+                       delta=self.f.pp(g.accuracy_pp), p=self.f.p_statement(test.p_adjusted))]
 
     def discussion(self) -> list[str]:
         t, f = self.t, self.f
@@ -431,7 +426,7 @@ class Writer:
         if c is None:
             return []
         return [t("narrative.conclusion.seeds_better" if s.significant else "narrative.conclusion.seeds_on_par",
-                  a=s.a, b=s.b, n=min(s.n_a, s.n_b), diff=self.f.pp(s.diff_pp), p=self.p(s.p_adjusted))
+                  a=s.a, b=s.b, n=min(s.n_a, s.n_b), diff=self.f.pp(s.diff_pp), p=self.f.p_statement(s.p_adjusted))
                 for s in c.seed_tests if s.p_adjusted is not None]
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from reportgen.analysis.tree import ModelAnalysis, SeedTest, Spread
 from reportgen.language.text import clean_user_text as clean
 from reportgen.report.document import Column, SeedComparison, SeedResults, Table
-from reportgen.report.narrative import Writer
 
 if TYPE_CHECKING:
     from reportgen.report.sections import Context
@@ -77,14 +76,14 @@ def seed_results(cx: Context, m: ModelAnalysis) -> SeedResults | None:
     return SeedResults(table=table, summary=summary)
 
 
-def pair_sentence(cx: Context, w: Writer, test: SeedTest) -> str:
+def pair_sentence(cx: Context, test: SeedTest) -> str:
     f = cx.f
     values = dict(a=clean(test.a), b=clean(test.b), n_a=test.n_a, n_b=test.n_b, mean_a=f.percent(test.mean_a),
                   mean_b=f.percent(test.mean_b), diff=f.pp(test.diff_pp))
     if test.p_adjusted is None:
         return cx.t("narrative.seeds.untestable", **values)
     return cx.t("narrative.seeds.better" if test.significant else "narrative.seeds.on_par", **values,
-                t=f.number(test.t, 2), df=f.number(test.df, 1), p=w.p(test.p_adjusted))
+                t=f.number(test.t, 2), df=f.number(test.df, 1), p=f.p_statement(test.p_adjusted))
 
 
 def seed_comparison(cx: Context) -> SeedComparison | None:
@@ -117,8 +116,7 @@ def seed_comparison(cx: Context) -> SeedComparison | None:
         notes = [t(f"narrative.seeds.{key}", split=cx.split, pairs=len(testable), alpha=f.general(c.alpha))]
     else:
         notes = [] if tests else [t("narrative.seeds.no_tests")]
-    w = Writer(cx.a, f.lang)
-    notes += [pair_sentence(cx, w, x) for x in tests]
+    notes += [pair_sentence(cx, x) for x in tests]
     firsts = {m.seeds.figure_seed for m in seeded}
     notes.append(t("narrative.seeds.figures", seed=str(next(iter(firsts))) if len(firsts) == 1 else f.listing(
         [f"{clean(m.label)} {m.seeds.figure_seed}" for m in seeded])))
