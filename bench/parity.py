@@ -17,7 +17,7 @@ from torch import nn
 
 from reportgen.config import DataConfig, ModelSpec
 from reportgen.data import BatchLoader, load_dataset, make_transforms
-from reportgen.device import DevicePolicy
+from reportgen.device import DevicePolicy, device_name, resolve_device
 from reportgen.models import build
 from reportgen.progress import Reporter
 from reportgen.rundir import ModelDir, load_torch
@@ -28,10 +28,10 @@ from seedloop import seed_loader, seed_policy, seed_transforms
 PARAMS = {"conv_filters": [32, 64, 128], "fc_neurons": 256, "dropout_rate": 0.3}
 
 
-def train_seed_path(spec: ModelSpec, data, cfg: DataConfig) -> float:
+def train_seed_path(spec: ModelSpec, data, cfg: DataConfig, device: torch.device) -> float:
     """The classic loop on the same split, model, optimizer, schedule and seed; test accuracy."""
     t = spec.train
-    tr = build_training(spec, len(data.classes), cfg.image_size, torch.device("cpu"), seed_policy())
+    tr = build_training(spec, len(data.classes), cfg.image_size, device, seed_policy(device))
     model = tr.net
     train_tf, eval_tf = seed_transforms(cfg.norm, cfg.image_size)
     loader = seed_loader(data.train, train_tf, t.batch_size, shuffle=True, seed=t.seed)
@@ -39,21 +39,21 @@ def train_seed_path(spec: ModelSpec, data, cfg: DataConfig) -> float:
     for _ in range(t.epochs):
         model.train()
         for x, y in loader:
-            train_step(model, x, y, tr.optimizer, tr.policy, criterion)
+            train_step(model, x.to(device), y.to(device), tr.optimizer, tr.policy, criterion)
         tr.scheduler.step()
     model.eval()
     hits = 0
     with torch.inference_mode():
         for x, y in seed_loader(data.eval, eval_tf, 256, shuffle=False):
-            hits += (model(x).argmax(1) == y).sum().item()
+            hits += (model(x.to(device)).argmax(1).cpu() == y).sum().item()
     return hits / len(data.eval)
 
 
-def last_epoch_accuracy(spec: ModelSpec, data, cfg: DataConfig, out: ModelDir) -> float:
-    policy = DevicePolicy(torch.device("cpu"), spec.train.amp)
-    model = build(spec.arch, len(data.classes), cfg.image_size, spec.params)
+def last_epoch_accuracy(spec: ModelSpec, data, cfg: DataConfig, out: ModelDir, device: torch.device) -> float:
+    policy = DevicePolicy(device, spec.train.amp)
+    model = build(spec.arch, len(data.classes), cfg.image_size, spec.params).to(device)
     model.load_state_dict(load_torch(out.last)["model"])
-    loader = BatchLoader(data.eval, 256, make_transforms(cfg)[1], torch.device("cpu"))
+    loader = BatchLoader(data.eval, 256, make_transforms(cfg)[1], device)
     return evaluate(policy.prepare(model), loader, policy, nn.CrossEntropyLoss())[1]
 
 
@@ -64,7 +64,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("parity.md"))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/reportgen-parity"))
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     args = parser.parse_args()
+    device = resolve_device(args.device)
 
     cfg = DataConfig(dataset="imagefolder", root=str(args.data), test_dir="test", val_split=500,
                      augment=["random_crop", "hflip"])
@@ -72,7 +74,7 @@ def main() -> None:
     for seed in args.seeds:
         spec = ModelSpec.model_validate({"arch": "cnn", "label": f"cnn-{seed}", "params": PARAMS, "train": {
             "epochs": args.epochs, "batch_size": 64, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9,
-            "weight_decay": 5e-4, "scheduler": "cosine", "seed": seed, "device": "cpu"}})
+            "weight_decay": 5e-4, "scheduler": "cosine", "seed": seed, "device": str(device)}})
         data = load_dataset(cfg, seed)
         split_check = load_dataset(cfg, seed)  # the same seed gives the same split
         assert torch.equal(data.val.labels, split_check.val.labels) and torch.equal(data.val.images,
@@ -80,9 +82,9 @@ def main() -> None:
         out = ModelDir(args.workdir / f"seed{seed}")
         for f in (out.last, out.best):
             f.unlink(missing_ok=True)
-        fit(spec, data, cfg, out, torch.device("cpu"), Reporter(quiet=True))
-        acc_fast = last_epoch_accuracy(spec, data, cfg, out)
-        acc_classic = train_seed_path(spec, data, cfg)
+        fit(spec, data, cfg, out, device, Reporter(quiet=True))
+        acc_fast = last_epoch_accuracy(spec, data, cfg, out, device)
+        acc_classic = train_seed_path(spec, data, cfg, device)
         fast.append(acc_fast)
         classic.append(acc_classic)
         rows.append(f"| {seed} | {len(data.train)} / {len(data.val)} / {len(data.test)} | {acc_fast:.4f} | "
@@ -90,8 +92,8 @@ def main() -> None:
         print(rows[-1], flush=True)
     lines = [
         "# Fast data path vs the seed notebook's DataLoader path", "",
-        f"CNN {PARAMS}, SGD lr 0.05 cosine, batch 64, {args.epochs} epochs, CPU; data {args.data}.",
-        f"reportgen path: what `reportgen run` does here ({DevicePolicy(torch.device('cpu'), True).precision}, "
+        f"CNN {PARAMS}, SGD lr 0.05 cosine, batch 64, {args.epochs} epochs, {device.type.upper()} ({device_name(device)}); data {args.data}.",
+        f"reportgen path: what `reportgen run` does here ({DevicePolicy(device, True).precision}, "
         "channels_last, uint8 batches augmented on the device); DataLoader path: the seed notebook's loop (PIL "
         "and torchvision transforms per sample, fp32, NCHW).",
         "Both evaluate their last epoch on the held-out test split.", "",

@@ -41,8 +41,8 @@ def seed_loader(split: Split, transform, batch_size: int, shuffle: bool, seed: i
                                        generator=torch.Generator().manual_seed(seed))
 
 
-def seed_policy() -> DevicePolicy:
-    """The seed notebook's step: fp32 on NCHW tensors (reportgen's CPU policy is channels_last)."""
-    policy = DevicePolicy(torch.device("cpu"), amp=False)
+def seed_policy(device: torch.device = torch.device("cpu")) -> DevicePolicy:
+    """The seed notebook's step: fp32 on NCHW tensors (reportgen's policy is channels_last)."""
+    policy = DevicePolicy(device, amp=False)
     policy.channels_last = False
     return policy

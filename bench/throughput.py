@@ -12,11 +12,15 @@ each precision (`train.amp` on: what a run uses; off: fp32):
              plain NCHW fp32 step (reportgen's step under seedloop.seed_policy)
   seed data  the seed notebook's DataLoader feeding reportgen's step: separates what the data
              path gains from what the device settings gain
+On CUDA the seed arms copy each CPU batch to the GPU as the notebook does, and every timing ends
+with a device synchronisation. A GPU does a batch in about a millisecond, so there each
+measurement times `--gpu-batches` times as many batches.
 The arms are measured in alternating rounds in one process (these machines are noisy), and the
 median images/s of each is written with the ratios. Optionally times analysis and the renderers
 on an existing run directory.
 
-    .venv/bin/python bench/throughput.py [--data ../shared/data/cifar10-subset] [--run-dir RUN] [--out bench/results.md]
+    .venv/bin/python bench/throughput.py [--data ../shared/data/cifar10-subset] [--device auto] [--run-dir RUN]
+        [--out bench/results.md]
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from torch import nn
 
 from reportgen.config import DataConfig, ModelSpec
 from reportgen.data import BatchLoader, Split, load_dataset, make_transforms, normalize
-from reportgen.device import device_name
+from reportgen.device import device_name, resolve_device
 from reportgen.progress import Reporter
 from reportgen.train import Training, build_training, train_one_epoch, train_step
 
@@ -45,54 +49,64 @@ ARMS = ("compute", "reportgen", "seed", "seed_data")
 SETTLE_SECONDS = 1.0
 
 
-def step_fn(tr: Training):
-    """reportgen's training step under `tr.policy` (seed_policy(): the seed notebook's step)."""
+def step_fn(tr: Training, device: torch.device):
+    """reportgen's training step under `tr.policy` (seed_policy(): the seed notebook's step). A
+    batch still on the CPU (the seed DataLoader's) is copied to `device` first, as the notebook does."""
     criterion = nn.CrossEntropyLoss()
-    return lambda x, y: train_step(tr.net, x, y, tr.optimizer, tr.policy, criterion)
+    return lambda x, y: train_step(tr.net, x.to(device), y.to(device), tr.optimizer, tr.policy, criterion)
 
 
-def time_steps(step, batches, n_batches: int) -> float:
+def synchronize(device: torch.device) -> None:
+    """CUDA runs asynchronously: a timer read before the queued work ends measures nothing."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_steps(step, batches, n_batches: int, device: torch.device) -> float:
     """images/s of `step` over the next n_batches of the `batches` iterator, data work included."""
     seen = 0
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(n_batches):
         x, y = next(batches)
         step(x, y)
         seen += len(y)
+    synchronize(device)
     return seen / (time.perf_counter() - start)
 
 
-def time_reportgen(tr: Training, loader) -> float:
+def time_reportgen(tr: Training, loader, device: torch.device) -> float:
+    synchronize(device)
     start = time.perf_counter()
     train_one_epoch(tr.net, loader, tr.optimizer, tr.policy, nn.CrossEntropyLoss(), Reporter(quiet=True))
+    synchronize(device)
     return len(loader.labels) / (time.perf_counter() - start)
 
 
 def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: DataConfig, amp: bool,
-                rounds: int) -> dict:
+                rounds: int, device: torch.device) -> dict:
     """Median images/s of the four arms, measured in alternating rounds."""
-    cpu = torch.device("cpu")
     # seed 0 for every arm: they all start from the same weights
     spec = ModelSpec.model_validate({"arch": arch, "params": params, "train": {
         "optimizer": "sgd", "lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4, "seed": 0, "amp": amp}})
-    fast, seed = build_training(spec, 10, 32, cpu), build_training(spec, 10, 32, cpu, seed_policy())
+    fast, seed = build_training(spec, 10, 32, device), build_training(spec, 10, 32, device, seed_policy(device))
     n = batch_size * n_batches
     part = split.subset(torch.arange(n) % len(split))
     # compute limit: the same images, normalised once, sliced into ready batches
-    ready = normalize(part.images, data_cfg.norm)
-    ready_batches = [(ready[i:i + batch_size], part.labels[i:i + batch_size]) for i in range(0, n, batch_size)]
+    ready, labels = normalize(part.images, data_cfg.norm).to(device), part.labels.to(device)
+    ready_batches = [(ready[i:i + batch_size], labels[i:i + batch_size]) for i in range(0, n, batch_size)]
     train_tf, _ = make_transforms(data_cfg)
-    loader = BatchLoader(part, batch_size, train_tf, cpu, shuffle=True, generator=torch.Generator().manual_seed(0))
+    loader = BatchLoader(part, batch_size, train_tf, device, shuffle=True, generator=torch.Generator().manual_seed(0))
     seed_batches = iter(_forever(seed_loader(split, seed_transforms(data_cfg.norm)[0], batch_size, shuffle=True)))
     arms = {
-        "compute": lambda: time_steps(step_fn(fast), iter(ready_batches), n_batches),
-        "reportgen": lambda: time_reportgen(fast, loader),
-        "seed": lambda: time_steps(step_fn(seed), seed_batches, n_batches),
-        "seed_data": lambda: time_steps(step_fn(fast), seed_batches, n_batches),
+        "compute": lambda: time_steps(step_fn(fast, device), iter(ready_batches), n_batches, device),
+        "reportgen": lambda: time_reportgen(fast, loader, device),
+        "seed": lambda: time_steps(step_fn(seed, device), seed_batches, n_batches, device),
+        "seed_data": lambda: time_steps(step_fn(fast, device), seed_batches, n_batches, device),
     }
-    # warm-up: allocator, oneDNN kernel selection, DataLoader worker start
-    time_steps(step_fn(fast), iter(ready_batches), 1)
-    time_steps(step_fn(seed), seed_batches, 1)
+    # warm-up: allocator, oneDNN/cuDNN kernel selection, DataLoader worker start
+    time_steps(step_fn(fast, device), iter(ready_batches), 3, device)
+    time_steps(step_fn(seed, device), seed_batches, 3, device)
     time.sleep(SETTLE_SECONDS)
     samples = {name: [] for name in arms}
     for _ in range(rounds):
@@ -129,6 +143,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/cifar10-subset")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    parser.add_argument("--gpu-batches", type=int, default=10, help="on CUDA, this many times the batches a measurement")
     parser.add_argument("--run-dir", type=Path, help="also time analysis and rendering of this run")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.md"))
     args = parser.parse_args()
@@ -142,10 +158,13 @@ def main() -> None:
                               augment=["random_crop", "hflip"])
         source = "synthetic 32x32 images (no CIFAR-10 folder found)"
     split = load_dataset(data_cfg, seed=0).train
+    device = resolve_device(args.device)
+    scale = args.gpu_batches if device.type == "cuda" else 1
+    threads = "" if device.type == "cuda" else f"{torch.get_num_threads()} threads, "
     lines = [
         "# reportgen training throughput", "",
-        f"{time.strftime('%Y-%m-%d %H:%M')}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"CPU ({device_name(torch.device('cpu'))}); data: {source}; {args.rounds} alternating rounds, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}, torch {torch.__version__}, {threads}"
+        f"{device.type.upper()} ({device_name(device)}); data: {source}; {args.rounds} alternating rounds, "
         "median images/s. The compute, reportgen and seed-data arms run reportgen's step (channels_last, "
         "autocast per the precision column); the seed-style loop runs the notebook's NCHW fp32 step.", "",
         "| model | batch | reportgen precision | compute limit | reportgen | seed-style loop | seed data, "
@@ -156,7 +175,7 @@ def main() -> None:
               "| model | precision | " + " | ".join(ARMS) + " |", "| --- | --- |" + " --- |" * len(ARMS)]
     for arch, params, batch_size, n_batches in MODELS:
         for amp in (True, False):
-            r = bench_model(arch, params, batch_size, n_batches, split, data_cfg, amp, args.rounds)
+            r = bench_model(arch, params, batch_size, n_batches * scale, split, data_cfg, amp, args.rounds, device)
             lines.append(f"| {arch} | {batch_size} | {r['precision']} | {r['compute']:.1f} | {r['reportgen']:.1f} | "
                          f"{r['seed']:.1f} | {r['seed_data']:.1f} | {r['reportgen'] / r['compute']:.3f} | "
                          f"{r['reportgen'] / r['seed']:.2f} | {r['reportgen'] / r['seed_data']:.2f} |")
