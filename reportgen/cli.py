@@ -11,7 +11,8 @@ import typer
 
 from reportgen.errors import UserError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# rich_markup_mode=None: help names TOML tables ("[tune]"), which rich markup would swallow as tags.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="Train deep-learning experiments and render their reports and slide decks.")
 
 
@@ -75,17 +76,28 @@ def tune(
     storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL (default: SQLite under runs/)"),
     workers: int = typer.Option(1, "--workers", min=1, help="local worker processes"),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where trial run directories are created"),
+    run_best: bool = typer.Option(False, "--run", help="then train best.toml (every model) into --runs-dir"),
 ) -> None:
-    """Hyper-parameter search over [tune]; prints the folder with summary.json and best.toml."""
+    """Hyper-parameter search over [tune]; prints the folder with summary.json and best.toml, and
+    with --run then the directory of best.toml's run last."""
+    from reportgen import api
+    from reportgen.errors import RunInterrupted
     from reportgen.progress import make_reporter
-    from reportgen.tune import search, shown_url
+    from reportgen.runner import resume_hint
+    from reportgen.tune import best_toml, search, shown_url
 
     reporter = make_reporter()
+    run_dir = None
     try:
         out = search(experiment, set_, runs_dir, storage, workers, reporter)
+        if run_best:
+            run_dir = api.run(best_toml(out), runs_dir=runs_dir, reporter=reporter)
     except UserError as e:
         reporter.close()
         fail(str(e))
+    except RunInterrupted as e:  # the search is finished and kept: only best.toml's run continues
+        reporter.close()
+        fail(f"{e}. Continue with:\n  {resume_hint(e.run_dir, best_toml(out), [])}", code=130)
     except KeyboardInterrupt:
         reporter.close()
         sets = "".join(f" --set {o}" for o in set_)
@@ -93,6 +105,8 @@ def tune(
              f"reportgen tune {experiment}{sets}" + (f" --storage {shown_url(storage)}" if storage else ""), code=130)
     reporter.close()
     typer.echo(str(out))
+    if run_dir is not None:
+        typer.echo(str(run_dir))
 
 
 @app.command()

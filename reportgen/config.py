@@ -7,6 +7,7 @@ dataset root) becomes a `UserError` naming the file, the key and what is expecte
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from reportgen.errors import UserError
+from reportgen.language.phrases import Phrases
 from reportgen.models import registry
 
 
@@ -34,6 +36,12 @@ class _Strict(BaseModel):
 class Author(_Strict):
     name: str = Field(description="The author's name.")
     id: str = Field("", description="Student or staff number, shown next to the name.")
+
+
+class Link(_Strict):
+    label: str = Field(description="What the link leads to, e.g. \"Kode\" or \"Notebook Colab\".")
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", description=(
+        "The address, http:// or https://; shown as a link, never fetched."))]
 
 
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -59,6 +67,12 @@ class ReportConfig(_Strict):
                                                          "only when the test rejects equal accuracy at this level.")
     logo: str | None = Field(None, description="Image file (PNG or JPEG), e.g. a university's logo, shown on the "
                                                "report's title block and the title slide; the run keeps a copy.")
+    links: list[Link] = Field([], description=(
+        "Links shown after the references and on the closing slides, e.g. "
+        "`[{ label = \"Kode\", url = \"https://github.com/...\" }]` for the code repository or a notebook."))
+    tools_statement: str = Field("", description=(
+        "Which tools (e.g. AI assistants) helped and how, shown in its own section of the report and on a "
+        "slide; a blank line starts a new paragraph (empty: no such section)."))
     # The run copies the summary so the report can show the search.
     tuning: str | None = Field(None, description="`summary.json` of the `reportgen tune` search that chose this "
                                                  "configuration (`best.toml` sets it); the report then shows "
@@ -93,6 +107,8 @@ NORMALIZATIONS = {
 }
 
 DATASETS_WITH_ROOT = ("cifar10", "imagefolder", "csv")
+# Names of the built-in datasets; a folder of images is named by its folder (Experiment.dataset_name).
+DATASET_NAMES = {"cifar10": "CIFAR-10", "digits": "Digits (scikit-learn)", "synthetic": "Synthetic"}
 
 
 class DataConfig(_Strict):
@@ -100,6 +116,9 @@ class DataConfig(_Strict):
         "`cifar10`: torchvision's CIFAR-10 in `root`; `imagefolder`: `root/train_dir/<class>/*`; "
         "`csv`: `root/csv` lists `filename,label` of the images in `root/train_dir/`; `digits`: "
         "scikit-learn's bundled 8x8 digits; `synthetic`: generated patterns, for tests and smoke runs."))
+    name: str | None = Field(None, description=(
+        "The dataset's name in the documents (unset: \"CIFAR-10\" for cifar10, \"Digits (scikit-learn)\" for "
+        "digits, for imagefolder and csv the folder name of `root`, or the report's title when `root` has none)."))
     root: str | None = Field(None, description="Folder holding the dataset; cifar10, imagefolder and csv need it.")
     download: bool = Field(False, description="cifar10: download the dataset into `root` when it is missing.")
     train_dir: str = Field("train", description="imagefolder, csv: folder under `root` with the training images.")
@@ -202,7 +221,9 @@ def slugify(text: str) -> str:
 
 class ModelSpec(_Strict):
     arch: str = Field(description="Architecture; `reportgen models` lists them (see also `params` below).")
-    label: str = Field("", description="Name in the report, unique per experiment (empty: `arch`).")
+    label: str = Field("", description=(
+        "Name in the report, unique per experiment (empty: the architecture's name in `report.language`, "
+        "e.g. \"CNN Kustom\" for `cnn`; the registry's `arch` id is never shown to readers)."))
     description: str = Field("", description="A paragraph describing the model in the report and the deck.")
     params: dict[str, Any] = Field({}, description="The architecture's own parameters; see below.")
     # Required here because Experiment fills it: [train] updated by this model's own table.
@@ -215,7 +236,6 @@ class ModelSpec(_Strict):
                 f"unknown arch '{self.arch}'; expected one of: {', '.join(registry.ARCHITECTURES)}"
             )
         registry.ARCHITECTURES[self.arch].validate_params(self.params)
-        self.label = self.label or self.arch
         return self
 
     @property
@@ -288,6 +308,9 @@ class Experiment(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
+        names = Phrases(self.report.language)
+        for m in self.models:  # an unlabelled model is named by its architecture, in the report's language
+            m.label = m.label or names(f"ui.arch.{m.arch}")
         slugs = [m.slug for m in self.models]
         dupes = sorted({s for s in slugs if slugs.count(s) > 1})
         if dupes:
@@ -301,6 +324,15 @@ class Experiment(_Strict):
 
     def model(self, label: str) -> ModelSpec:
         return next(m for m in self.models if m.label == label)
+
+    @property
+    def dataset_name(self) -> str:
+        """The dataset as the documents name it: never the loader's name ("imagefolder", "csv"), which
+        says how the files are laid out, not what they are."""
+        d = self.data
+        folder = Path(os.path.normpath(d.root)).name if d.root else ""
+        return (d.name or DATASET_NAMES.get(d.dataset) or (folder if folder not in ("", ".", "..") else "")
+                or self.report.title or self.name)
 
     def to_toml(self) -> str:
         """The resolved experiment as TOML. A model's `train` keeps only what differs from [train],

@@ -3,7 +3,7 @@ directory is the only thing training and analysis share.
 
     runs/<name>/<YYYYmmdd-HHMMSS>/
       experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]  figures/
-      <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt figures/
+      <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt model.py figures/
       <model-slug>/seeds/<seed>/...   the same files for each further seed of `train.seeds`
 """
 
@@ -111,6 +111,7 @@ class ModelDir:
     path: Path
     history, metrics, predictions = Entry("history.csv"), Entry("metrics.json"), Entry("predictions.csv")
     best, last, figures = Entry("best.pt"), Entry("last.pt"), Entry("figures")
+    code = Entry("model.py")  # the model's own source as it was when training began (the report lists it)
 
     def is_finished(self) -> bool:
         return self.metrics.is_file()

@@ -19,13 +19,14 @@ import torchvision
 from PIL import Image
 
 import reportgen
+from reportgen.analysis.distribution import class_counts
 from reportgen.analysis.tree import Tuning
 from reportgen.config import DataConfig, Experiment, differences, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
-from reportgen.models import build
+from reportgen.models import ARCHITECTURES, build
 from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, remove_orphan_temps, write_json
 from reportgen.train import evaluate_best, fit
@@ -72,6 +73,7 @@ def dataset_info(cfg: DataConfig, data: DatasetSplits, samples_figure: str) -> d
         "normalize_std": cfg.norm.std,
         "augment": list(cfg.augment),
         "samples_figure": samples_figure,
+        "class_counts": class_counts(data),
     }
 
 
@@ -166,6 +168,12 @@ def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None,
         reporter.message(f"data: {len(data.train)} train / {len(data.val)} val / "
                          f"{len(data.test) if data.test is not None else 0} test images, {len(data.classes)} classes")
     for model in exp.models:
+        first = run.model(model.slug)
+        if main and not first.history.is_file():
+            # The code that trains it, recorded before its first epoch (a resumed model keeps the
+            # record of its start), so the report lists this file rather than whatever reportgen is
+            # installed when the report is rendered.
+            atomic_write_text(first.code, ARCHITECTURES[model.arch].source())
         # Each seed is a whole training of its own: resuming skips the finished ones and continues
         # an interrupted one from its last.pt. The data split above stays the same for every seed.
         for seed, out in run.model_seeds(model.slug, model.train.run_seeds):

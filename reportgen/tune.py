@@ -101,6 +101,9 @@ def trial_experiment(exp: Experiment, point: dict[str, Any]) -> Experiment:
     index = next(i for i, m in enumerate(exp.models) if m.label == exp.tune.model)
     raw["models"] = [raw["models"][index]]
     raw.pop("tune")
+    # The comparison (e.g. the searched CNN against ResNet18) is best.toml's run; a trial trains
+    # the searched model alone, so a baseline naming another model has nothing to point at.
+    raw["report"].pop("baseline", None)
     # A trial scores its point with one training, of the model's first seed: the search compares
     # points, not seeds. best.toml keeps `seeds`, so its run repeats the chosen point per seed.
     own = raw["models"][0]["train"]
@@ -122,6 +125,15 @@ def best_experiment(exp: Experiment, point: dict[str, Any], summary: Path) -> Ex
         apply_override(raw["models"][index], key.split("."), value, key)
     raw.pop("tune")
     return validate_experiment(raw, "best configuration")
+
+
+def best_toml(out: Path) -> Path:
+    """The search's best configuration in its tune folder `out`, to be run."""
+    path = out / "best.toml"
+    if not path.is_file():
+        raise UserError(f"no trial of the search in {out} completed, so there is no best configuration to run; "
+                        f"see {out / 'summary.json'} for how each trial ended")
+    return path
 
 
 # --- the study -----------------------------------------------------------------------------------
@@ -295,6 +307,7 @@ def run_trial(exp: Experiment, trial: optuna.Trial, runs_dir: Path, reporter: Re
     run_experiment(trial_exp, run, reporter, prune=prune)
     metrics = read_json(run.model(trial_exp.models[0].slug).metrics)
     trial.set_user_attr("status", metrics["status"])
+    trial.set_user_attr("epochs", metrics["epochs_run"])
     if metrics["status"] == "pruned":
         raise optuna.TrialPruned()
     if metrics["status"] == "diverged" or metrics[metric] is None:
@@ -440,6 +453,7 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
             "params": {k: decode(v) for k, v in t.params.items()},
             "seconds": (t.datetime_complete - t.datetime_start).total_seconds()
             if t.datetime_complete and t.datetime_start else None,
+            "epochs": t.user_attrs.get("epochs"),  # None: the trial failed or is still training
             "run_dir": t.user_attrs.get("run_dir", ""),
         }
         for t in study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.FAIL, TrialState.RUNNING))

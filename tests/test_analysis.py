@@ -10,6 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import OVERFIT_GAP_PP, diagnose
 from reportgen.analysis.featuremaps import pick_cases
+from reportgen.analysis.figures import localized
 from reportgen.report.narrative import narrate
 from reportgen.errors import UserError
 from reportgen.models import build, count_params
@@ -70,7 +71,7 @@ def test_feature_maps_come_from_the_named_layers(handmade_run):
             assert {s.stage: s.shape for s in case.stages} == expected
             assert (case.true_label == case.pred_label) == case.correct
             assert 0 <= case.stages[0].active_fraction <= 1
-            with Image.open(handmade_run / case.figure) as img:
+            with Image.open(handmade_run / localized(case.figure, "id")) as img:
                 assert img.width > 600
     cnn = a.models[0]
     assert [s.stage for s in cnn.feature_maps[0].stages] == ["conv1", "conv2", "conv3"]
@@ -86,11 +87,11 @@ def test_case_choice_is_deterministic():
 def test_figures_exist_for_every_model(handmade_run):
     a = analyse(handmade_run)
     for m in a.models:
-        assert set(m.figures) == {"loss", "accuracy", "confusion", "reliability"}
+        assert set(m.figures) == {"loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability"}
     paths = [p for m in a.models for p in m.figures.values()] + list(a.comparison.figures.values()) + \
         [a.dataset.samples_figure]
     for path in paths:
-        with Image.open(handmade_run / path) as img:
+        with Image.open(handmade_run / localized(path, "en")) as img:
             assert img.format == "PNG" and img.width >= 500
 
 

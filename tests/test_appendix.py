@@ -18,16 +18,18 @@ def detail_figures(doc) -> list:
     """The figures the appendix holds and the body does not."""
     results = [s.result for s in doc.models if s.result]
     figures = [r.reliability for r in results] + [c.figure for r in results for c in r.feature_maps]
+    figures += [s.lr_schedule for s in doc.models]
     figures += [i.figure for r in results if r.explanation for i in r.explanation.detail]
-    return [f for f in figures + [d.figure for d in doc.disagreements] if f]
+    return [f for f in figures + [d.figure for d in doc.disagreements] + [doc.dataset.distribution_figure] if f]
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_body_points_to_each_appendix_part_which_holds_the_detail(handmade_run, lang):
     t = Phrases(lang)
     doc = build_document(analyse(handmade_run), lang)
-    assert [p.key for p in doc.appendix] == ["layers", "feature_maps", "calibration", "explanation", "disagreements"]
-    assert [p.heading.split()[:2] for p in doc.appendix] == [[t("ui.layout.appendix"), x] for x in "ABCDE"]
+    assert [p.key for p in doc.appendix] == ["layers", "code", "lr_schedule", "feature_maps", "calibration",
+                                             "explanation", "disagreements", "variants", "class_distribution"]
+    assert [p.heading.split()[:2] for p in doc.appendix] == [[t("ui.layout.appendix"), x] for x in "ABCDEFGHI"]
     page = html.unescape(render_html(doc))
     start = page.index(doc.appendix[0].heading)
     body, appendix = page[:start], page[start:]
@@ -55,6 +57,7 @@ def test_the_body_points_to_each_appendix_part_which_holds_the_detail(handmade_r
     moved = [t("deck.stats.reliability", model=s.label) for s in doc.models]
     moved += [t("deck.layout.feature_maps", model=s.label) for s in doc.models]
     moved += [i.heading for s in doc.models for i in s.result.explanation.detail]
-    moved += [d.heading for d in doc.disagreements]
+    moved += [d.heading for d in doc.disagreements] + [t("ui.layout.appendix_lr_schedule")]
+    moved += [t("code.heading", model=s.label) for s in doc.models]
     for title in moved:
         assert title in titles and not any(title in texts for texts in slides[:backup])

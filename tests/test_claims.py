@@ -211,7 +211,8 @@ def fact_numbers(a: Analysis, f: Formatter) -> set[str]:
                 walk(v)
         elif isinstance(node, (int, float)) and not isinstance(node, bool):
             shown = [f.percent(node), f.pp(node), f.decimal(node), f.general(node), f.p_value(node),
-                     f.change_pct(node), f.seconds(node), *(f.number(node, d) for d in (0, 1, 2, 3))]
+                     f.change_pct(node), f.seconds(node), *(f.number(node, d) for d in (0, 1, 2, 3)),
+                     f.number(1 + node / 100, 1)]  # a relative change as a factor ("2,0 kali lipat")
             if float(node).is_integer():
                 shown.append(f.integer(node))
             for s in shown:
@@ -238,7 +239,7 @@ def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
     elif key == "narrative.conclusion.other":
         assert significant(a, v["leader"], v["model"]), v
     elif key == "narrative.conclusion.no_best":
-        for o in re.split(r", | dan | and ", v["others"]):
+        for o in re.split(r",? (?:dan|and) |, ", v["others"]):
             assert not significant(a, v["leader"], o), v
     elif key == "narrative.comparison.ranking":
         groups = [g.split(" = ") for g in v["ranking"].split(" > ")]

@@ -78,7 +78,10 @@ def test_hostile_commands_on_a_finished_run_fail_in_one_line(sandbox, handmade_r
     analyse(handmade_run)
     if case == "tampered figure path":
         stored = json.loads((handmade_run / "analysis.json").read_text())
-        stored["models"][0]["figures"]["loss"] = "../" * 12 + "etc/passwd"
+        # a file outside the run, present in every language (a missing one is redrawn, not read)
+        for lang in ("id", "en"):
+            (sandbox / f"secret.{lang}.png").write_bytes(b"private bytes")
+        stored["models"][0]["figures"]["loss"] = "../" * 12 + str(sandbox / "secret.png").lstrip("/")
         (handmade_run / "analysis.json").write_text(json.dumps(stored))
     if args == ["tune"]:
         path = write_experiment(sandbox, ("fc_neurons = 16 }\n", "fc_neurons = 16 }\n" + TUNE_TABLE))

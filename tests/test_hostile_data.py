@@ -10,6 +10,7 @@ from reportgen.analysis import figures
 from reportgen.config import DataConfig
 from reportgen.data import load_dataset
 from reportgen.errors import UserError
+from reportgen.language.phrases import Phrases
 
 
 def png(path, value=0):
@@ -62,19 +63,18 @@ def test_csv_with_utf8_bom_is_read(tmp_path):
 
 def test_user_text_that_looks_like_mathtext_is_drawn_literally(tmp_path):
     label, classes = "CNN $\\frac{a}$", ["$x^$", "cost $\\alpha"]
-    epochs = [1, 2]
-    figures.curves(epochs, [0.5, 0.6], [0.4, 0.5], "accuracy", label, tmp_path / "curves.png")
-    figures.overlaid_curves({label: (epochs, [1.0, 0.8], [1.1, 0.9])}, "loss", tmp_path / "overlaid.png")
-    figures.confusion([[3, 1], [0, 4]], classes, label, tmp_path / "confusion.png")
-    figures.per_class_bars(classes, {label: [0.5, 0.9]}, tmp_path / "bars.png")
+    epochs, t = [1, 2], Phrases("id")
+    figures.curves(epochs, [0.5, 0.6], [0.4, 0.5], "accuracy", label, t, tmp_path / "curves.png")
+    figures.overlaid_curves({label: (epochs, [1.0, 0.8], [1.1, 0.9])}, "loss", t, tmp_path / "overlaid.png")
+    figures.confusion([[3, 1], [0, 4]], classes, label, t, tmp_path / "confusion.png")
+    figures.per_class_bars(classes, {label: [0.5, 0.9]}, t, tmp_path / "bars.png")
     images = torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
     figures.samples_grid(images, torch.tensor([0, 0, 1, 1]), classes, tmp_path / "samples.png", per_class=2)
-    figures.feature_grid(images[0], label, {"$conv\\frac{1}$": torch.rand(2, 4, 4)}, tmp_path / "features.png",
+    figures.feature_grid(images[0], {"$conv\\frac{1}$": torch.rand(2, 4, 4)}, tmp_path / "features.png",
                          channels=2)
-    figures.search([(0, 0.5, "complete"), (1, None, "pruned")], {"$lr\\frac{x}$": 1.0}, label,
-                   tmp_path / "search.png")
-    names = ["curves", "overlaid", "confusion", "bars", "samples", "features", "search"]
-    assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in names)
+    # samples and feature maps hold only names: one picture is written as every language's file
+    files = ["curves", "overlaid", "confusion", "bars", "samples.id", "samples.en", "features.id"]
+    assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in files)
 
 
 def test_a_corrupt_image_on_the_streaming_path_is_one_line_naming_it(tmp_path, monkeypatch):

@@ -34,9 +34,16 @@ def test_resume_removes_temporary_files_a_kill_left_behind(tmp_path):
 
     exp = validate_experiment({"name": "t", "data": {"dataset": "synthetic"}, "models": [{"arch": "cnn"}]}, "t")
     run = start_run(exp, RunDir.at(tmp_path / "run"))
-    orphans = [run.path / ".analysis.json.abc123.tmp", run.path / "cnn" / ".last.pt.x9.tmp"]
+    orphans = [run.path / ".analysis.json.abc123.tmp", run.path / "cnn-kustom" / ".last.pt.x9.tmp"]
     for orphan in orphans:
         orphan.parent.mkdir(exist_ok=True)
         orphan.write_bytes(b"half a file")
     reopen_run(exp, run.path)
     assert not any(p.exists() for p in orphans) and run.experiment.is_file()
+
+
+def test_help_shows_toml_table_names_literally():
+    """Help text names TOML tables in brackets ("[tune]"); as rich markup they would vanish."""
+    result = CliRunner().invoke(app, ["tune", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "search over [tune]" in result.output and "with a [tune] table" in result.output

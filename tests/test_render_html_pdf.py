@@ -34,7 +34,7 @@ def pdf_images(path) -> int:
 def expected_figures(a) -> int:
     per_model = sum(len(m.figures) + len(m.feature_maps) + (len(m.explanation.figures) if m.explanation else 0)
                     for m in a.models)  # a Grad-CAM figure is drawn per language; a document shows one of them
-    return (per_model + 3 * (a.comparison is not None) + bool(a.dataset.samples_figure)
+    return (per_model + 3 * (a.comparison is not None) + bool(a.dataset.samples_figure) + bool(a.dataset.distribution_figure)
             + sum(bool(d.figure) for d in a.disagreements))
 
 
@@ -71,7 +71,7 @@ def test_pdf_embeds_its_fonts(handmade_run):
             descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)
             fonts[str(font["/BaseFont"])] = "/FontFile2" in descriptor["/FontDescriptor"].get_object()
     assert fonts and all(fonts.values())
-    assert all("DejaVu" in name for name in fonts)
+    assert all("DejaVu" in name or "Liberation-Mono" in name for name in fonts)  # Liberation Mono: code listings
 
 
 def test_differences_are_in_percentage_points(handmade_run):
@@ -122,7 +122,8 @@ def test_a_tampered_figure_path_is_refused_not_read(handmade_run, tmp_path):
     from reportgen.cli import app
 
     secret = tmp_path / "secret.png"
-    secret.write_bytes(b"private bytes")
+    for lang in ("id", "en"):  # the file of each language a figure path stands for
+        (tmp_path / f"secret.{lang}.png").write_bytes(b"private bytes")
     analyse(handmade_run)
     path = handmade_run / "analysis.json"
     stored = json.loads(path.read_text())

@@ -23,6 +23,7 @@ from pptx.util import Emu
 from conftest import HANDMADE, history_rows
 import reportgen
 from reportgen.analysis import analyse
+from reportgen.analysis.figures import localized
 from reportgen.renderers.deck import Deck
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
@@ -180,13 +181,14 @@ def test_per_class_tables_hold_every_class(deck):
 def test_pictures_are_all_there_with_their_aspect_ratio(deck):
     analysis, prs = deck
     run = Path(analysis.run_dir)
-    figures = [m.figures[k] for m in analysis.models for k in ("loss", "accuracy", "confusion", "reliability")]
+    figures = [m.figures[k] for m in analysis.models
+               for k in ("loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability")]
     figures += [case.figure for m in analysis.models for case in m.feature_maps]
     figures += list(analysis.comparison.figures.values())
-    figures += [analysis.dataset.samples_figure] if analysis.dataset.samples_figure else []
-    figures += [by_lang["id"] for m in analysis.models if m.explanation for by_lang in m.explanation.figures.values()]
-    figures += [d.figure["id"] for d in analysis.disagreements if d.figure]
-    assert all((run / fig).is_file() for fig in figures)
+    figures += [f for f in (analysis.dataset.samples_figure, analysis.dataset.distribution_figure) if f]
+    figures += [path for m in analysis.models if m.explanation for path in m.explanation.figures.values()]
+    figures += [d.figure for d in analysis.disagreements if d.figure]
+    assert all((run / localized(fig, "id")).is_file() for fig in figures)
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     assert len(pictures) == len(figures)
     for pic in pictures:

@@ -98,7 +98,7 @@ def test_report_and_deck_show_mean_sd_and_the_seed_tables(two_seed_run):
     html = render(two_seed_run.path, "html", lang="en").read_text()
     assert "Results of c per seed" in html and "Mean ± standard deviation over the seeds" in html
     assert "come from the first seed (5)" in html and "Welch" in html
-    assert "Seed 42 fixes the data split; every model is trained once per seed (5, 6" in html
+    assert "Seed 42 fixes the data split; every model is trained once per seed (5 and 6" in html
     deck = Presentation(render(two_seed_run.path, "pptx"))
     cells = " ".join(cell.text for slide in deck.slides for shape in slide.shapes if shape.has_table
                      for row in shape.table.rows for cell in row.cells)

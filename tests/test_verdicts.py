@@ -337,6 +337,6 @@ def test_the_tuning_section_states_diverged_trials_as_such(handmade_run, lang):
                       importances={}, search_seconds=2.0, figure=a.models[0].figures["loss"])
     intro = build_document(a, lang).tuning.intro
     t = Phrases(lang)
-    counts = t("ui.tuning.intro", model="Small CNN", sampler="grid", count=2, complete=1, pruned=0, pruner="median",
+    counts = t("ui.tuning.intro", model="Small CNN", sampler=t("ui.tuning.sampler.grid"), count=2, complete=1, pruned=0, pruner="median",
                metric=t("narrative.monitor.val_acc"), seconds=Formatter(lang).seconds(2.0))
     assert intro == counts + " " + t("ui.tuning.diverged", count=1)  # none stopped by the pruner

@@ -15,17 +15,21 @@ from pydantic import ValidationError
 from reportgen.analysis import figures
 from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.calibration import calibration
+from reportgen.analysis.depth import weight_depth
 from reportgen.analysis.diagnostics import compare, cross_entropies, diagnose
+from reportgen.analysis.distribution import class_counts, distribution_chart
 from reportgen.analysis.explain import explain_models
 from reportgen.analysis.facts import Predictions, model_facts, read_predictions
 from reportgen.analysis.featuremaps import feature_map_cases
 from reportgen.analysis.seeds import seed_summary, seed_tests
+from reportgen.analysis.source import model_code
 from reportgen.analysis.stats import model_intervals
-from reportgen.analysis.tree import Analysis, DatasetInfo, Environment, ModelAnalysis, Tuning
+from reportgen.analysis.tree import Analysis, DatasetInfo, Environment, ModelAnalysis, Note, Tuning
 from reportgen.config import Experiment, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.errors import UserError
-from reportgen.models import build
+from reportgen.language.phrases import LANGUAGES
+from reportgen.models import ARCHITECTURES, build
 from reportgen.rundir import ModelDir, RunDir, atomic_write_text, load_torch, open_run, read_json
 
 __all__ = ["analyse", "load_analysis", "Analysis"]
@@ -39,16 +43,16 @@ def load_run_experiment(run: RunDir) -> Experiment:
     return validate_experiment(tomllib.loads(run.experiment.read_text(encoding="utf-8")), str(run.experiment))
 
 
-def try_load_data(exp: Experiment, info: DatasetInfo, notes: list[str]) -> DatasetSplits | None:
+def try_load_data(exp: Experiment, info: DatasetInfo, notes: list[Note]) -> DatasetSplits | None:
     """The images behind predictions.csv, for feature maps and samples; a run can still be
     analysed without them (e.g. copied to another machine)."""
     try:
         data = load_dataset(exp.data, exp.train.seed)
     except UserError as e:
-        notes.append(f"dataset not available, so no feature maps, Grad-CAM maps or sample images: {e}")
+        notes.append(Note(key="data_unavailable", values={"reason": str(e)}))
         return None
     if len(data.eval) != (info.test_size or info.val_size):
-        notes.append("the dataset has changed since the run, so no feature maps, Grad-CAM maps or sample images")
+        notes.append(Note(key="data_changed"))
         return None
     return data
 
@@ -59,20 +63,34 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
     spec = exp.model(m.label)
     net = build(spec.arch, len(info.classes), info.image_size, spec.params)
     m.architecture = layer_table(net, info.image_size)
+    m.code, m.init = model_code(spec.arch, model_dir, run), ARCHITECTURES[spec.arch].init
+    m.architecture.depth = weight_depth(net)
     h = m.history
     if len(h.epoch) >= figures.MIN_CURVE_EPOCHS:  # fewer: the report shows a table of the epochs instead
         for metric, train, val in (("loss", h.train_loss, h.val_loss), ("accuracy", h.train_acc, h.val_acc)):
             path = model_dir.figures / f"{metric}.png"
-            figures.curves(h.epoch, train, val, metric, m.label, path)
+            figures.drawn_in_languages(lambda t, file: figures.curves(h.epoch, train, val, metric, m.label, t, file),
+                                       path)
             m.figures[metric] = relative(path, run)
+        if len(h.lr) == len(h.epoch):
+            path = model_dir.figures / "lr.png"
+            figures.drawn_in_languages(lambda t, file: figures.lr_schedule(h.epoch, h.lr, m.label, t, file), path)
+            m.figures["lr"] = relative(path, run)
     if m.accuracy is None:
         return
     path = model_dir.figures / "confusion.png"
-    figures.confusion(m.confusion_matrix, info.classes, m.label, path)
+    figures.drawn_in_languages(lambda t, file: figures.confusion(m.confusion_matrix, info.classes, m.label, t, file),
+                               path)
     m.figures["confusion"] = relative(path, run)
-    if len(info.classes) > figures.ANNOTATED_CLASSES:  # too large to read its counts: the worst part alone
+    if len(info.classes) <= figures.ANNOTATED_CLASSES:  # its cells as shares of their row, beside the counts
+        path = model_dir.figures / "confusion_normalized.png"
+        figures.drawn_in_languages(lambda t, file: figures.confusion(
+            m.confusion_matrix, info.classes, m.label, t, file, normalized=True), path)
+        m.figures["confusion_normalized"] = relative(path, run)
+    else:  # too large to read its counts (its colours are the row shares already): the worst part alone
         path = model_dir.figures / "confusion_top.png"
-        figures.confusion_top(m.confusion_matrix, info.classes, m.label, path)
+        figures.drawn_in_languages(lambda t, file: figures.confusion_top(m.confusion_matrix, info.classes, m.label,
+                                                                         t, file), path)
         m.figures["confusion_top"] = relative(path, run)
     labels, preds, probs = prediction
     m.diagnostics = diagnose(m, info.val_size, cross_entropies(labels, probs))
@@ -105,7 +123,7 @@ def calibrate(m: ModelAnalysis, prediction: Predictions, run: RunDir) -> None:
     m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
     m.calibration = calibration(*prediction)
     path = run.model(m.slug).figures / "reliability.png"
-    figures.reliability(m.calibration, m.label, path)
+    figures.drawn_in_languages(lambda t, file: figures.reliability(m.calibration, m.label, t, file), path)
     m.figures["reliability"] = relative(path, run)
 
 
@@ -114,8 +132,9 @@ def read_tuning(run: RunDir) -> Tuning | None:
         return None
     summary = read_json(run.tuning)
     path = run.figures / "search.png"
-    figures.search([(t["number"], t["value"], t["state"]) for t in summary["trials"]], summary["importances"],
-                   summary["metric"], path)
+    trials = [(trial["number"], trial["value"], trial["state"]) for trial in summary["trials"]]
+    figures.drawn_in_languages(lambda t, file: figures.search(trials, summary["importances"], summary["metric"], t,
+                                                              file), path)
     return Tuning(**{k: summary[k] for k in ("model", "sampler", "pruner", "metric", "direction", "space", "train",
                                              "trials", "best", "importances", "search_seconds")},
                   figure=relative(path, run))
@@ -132,12 +151,18 @@ def analyse(run_dir: Path) -> Analysis:
     if not any(m.accuracy is not None for m in models):
         raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "
                         f"the run with `reportgen run <experiment.toml> --resume {run.path}`")
-    data_notes: list[str] = []
+    data_notes: list[Note] = []
     data = try_load_data(exp, info, data_notes)
     if data is not None:
         path = run.figures / "samples.png"
         figures.samples_grid(data.train.images, data.train.labels, info.classes, path)
         info.samples_figure = relative(path, run)
+    if not info.class_counts and data is not None:  # a run from before dataset.json counted them
+        info.class_counts = class_counts(data)
+    if info.class_counts:
+        path = run.figures / "class_distribution.png"
+        figures.drawn_in_languages(lambda t, file: distribution_chart(info.classes, info.class_counts, t, file), path)
+        info.distribution_figure = relative(path, run)
     predictions = read_evaluations(models, run)
     for m in models:
         m.notes += data_notes if m.accuracy is not None else []
@@ -150,14 +175,14 @@ def analyse(run_dir: Path) -> Analysis:
                          exp.report.alpha)
     if comparison is not None:
         comparison.seed_tests = seed_tests(models, exp.report.alpha)
-        with_history = {m.label: (m.history.epoch, m.history.train_loss, m.history.val_loss)
-                        for m in models if m.history.epoch}
-        figures.overlaid_curves(with_history, "loss", run.figures / "loss.png")
-        figures.overlaid_curves({m.label: (m.history.epoch, m.history.train_acc, m.history.val_acc)
-                                 for m in models if m.history.epoch}, "accuracy", run.figures / "accuracy.png")
-        scored = [m for m in models if m.accuracy is not None]
-        figures.per_class_bars(info.classes, {m.label: [c.accuracy for c in m.per_class] for m in scored},
-                               run.figures / "per_class.png")
+        for metric, train, val in (("loss", "train_loss", "val_loss"), ("accuracy", "train_acc", "val_acc")):
+            series = {m.label: (m.history.epoch, getattr(m.history, train), getattr(m.history, val))
+                      for m in models if m.history.epoch}
+            figures.drawn_in_languages(lambda t, file: figures.overlaid_curves(series, metric, t, file),
+                                       run.figures / f"{metric}.png")
+        per_class = {m.label: [c.accuracy for c in m.per_class] for m in models if m.accuracy is not None}
+        figures.drawn_in_languages(lambda t, file: figures.per_class_bars(info.classes, per_class, t, file),
+                                   run.figures / "per_class.png")
         comparison.figures = {name: relative(run.figures / f"{name}.png", run)
                               for name in ("loss", "accuracy", "per_class")}
 
@@ -173,19 +198,20 @@ def analyse(run_dir: Path) -> Analysis:
 
 def figure_files(analysis: Analysis) -> list[str]:
     """Every figure the analysis names, relative to the run directory."""
-    names = [analysis.dataset.samples_figure, *(analysis.comparison.figures.values() if analysis.comparison else ())]
+    names = [analysis.dataset.samples_figure, analysis.dataset.distribution_figure,
+             *(analysis.comparison.figures.values() if analysis.comparison else ())]
     for m in analysis.models:
         names += [*m.figures.values(), *(case.figure for case in m.feature_maps)]
-        names += [path for by_lang in (m.explanation.figures.values() if m.explanation else ())
-                  for path in by_lang.values()]
-    names += [path for d in analysis.disagreements for path in d.figure.values()]
+        names += m.explanation.figures.values() if m.explanation else ()
+    names += [d.figure for d in analysis.disagreements]
     if analysis.tuning:
         names.append(analysis.tuning.figure)
     return [name for name in names if name]
 
 
 def load_analysis(run_dir: Path) -> Analysis:
-    """analysis.json, recomputed when it is missing, unreadable or names a figure that was deleted."""
+    """analysis.json, recomputed when it is missing, unreadable or names a figure that was deleted
+    (in any language: a figure's file in each of LANGUAGES)."""
     run = open_run(Path(run_dir))
     if run.analysis.is_file():
         try:
@@ -195,7 +221,10 @@ def load_analysis(run_dir: Path) -> Analysis:
         # One written before the pair tests existed has a comparison without them: recomputed, so
         # no comparison is stated without its test.
         tested = analysis.comparison is None or bool(analysis.comparison.pairs)
-        if tested and all((run.path / name).is_file() for name in figure_files(analysis)):
+        # One written before the models' code and initialisation were recorded lacks them.
+        tested = tested and all(m.init for m in analysis.models)
+        if tested and all((run.path / figures.localized(name, lang)).is_file()
+                          for name in figure_files(analysis) for lang in LANGUAGES):
             analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
             return analysis
     return analyse(run.path)

@@ -25,7 +25,7 @@ from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
-from reportgen.analysis import explain_figures
+from reportgen.analysis import explain_figures, figures
 from reportgen.analysis.facts import Predictions
 from reportgen.analysis.featuremaps import pick_cases
 from reportgen.analysis.stats import discordant
@@ -34,7 +34,6 @@ from reportgen.analysis.tree import (CamFacts, ConfusedPair, Disagreement, Disag
 from reportgen.config import Experiment, Normalization
 from reportgen.data import DatasetSplits, normalize
 from reportgen.language.format import Formatter
-from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.models import ARCHITECTURES, build
 from reportgen.rundir import RunDir, load_torch
 
@@ -179,10 +178,11 @@ def model_explanation(m: ModelAnalysis, choice: Choice, maps: dict[int, np.ndarr
     )
     for name, items in (("cases", explanation.cases), ("per_class", explanation.per_class),
                         ("gallery", explanation.gallery)):
-        for lang in LANGUAGES if items else ():
-            path = run.model(m.slug).figures / f"cam-{name}-{lang}.png"
-            DRAW[name](images, maps, items, Phrases(lang), Formatter(lang), path)
-            explanation.figures.setdefault(name, {})[lang] = str(path.relative_to(run.path))
+        if items:
+            path = run.model(m.slug).figures / f"cam-{name}.png"
+            figures.drawn_in_languages(lambda t, file: DRAW[name](images, maps, items, t, Formatter(t.lang), file),
+                                       path)
+            explanation.figures[name] = str(path.relative_to(run.path))
     return explanation
 
 
@@ -198,11 +198,12 @@ def disagreement(a: ModelAnalysis, b: ModelAnalysis, picks: tuple[list[int], lis
 
     d = Disagreement(a=a.label, b=b.label, n=len(predictions[a.label][0]), a_only=a_only, b_only=b_only,
                      limit=DISAGREEMENTS_PER_KIND, a_right=[paired(i) for i in a_right],
-                     b_right=[paired(i) for i in b_right], figure={})
-    for lang in LANGUAGES if a_right or b_right else ():
-        path = run.figures / f"disagree-{a.slug}-{b.slug}-{lang}.png"
-        explain_figures.disagreement(images, cams[a.label], cams[b.label], d, Phrases(lang), Formatter(lang), path)
-        d.figure[lang] = str(path.relative_to(run.path))
+                     b_right=[paired(i) for i in b_right], figure="")
+    if a_right or b_right:
+        path = run.figures / f"disagree-{a.slug}-{b.slug}.png"
+        figures.drawn_in_languages(lambda t, file: explain_figures.disagreement(
+            images, cams[a.label], cams[b.label], d, t, Formatter(t.lang), file), path)
+        d.figure = str(path.relative_to(run.path))
     return d
 
 

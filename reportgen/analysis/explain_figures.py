@@ -1,6 +1,7 @@
 """The figures of explain.py: evaluation images beside their Grad-CAM maps (pytorch-grad-cam's
 overlay), every panel titled through the phrase table in one language; explain.py draws each
-figure once per language, so the figure's text follows `reportgen render --lang`.
+figure once per language (figures.drawn_in_languages), so the figure's text follows
+`reportgen render --lang`.
 
 The panels are pasted into one picture with Pillow rather than drawn as matplotlib axes: a grid
 of a few dozen axes takes about a second to lay out and save, a pasted one milliseconds, and these
@@ -38,6 +39,9 @@ TILE_COLUMNS = 8  # per-class tiles a row: four classes, so twenty tiles take th
 RIGHT, WRONG, INK = "#1a7f37", "#b42318", "#000000"  # the title's colour says whether the prediction is right
 IMAGE_WEIGHT = 0.5  # the image's share in an overlay: the map and the image under it both stay visible
 NAME = 14  # characters of a class or model name shown in a title, as in the other figures
+# Called with every figure's texts (its headers, then its panels' titles) and its path before it is
+# saved: figures.OBSERVERS reads the matplotlib figures, whose texts are objects; these are pixels.
+OBSERVERS: list = []
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = 
                 draw.text((x + PANEL / 2, y + (lines - len(title) + i) * LINE), text, fill=p.colour, font=font(False),
                           anchor="mt")
             canvas.paste(tile(p.pixels), (x, y + lines * LINE))
+    for observe in OBSERVERS:
+        observe([*headers, *(p.title for row in rows for p in row if p)], path)
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG", dpi=(DPI, DPI))
     atomic_write_bytes(path, buffer.getvalue())

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reportgen.analysis.tree import Averages, ClassMetrics, History, ModelAnalysis
+from reportgen.analysis.tree import Averages, ClassMetrics, History, ModelAnalysis, Note
 from reportgen.config import ModelSpec
 from reportgen.errors import UserError
 from reportgen.metrics import classification_metrics
@@ -74,7 +74,7 @@ def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_
         labels, preds, _ = read_predictions(model_dir)
         scores = classification_metrics(labels, preds, classes)
     elif status != "missing":
-        notes.append("no predictions: the model has no evaluated checkpoint")
+        notes.append(Note(key="no_predictions"))
     best_epoch = metrics.get("best_epoch") if metrics else None
     if best_epoch is None:  # interrupted: the best finite epoch so far by the monitor
         epochs, values = history.finite(spec.train.monitor)

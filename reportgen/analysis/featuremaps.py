@@ -55,7 +55,7 @@ def feature_map_cases(model: nn.Module, images: torch.Tensor, norm: Normalizatio
         acts = stage_activations(model, normalize(images[index][None], norm)[0])
         true, pred = classes[labels[index]], classes[preds[index]]
         path = out_dir / f"featuremaps-{'correct' if correct else 'wrong'}.png"
-        figures.feature_grid(images[index], f"true: {true}\npred: {pred}", acts, path)
+        figures.feature_grid(images[index], acts, path)
         cases.append(FeatureMapCase(
             correct=correct, index=index, true_label=true, pred_label=pred, confidence=probs[index][preds[index]],
             stages=[StageActivation(stage=name, shape=list(a.shape), mean=a.mean().item(),

@@ -54,6 +54,40 @@ class LayerRow(BaseModel):
     input_shape: list[int]  # without the batch dimension, e.g. [3, 32, 32]
     output_shape: list[int]
     params: int  # parameters owned by this layer and its children
+    # Read from the module (torch.nn.Conv2d, MaxPool2d, AvgPool2d): (height, width) each; None for
+    # other layers. Padding is a string where the module was given one ("same", "valid").
+    kernel: list[int] | None = None
+    stride: list[int] | None = None
+    padding: list[int] | str | None = None
+    dropout: float | None = None  # a Dropout layer's p
+    # A block with a trained 1x1 convolution on its shortcut (a projection, where the shape changes)
+    projection: bool = False
+
+
+class Stage(BaseModel):
+    """A top-level layer with weights (a stage), its own sub-layers, and the parameter-free
+    top-level layers after it (pooling, activation, flatten, dropout), folded into it."""
+
+    head: LayerRow
+    children: list[LayerRow] = []
+    folded: list[LayerRow] = []
+
+    @property
+    def rows(self) -> list[LayerRow]:
+        """Its top-level layers, in the order they run."""
+        return [self.head, *self.folded]
+
+
+class ModelCode(BaseModel):
+    """A model's own source: the classes and functions the registry builds it from (never a
+    library's), as the run recorded it when training began."""
+
+    text: str
+    names: list[str]  # the top-level classes and functions it defines, in order
+    # "run": <model>/model.py of the run; "installed": the run has no such file (it predates it), so
+    # the source of the reportgen that analysed it, which may differ from the code that trained
+    origin: Literal["run", "installed"]
+    path: str  # the file: relative to the run directory, or the module's path in the package
 
 
 class ArchitectureTable(BaseModel):
@@ -61,6 +95,21 @@ class ArchitectureTable(BaseModel):
     total_params: int  # equals the model's real parameter count
     trainable_params: int
     input_shape: list[int]
+    # Weight layers (convolutions, linear layers) on the longest path from input to output, as
+    # "ResNet-34" counts 34: parallel paths and projection shortcuts do not add to it (None: not traced)
+    depth: int | None = None
+
+    def stages(self) -> list[Stage]:
+        """The rows grouped into stages (a parameter-free first layer starts a stage of its own)."""
+        stages: list[Stage] = []
+        for r in self.rows:
+            if r.depth > 0:
+                stages[-1].children.append(r)
+            elif stages and r.params == 0:
+                stages[-1].folded.append(r)
+            else:
+                stages.append(Stage(head=r))
+        return stages
 
 
 class StageActivation(BaseModel):
@@ -116,7 +165,7 @@ class Explanation(BaseModel):
     maps: int  # distinct images mapped among cases, per_class and gallery
     median_top_share: float | None  # median top_share of those maps (None: every map all zero)
     concentrated: int  # of those maps, how many have top_share >= concentrated_share
-    figures: dict[str, dict[str, str]]  # "cases", "per_class", "gallery" -> language -> PNG path
+    figures: dict[str, str]  # "cases", "per_class", "gallery" -> PNG path (language-neutral: figures.localized)
 
 
 class DisagreementImage(BaseModel):
@@ -136,7 +185,7 @@ class Disagreement(BaseModel):
     limit: int  # images shown of each kind, at most
     a_right: list[DisagreementImage]  # the shown ones; b's most confident mistakes first
     b_right: list[DisagreementImage]
-    figure: dict[str, str]  # language -> PNG path
+    figure: str  # PNG path (language-neutral: figures.localized); "" when no image differs
 
 
 class ConfusedPair(BaseModel):
@@ -269,6 +318,14 @@ class SeedSummary(BaseModel):
     train_seconds: Spread | None
 
 
+class Note(BaseModel):
+    """Why something about a model could not be computed, as a phrase key (`narrative.note.<key>`)
+    and its values: the document states it in the report's language."""
+
+    key: str
+    values: dict[str, str] = {}  # e.g. the English error behind it, kept for the user, not shown
+
+
 class ModelAnalysis(BaseModel):
     label: str
     slug: str
@@ -298,12 +355,14 @@ class ModelAnalysis(BaseModel):
     diagnostics: Diagnostics | None
     feature_maps: list[FeatureMapCase]  # one correct and one wrong case when they exist
     figures: dict[str, str]  # "loss", "accuracy", "confusion", "reliability" -> PNG path
-    notes: list[str]  # what could not be computed and why (e.g. data missing for feature maps)
+    notes: list[Note]  # what could not be computed and why (e.g. data missing for feature maps)
     accuracy_ci: Interval | None = None  # of `accuracy`, on the evaluation split
     macro_f1_ci: Interval | None = None
     calibration: Calibration | None = None
     explanation: Explanation | None = None  # Grad-CAM and mistakes (None: no checkpoint or no images)
     seeds: SeedSummary | None = None  # every seed's result and their mean ± sd (None: one seed)
+    code: ModelCode | None = None  # its own source (None: an analysis.json older than it)
+    init: str = ""  # the registry's weight initialisation of the architecture ("": as above)
 
     @property
     def failure(self) -> str | None:
@@ -401,6 +460,10 @@ class DatasetInfo(BaseModel):
     normalize_std: list[float]
     augment: list[str]
     samples_figure: str  # PNG grid of sample images per class ("" when not available)
+    # Images per class (in `classes` order) of each split: "train", "val", and "test" when there is
+    # one ({}: a run written before they were counted, whose dataset is not available)
+    class_counts: dict[str, list[int]] = {}
+    distribution_figure: str = ""  # bar chart of class_counts, grouped by split ("" when not counted)
 
 
 class Environment(BaseModel):
@@ -423,6 +486,7 @@ class TuningTrial(BaseModel):
     value: float | None  # the search metric (for a pruned trial: its last reported value)
     params: dict  # dotted key -> value, e.g. {"train.lr": 0.01}
     seconds: float | None
+    epochs: int | None = None  # epochs trained; None when failed, running, or from a summary that predates it
 
 
 class Tuning(BaseModel):

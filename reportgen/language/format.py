@@ -15,6 +15,8 @@ MONTHS = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December"],
 }
+AND = {"id": "dan", "en": "and"}
+SECONDS = {"id": "detik", "en": "s"}
 
 
 class Formatter:
@@ -26,6 +28,11 @@ class Formatter:
         if self.lang == "id":
             return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
         return text
+
+    def localise(self, text: str) -> str:
+        """A number another library wrote the English way (a figure's tick label), with the
+        language's separators."""
+        return self._localise(text)
 
     def number(self, value: float, decimals: int = 2) -> str:
         return self._localise(f"{value:,.{decimals}f}")
@@ -62,10 +69,10 @@ class Formatter:
         """Formatted bounds as "[85,10%; 92,30%]": a semicolon, since the comma is Indonesian's decimal mark."""
         return f"[{low}; {high}]"
 
-    def change_pct(self, pct: float) -> str:
+    def change_pct(self, pct: float, signed: bool = True) -> str:
         """A relative change, in percent: +37,8%; small ones keep two decimals (−0,01%), so a
-        change never reads as "−0,0%"."""
-        sign = "+" if pct > 0 else ("−" if pct < 0 else "")
+        change never reads as "−0,0%". Unsigned when a sentence says the direction in words."""
+        sign = "" if not signed else "+" if pct > 0 else ("−" if pct < 0 else "")
         return f"{sign}{self.number(abs(pct), 1 if abs(pct) >= 1 or pct == 0 else 2)}%"
 
     def decimal(self, value: float | None) -> str:
@@ -73,10 +80,21 @@ class Formatter:
         return "–" if value is None else self.number(value, 4)
 
     def listing(self, items: list[str]) -> str:
-        return ", ".join(items)
+        """Names in a sentence: "a dan b", "a, b, dan c" (en "a and b", "a, b, and c")."""
+        if len(items) <= 2:
+            return f" {AND[self.lang]} ".join(items)
+        return f"{', '.join(items[:-1])}, {AND[self.lang]} {items[-1]}"
+
+    def vector(self, values: list[float]) -> str:
+        """A tuple of decimals, e.g. a normalisation's per-channel mean: "(0,5; 0,4914; 0,4465)";
+        Indonesian separates the items with semicolons, since its decimal mark is the comma.
+        Up to four decimals, without trailing zeros."""
+        shown = [self._localise(f"{x:.4f}".rstrip("0").rstrip(".")) for x in values]
+        return "(" + ("; " if self.lang == "id" else ", ").join(shown) + ")"
 
     def seconds(self, value: float) -> str:
-        return self.number(value, 1) + " s"
+        """A duration: "45,1 detik" / "45.1 s"."""
+        return f"{self.number(value, 1)} {SECONDS[self.lang]}"
 
     def date(self, day: dt.date) -> str:
         month = MONTHS[self.lang][day.month - 1]

@@ -66,4 +66,6 @@ register(Architecture(
     builder=build_cnn,
     cam_layer="conv3",  # the third conv block (before its pool)
     params_model=CNNParams,
+    code=(conv_block, CNN),
+    init="pytorch",  # no init code of its own: the layers keep PyTorch's defaults
 ))

@@ -4,12 +4,14 @@ Every model exposes `feature_stages`: stage name -> submodule whose output is th
 activation. Analysis hooks those submodules to draw feature maps, so every architecture gets
 feature maps without a special forward. Likewise every architecture names its `cam_layer`, the
 Grad-CAM target, so a new architecture is explained without code of its own in the analysis.
+It also names its own `code` (the listing a run records and the report shows) and its `init`.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ValidationError
 from torch import nn
@@ -30,6 +32,19 @@ class Architecture:
     # The architecture without skip connections that this one is compared against to show the
     # degradation problem (He et al.), e.g. resnet34 -> plain34; "" = none.
     plain_counterpart: str = ""
+    # The project's own classes and functions the model is built from, in reading order: its code
+    # listing in the report (a library's code, e.g. torchvision's, is never listed).
+    code: tuple[Callable, ...] = ()
+    # How the builder initialises the weights, as the report states it: "pytorch" (PyTorch's defaults,
+    # Kaiming uniform with a = sqrt(5) for conv and linear layers), "kaiming_fan_out" (Kaiming normal,
+    # fan_out, ReLU gain, for every Conv2d), "kaiming_fan_out_new_stem" (the same, except a stem
+    # conv replaced after construction, which keeps PyTorch's default). tests/test_i13_code.py
+    # checks it against the weights a build draws.
+    init: Literal["pytorch", "kaiming_fan_out", "kaiming_fan_out_new_stem"] = "pytorch"
+
+    def source(self) -> str:
+        """The model's own code: the source of `code`, as the installed reportgen has it."""
+        return "\n\n\n".join(inspect.getsource(obj).rstrip() for obj in self.code) + "\n"
 
     def validate_params(self, params: dict[str, Any]) -> dict[str, Any]:
         if self.params_model is None:

@@ -139,6 +139,9 @@ def resnet18_cifar(num_classes: int, image_size: int) -> nn.Module:
 register(Architecture(
     name="resnet18_cifar", builder=resnet18_cifar, reference="he2016", cam_layer="layer4",
     summary="torchvision resnet18 with a 3x3 stride-1 stem and no max-pool (CIFAR)",
+    # torchvision's ResNet draws Kaiming normal (fan_out) for its convs; the stem swapped in above
+    # keeps PyTorch's default, as the seed deck's get_model does.
+    code=(resnet18_cifar,), init="kaiming_fan_out_new_stem",
 ))
 # Grad-CAM's layer: the last stage, except that a pre-activation stage's output is not yet
 # normalised and activated; its closing BN-ReLU (`post`) is.
@@ -152,4 +155,5 @@ for _name, _block, _summary, _ref, _plain, _cam in [
     register(Architecture(
         name=_name, summary=_summary, reference=_ref, plain_counterpart=_plain, cam_layer=_cam,
         builder=lambda num_classes, image_size, _block=_block: ResNet(_block, LAYERS_34, num_classes),
+        code=(conv, projection, two_convs, _block, ResNet), init="kaiming_fan_out",  # ResNet.__init__'s loop
     ))

@@ -20,7 +20,8 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
-from reportgen.renderers.fonts import SANS
+from reportgen.renderers.code import CodeLine
+from reportgen.renderers.fonts import MONO, SANS
 from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Row, Theme, fit_picture, flow,
                                      paginate, pictures_beside, shrink_to_fit, table_pages)
 from reportgen.renderers.textfit import line_pitch
@@ -60,12 +61,16 @@ class Deck:
         ppr.append(ppr.makeelement(qn("a:buFont"), {"typeface": SANS}))
         ppr.append(ppr.makeelement(qn("a:buChar"), {"char": "•"}))
 
-    def _write(self, text_frame, page: Page, default_color: str) -> None:
-        """Fill a text frame with already-wrapped lines, one paragraph per Para, exact line pitch."""
+    def _frame(self, text_frame) -> None:
+        """A text frame that holds exactly what layout.py fitted: no autofit, the layout's inset."""
         text_frame.word_wrap = True
         text_frame.auto_size = MSO_AUTO_SIZE.NONE
         for side in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
             setattr(text_frame, side, Pt(self.layout.inset))
+
+    def _write(self, text_frame, page: Page, default_color: str) -> None:
+        """Fill a text frame with already-wrapped lines, one paragraph per Para, exact line pitch."""
+        self._frame(text_frame)
         for i, (para, lines) in enumerate(page):
             p = text_frame.paragraphs[0] if i == 0 else text_frame.add_paragraph()
             p.alignment = ALIGN[para.align]
@@ -253,6 +258,28 @@ class Deck:
                 paras = [Para(value, 26, bold=True, color=theme.accent, space_before=0, align="center"),
                          Para(label, 12, space_before=2, align="center")]
                 self._fitted(slide, card, paras, anchor=MSO_ANCHOR.MIDDLE)
+
+    def code(self, title: str, pages: list[list[CodeLine]], size: float) -> None:
+        """A code listing already cut into lines and pages (renderers/code.py), a slide a page on a
+        light band, each line a paragraph of coloured runs in the monospace font."""
+        lay = self.layout
+        for i, page in enumerate(pages):
+            slide = self.new_slide(title if i == 0 else f"{title} {self.continued}")
+            self._rect(slide, lay.content, self.theme.band)
+            frame = slide.shapes.add_textbox(Pt(lay.content.x), Pt(lay.content.y), Pt(lay.content.w),
+                                             Pt(lay.content.h)).text_frame
+            self._frame(frame)
+            for j, line in enumerate(page):
+                p = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
+                p.line_spacing = Pt(line_pitch(size))
+                p.space_before = Pt(0)
+                for piece in line:
+                    run = p.add_run()
+                    run.text = piece.text
+                    run.font.name = MONO
+                    run.font.size = Pt(size)
+                    run.font.bold, run.font.italic = piece.bold, piece.italic
+                    run.font.color.rgb = RGBColor.from_string(piece.color)
 
     def to_bytes(self) -> bytes:
         """The presentation as a .pptx file's bytes, for the caller to write (atomically)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from reportgen.language.phrases import Phrases
+from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
 
@@ -29,6 +30,6 @@ def render_html(doc: Document, fonts_css: str = "") -> str:
     """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts). `t` gives
     the template its headings; every number and sentence comes from the document."""
     return ENV.get_template("report.html").render(
-        doc=doc, t=Phrases(doc.lang), image=data_uri, fonts=fonts_css,
-        css=(REPORT_DIR / "report.css").read_text(encoding="utf-8"),
+        doc=doc, t=Phrases(doc.lang), image=data_uri, fonts=fonts_css, code=html_listing,
+        css=(REPORT_DIR / "report.css").read_text(encoding="utf-8") + html_style(),
     )

@@ -324,7 +324,8 @@ def pictures_beside(paths: list[Path], layout: Layout = LAYOUT) -> tuple[list[Bo
     wide as the widest needs at its height), and the box beside them, which takes the rest."""
     c = layout.content
     column, _ = layout.beside_picture()
-    fits = [fit_picture(path, box) for path, box in zip(paths, layout.stack(column, len(paths)))]
+    boxes = layout.stack(column, len(paths)) if paths else []  # none: the box beside them is the whole content
+    fits = [fit_picture(path, box) for path, box in zip(paths, boxes)]
     width = max((f.w for f in fits), default=0)
     placed = [Box(c.x + (width - f.w) / 2, f.y, f.w, f.h) for f in fits]
     left = width + layout.picture_gap if fits else 0

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
+from reportgen.renderers.code import code_pages
 from reportgen.renderers.deck import Deck
 from reportgen.renderers.layout import THEME, Para
-from reportgen.report.document import Document, ExplainedFigure, FeatureMapCase, Figure, ModelSection, Stat, Table
+from reportgen.report.document import (CodeListing, Document, ExplainedFigure, FeatureMapCase, Figure, ModelSection,
+                                      Stat, Table)
 
+
+CODE_SIZE = 11  # points: a 120-character line of code fits the slide's width
 
 def bullets(lines: list[str], size: float = 16) -> list[Para]:
     return [Para(line, size, bullet=True) for line in lines]
@@ -50,7 +55,8 @@ class DeckWriter:
 
     def title(self) -> None:
         front = self.doc.front
-        details = [front.course, front.assignment, ", ".join(a.name for a in front.authors), front.date]
+        details = [front.course, front.assignment, Formatter(self.doc.lang).listing([a.name for a in front.authors]),
+                   front.date]
         self.deck.title_slide(front.title, front.subtitle, [x for x in details if x], front.logo)
 
     def contents(self, sections: list[str]) -> None:
@@ -76,7 +82,8 @@ class DeckWriter:
 
     def methodology(self) -> None:
         lines = [self.doc.dataset.seed_note] + setting_lines(self.doc.environment)
-        self.deck.content(self.t("deck.methodology"), bullets(lines))
+        # The class distribution is part of preparing the data: its chart (counts on the bars) beside.
+        self.deck.content(self.t("deck.methodology"), bullets(lines), picture(self.doc.dataset.distribution_figure))
         self.table(self.t("deck.layout.training"), self.doc.training)  # every model's recipe side by side
 
     # --- per model -------------------------------------------------------------------------
@@ -91,8 +98,9 @@ class DeckWriter:
             self.deck.content(t("deck.no_result", model=s.label), bullets(s.notes + s.curve_notes + s.confusion_notes))
             return
         # The calibration's summary sentence stays here; its diagram and the rest are backup slides.
-        self.deck.cards(t("deck.best_result", model=s.label), [("", stat_pairs(r.stats[:2])),
-                                                               ("", stat_pairs(r.stats[2:]))],
+        # One column, read top to bottom: train → validation → test, then F1 (two columns of two
+        # cards read as train, test, validation).
+        self.deck.cards(t("deck.best_result", model=s.label), [("", stat_pairs(r.stats))],
                         bullets(r.facts + r.calibration_notes[:1] + self.see("calibration"), 16))
         self.table(t("deck.layout.history", model=s.label), s.history)
         if s.seeds:  # its "42 (figures)" row says which seed the slides of this model show
@@ -102,9 +110,11 @@ class DeckWriter:
             self.deck.pictures_over_text(t("deck.layout.curves", model=s.label), curves, bullets(s.curve_notes, 14))
         elif s.curve_notes:
             self.deck.content(t("deck.layout.curves", model=s.label), bullets(s.curve_notes, 14))
-        # The matrix beside its per-class table and what the narrative says of both.
+        # The matrix (its counts over its row shares) beside its per-class table and what the
+        # narrative says of both.
         pc = r.per_class
-        self.deck.beside(t("deck.confusion", model=s.label), [p for p in [picture(r.confusion)] if p],
+        self.deck.beside(t("deck.confusion", model=s.label),
+                         [p for p in [picture(r.confusion), picture(r.confusion_normalized)] if p],
                          bullets(s.confusion_notes, 12), (pc.header, pc.rows, pc.aligns, 10) if pc else None)
         if p := picture(r.confusion_top):
             self.deck.pictures(t("deck.confusion", model=s.label), [(p, r.confusion_top.caption)])
@@ -153,9 +163,26 @@ class DeckWriter:
 
     def tuning(self) -> None:
         tu = self.doc.tuning
-        lines = [tu.intro, tu.strategy] + ([tu.best] if tu.best else [])
+        lines = [tu.intro, tu.strategy] + [line for line in (tu.best, tu.importance) if line]
         self.deck.content(self.t("deck.tuning"), bullets(lines, 15), picture(tu.figure))
         self.table(self.t("deck.tuning"), tu.space)
+        if tu.trials:  # its caption says which trials it shows: the slide's title
+            self.table(tu.trials.caption, tu.trials, 12)
+
+    def closing(self) -> None:
+        """As the report ends: the statement of tools used, the references and the links, on one slide."""
+        doc, t = self.doc, self.t
+        paras = [Para(t("ui.closing.tools"), 14, bold=True, keep_with_next=True)] if doc.tools else []
+        paras += [Para(p, 13, space_before=4) for p in doc.tools]
+        if doc.references:
+            paras += [Para(t("ui.references"), 14, bold=True, space_before=10, keep_with_next=True)]
+            paras += bullets(doc.references, 12)
+        if doc.links:
+            paras += [Para(t("ui.closing.links"), 14, bold=True, space_before=10, keep_with_next=True)]
+            paras += bullets([f"{link.label}: {link.url}" for link in doc.links], 12)
+        if paras:
+            self.deck.content(t("deck.qualitative.references"), paras)
+
 
     # --- the whole deck --------------------------------------------------------------------
 
@@ -179,7 +206,12 @@ class DeckWriter:
             self.tuning()
         if doc.comparison:
             self.comparison()
+        if doc.qualitative:  # the seed deck's closing table, with the key insight under it
+            q = doc.qualitative
+            self.deck.beside(t("deck.qualitative.table"), [], [Para(f"{t('ui.qualitative.insight')}: {q.insight}", 15)]
+                             if q.insight else [], (q.table.header, q.table.rows, q.table.aligns, 14))
         self.deck.content(t("deck.conclusion"), bullets(doc.conclusion + doc.discussion, 16))
+        self.closing()
         self.deck.section_slide(t("deck.thanks"))
         self.backup()
         return self.deck.to_bytes()
@@ -188,6 +220,14 @@ class DeckWriter:
         """The sentence pointing to an appendix part (its backup slides), when the part has content."""
         part = self.doc.part(key)
         return [part.reference] if part else []
+
+    def code(self, listing: CodeListing) -> None:
+        """A model's code: its walkthrough, then the listing, as many slides as it needs."""
+        t = self.t
+        paras = [Para(listing.intro, 14), *bullets(listing.steps, 13),
+                 *[Para(line, 14) for line in [*listing.facts, listing.origin]]]
+        self.deck.content(t("code.walkthrough_heading", model=listing.model), paras)
+        self.deck.code(listing.heading, code_pages(listing.source, CODE_SIZE), CODE_SIZE)
 
     def backup(self) -> None:
         """The report's appendix after the main deck, for questions: a divider per part, under the
@@ -201,7 +241,9 @@ class DeckWriter:
             for s in doc.models:
                 r = s.result
                 if part.key == "layers":
-                    self.table(t("deck.layers", model=s.label), s.layers)
+                    self.table(t("deck.layers", model=s.label), s.layers, 10)  # nine columns
+                elif part.key == "code" and s.code:
+                    self.code(s.code)
                 elif part.key == "feature_maps" and r and r.feature_maps:
                     self.feature_maps(s.label, r.feature_maps)
                 elif part.key == "calibration" and r and r.reliability:
@@ -209,8 +251,17 @@ class DeckWriter:
                                       picture(r.reliability))
                 elif part.key == "explanation" and r and r.explanation:
                     self.explained(r.explanation.detail)
+            if part.key == "variants":
+                self.deck.content(part.heading, [Para(doc.qualitative.intro, 14)] + bullets(
+                    [" ".join(filter(None, [f"{v.label}:", v.hypothesis, v.outcome, *v.limits]))
+                     for v in doc.qualitative.variants], 12))
+            if part.key == "class_distribution" and doc.dataset.distribution:  # the chart is on the methodology slide
+                self.table(part.heading, doc.dataset.distribution, 12)
             if part.key == "disagreements":
                 self.explained(doc.disagreements)
+            if part.key == "lr_schedule":
+                self.deck.pictures(t("ui.layout.appendix_lr_schedule"),
+                                   [(p, s.lr_schedule.caption) for s in doc.models if (p := picture(s.lr_schedule))])
 
 
 def render_pptx(doc: Document) -> bytes:

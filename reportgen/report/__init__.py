@@ -13,7 +13,7 @@ from reportgen.analysis.tree import Analysis
 from reportgen.config import validate_experiment
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
-from reportgen.report import sections
+from reportgen.report import qualitative, sections
 from reportgen.report.document import Document
 from reportgen.report.narrative import narrate
 
@@ -36,6 +36,9 @@ def build_document(analysis: Analysis, lang: str) -> Document:
         conclusion=narrative.conclusion,
         references=sections.references(cx),
         disagreements=sections.disagreements(cx, narrative.disagreements),
+        qualitative=qualitative.qualitative(cx),
+        tools=qualitative.tools_statement(cx),
+        links=qualitative.links(cx),
     )
     doc.appendix = sections.appendix_parts(cx, doc)
     return doc

@@ -76,6 +76,8 @@ class DatasetSection:
     table: Table
     seed_note: str
     samples: Figure | None
+    distribution: Table | None = None  # images per class and split (None: a run that did not count them)
+    distribution_figure: Figure | None = None
 
 
 @dataclass
@@ -112,6 +114,7 @@ class ModelResult:
     confusion: Figure | None
     feature_maps: list[FeatureMapCase]
     confusion_top: Figure | None = None  # the most-confused classes alone, when the full matrix is large
+    confusion_normalized: Figure | None = None  # each row as shares (recall on the diagonal), beside the counts
     evaluation: Table | None = None  # accuracy and macro-F1 with their 95% intervals, ECE
     reliability: Figure | None = None  # the reliability diagram
     calibration_notes: list[str] = field(default_factory=list)
@@ -136,6 +139,21 @@ class SeedComparison:
 
 
 @dataclass
+class CodeListing:
+    """A model's own source for the appendix, highlighted by each renderer, with its walkthrough."""
+
+    model: str  # the model's label
+    heading: str  # "Kode CNN Kustom"
+    caption: str  # what it defines
+    origin: str  # where the code comes from: the run's record, or the installed reportgen's
+    source: str  # Python source, plain text
+    # The code in plain words: what it defines; each stage as it runs; the initial weights and parameters
+    intro: str
+    steps: list[str]
+    facts: list[str]
+
+
+@dataclass
 class ModelSection:
     label: str
     arch: str
@@ -152,6 +170,8 @@ class ModelSection:
     stages: Table | None = None  # the compact architecture of the body; `layers` is the appendix's
     history: Table | None = None  # every epoch, when too few for curves (loss_curve is then None)
     seeds: SeedResults | None = None  # with two or more seeds
+    code: CodeListing | None = None  # its own source and walkthrough, for the appendix
+    lr_schedule: Figure | None = None  # the learning rate of every epoch, for the appendix
 
 
 @dataclass
@@ -174,6 +194,35 @@ class TuningSection:
     best: str  # "" when no trial completed
     space: Table
     figure: Figure
+    trials: Table | None = None  # the top trials by the search metric (None: the study has none)
+    importance: str = ""  # the parameters that mattered most ("" when Optuna could not estimate it)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A model in the discussion of each variant: what it changes and why (the author's words), what
+    its test against the baseline shows, and what speaks against it."""
+
+    label: str
+    hypothesis: str  # the experiment's `description` of a model other than the baseline ("" otherwise)
+    outcome: str  # the pair test against the baseline ("" for the baseline itself)
+    limits: list[str]
+
+
+@dataclass
+class Qualitative:
+    """The closing comparison (reportgen/report/qualitative.py), with two or more evaluated models."""
+
+    table: Table  # per model: depth, parameters, training time, gap and overfitting, stability, accuracy
+    intro: str  # what the discussion of the variants holds
+    variants: list[Variant]
+    insight: str  # the key insight ("" when fewer than two models can be judged)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str  # http(s), shown as a link and never fetched
 
 
 @dataclass(frozen=True)
@@ -202,6 +251,9 @@ class Document:
     references: list[str] = field(default_factory=list)
     disagreements: list[ExplainedFigure] = field(default_factory=list)  # the baseline vs each other model
     appendix: list[AppendixPart] = field(default_factory=list)  # the parts with content, in letter order
+    qualitative: Qualitative | None = None
+    tools: list[str] = field(default_factory=list)  # the statement of tools used, in paragraphs
+    links: list[Link] = field(default_factory=list)
 
     def part(self, key: str) -> AppendixPart | None:
         return next((p for p in self.appendix if p.key == key), None)

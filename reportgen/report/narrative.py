@@ -281,11 +281,23 @@ class Writer:
     def ci_pp(self, ci: Interval) -> str:
         return f"{self.t('narrative.stats.ci')} {self.f.interval(self.f.pp(ci.low), self.f.pp(ci.high))}"
 
-    def together(self, labels: list[str]) -> str:
-        """"A, B dan C" / "A, B and C"."""
-        if len(labels) == 1:
-            return labels[0]
-        return f"{', '.join(labels[:-1])} {self.t('narrative.stats.and')} {labels[-1]}"
+    def versus(self, points: float, other: str) -> str:
+        """An accuracy difference in words: "7,67 pp lebih rendah daripada A", or "setara dengan A"
+        when it rounds to 0,00 pp (a signed "−7,67 pp" leaves the reader to work out the direction)."""
+        if round(abs(points), 2) == 0:
+            return self.t("narrative.comparison.versus_equal", other=other)
+        key = "versus_higher" if points > 0 else "versus_lower"
+        return self.t(f"narrative.comparison.{key}", delta=self.f.pp(abs(points), signed=False), other=other)
+
+    def param_change(self, pct: float) -> str:
+        """"dengan jumlah parameter 96,7% lebih banyak" / "… lebih sedikit" / "… yang sama"; from twice
+        as many on, a factor ("49,1 kali lipat"): "4.809,6% lebih banyak" asks the reader to divide."""
+        if pct == 0:
+            return self.t("narrative.comparison.params_same")
+        if pct >= 100:
+            return self.t("narrative.comparison.params_times", times=self.f.number(1 + pct / 100, 1))
+        key = "params_more" if pct > 0 else "params_fewer"
+        return self.t(f"narrative.comparison.{key}", pct=self.f.change_pct(abs(pct), signed=False))
 
     def better(self, a: str, b: str) -> bool:
         """Whether the pair test says model a is more accurate than model b (at alpha, Holm-adjusted)."""
@@ -341,9 +353,9 @@ class Writer:
             m = by_label[d.label]
             if d.label == c.baseline or m.accuracy is None:
                 continue
-            out.append(t("narrative.comparison.delta", baseline=c.baseline, model=d.label, delta=f.pp(d.accuracy_pp),
-                         acc=f.percent(m.accuracy), base_acc=f.percent(base.accuracy),
-                         params=f.change_pct(d.params_pct)))
+            out.append(t("narrative.comparison.delta", model=d.label, acc=f.percent(m.accuracy),
+                         versus=self.versus(d.accuracy_pp, c.baseline), base_acc=f.percent(base.accuracy),
+                         params=self.param_change(d.params_pct)))
         out += self.degradation()
         out.append(t("narrative.comparison.time", times=self.f.listing(
             [f"{m.label} {f.seconds(m.train_seconds)}" for m in self.a.models if m.epochs_run])))
@@ -363,7 +375,8 @@ class Writer:
         else:
             key = "degradation_on_par"
         return [self.t(f"narrative.comparison.{key}", residual=g.residual, plain=g.plain,
-                       delta=self.f.pp(g.accuracy_pp), p=self.f.p_statement(test.p_adjusted))]
+                       delta=self.f.pp(abs(g.accuracy_pp), signed=False), versus=self.versus(g.accuracy_pp, g.plain),
+                       p=self.f.p_statement(test.p_adjusted))]
 
     def discussion(self) -> list[str]:
         t, f = self.t, self.f
@@ -404,7 +417,7 @@ class Writer:
                 accuracies = "; ".join(f"{m.label} {f.percent(m.accuracy)}, {self.ci_percent(m.accuracy_ci)}"
                                        for m in group)
                 out = [t("narrative.conclusion.no_best", leader=leader.label, split=self.split, accuracies=accuracies,
-                         others=self.together([m.label for m in tied]))]
+                         others=self.f.listing([m.label for m in tied]))]
             else:
                 out = [t("narrative.conclusion.best", model=leader.label, accuracy=f.percent(leader.accuracy),
                          ci=self.ci_percent(leader.accuracy_ci), f1=f.decimal(leader.macro.f1), split=self.split)]

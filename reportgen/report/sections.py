@@ -4,20 +4,26 @@ typed document (report/document.py). Every number is formatted here, once, for o
 from __future__ import annotations
 
 import datetime as dt
+import string
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.analysis.tree import Analysis, Interval, ModelAnalysis
+from reportgen.analysis.figures import localized
+from reportgen.analysis.tree import Analysis, Interval, ModelAnalysis, Tuning, TuningTrial
 from reportgen.config import Experiment
 from reportgen.errors import UserError
 from reportgen.language.format import Formatter
+from reportgen.language.parameters import OPTIMIZER_NAMES, parameter_name, parameter_value
 from reportgen.language.phrases import Phrases
 from reportgen.language.text import clean_user_text as clean
 from reportgen.report.document import (
     AppendixPart, Author, Column, ComparisonSection, DatasetSection, Document, ExplainedFigure, FeatureMapCase, Figure,
     FrontMatter, ModelExplanation, ModelResult, ModelSection, Stat, Table, TuningSection,
 )
+from reportgen.report.architecture import code_listing, counted, init_text, layer_notes, settings
+from reportgen.report.distribution import distribution_figure, distribution_table
 from reportgen.report.narrative import ModelNarrative
 from reportgen.report.seeds import seed_comparison, seed_note, seed_results
 from reportgen.resources import TEMPLATES_DIR
@@ -44,9 +50,10 @@ class Context:
         return [clean(m.label) for m in self.a.models]
 
     def figure(self, caption: str, relative: str) -> Figure:
-        """A figure of the run. Renderers embed the file, so a path in a tampered analysis.json
+        """A figure of the run, in the document's language (`relative` is the language-neutral
+        path the analysis stores). Renderers embed the file, so a path in a tampered analysis.json
         that leads out of the run directory is refused rather than read."""
-        path = (self.run / relative).resolve()
+        path = (self.run / localized(relative, self.t.lang)).resolve()
         if not path.is_relative_to(self.run.resolve()):
             raise UserError(f"{self.run / 'analysis.json'} names a figure outside the run directory ({relative}); "
                             "delete analysis.json to recompute it from the run's files")
@@ -63,11 +70,13 @@ def front_matter(cx: Context) -> FrontMatter:
     """Title block, introduction and objectives: the author's own text when given."""
     t, a, rep = cx.t, cx.a, cx.exp.report
     models = cx.f.listing(cx.labels)
+    single = len(a.models) == 1  # one model is presented, not compared
     introduction = [clean(p) for p in rep.introduction.split("\n\n") if p.strip()] or [
-        t("ui.intro.default", models=models, dataset=a.dataset.name, classes=len(a.dataset.classes))]
+        t("ui.intro.single" if single else "ui.intro.default", models=models, dataset=clean(cx.exp.dataset_name),
+          classes=len(a.dataset.classes))]
     objectives = [clean(o) for o in rep.objectives] or [
         t("ui.intro.objective_train", models=models), t("ui.intro.objective_evaluate", split=cx.split),
-        t("ui.intro.objective_compare")]
+        t("ui.intro.objective_analyse" if single else "ui.intro.objective_compare")]
     started = a.environment.started
     day = rep.date or (dt.date.fromisoformat(started[:10]) if started else dt.date.today())
     return FrontMatter(
@@ -93,20 +102,17 @@ def dataset_section(cx: Context) -> DatasetSection:
     augment = [t("ui.dataset.random_crop", pad=max(1, d.image_size // 8)) if name == "random_crop"
                else t("ui.dataset.hflip") for name in d.augment]
 
-    def vector(xs: list[float]) -> str:
-        return "[" + ", ".join(f.number(x, 3) for x in xs) + "]"
-
     table = cx.settings(t("ui.caption.dataset"), [
-        [t("ui.dataset.name"), clean(d.name)],
+        [t("ui.dataset.name"), clean(cx.exp.dataset_name)],
         [t("ui.dataset.classes"), f"{len(d.classes)}: " + ", ".join(clean(c) for c in d.classes)],
         [t("ui.dataset.split"), split],
         [t("ui.dataset.image_size"), f"{d.image_size} × {d.image_size}"],
-        [t("ui.dataset.normalize"), t("ui.dataset.normalize_value", mean=vector(d.normalize_mean),
-                                      std=vector(d.normalize_std))],
+        [t("ui.dataset.normalize"), t("ui.dataset.normalize_value", mean=f.vector(d.normalize_mean),
+                                      std=f.vector(d.normalize_std))],
         [t("ui.dataset.augment"), "; ".join(augment) or t("ui.none")],
     ])
     samples = cx.figure(t("ui.caption.samples"), d.samples_figure) if d.samples_figure else None
-    return DatasetSection(table, seed_note(cx), samples)
+    return DatasetSection(table, seed_note(cx), samples, distribution_table(cx), distribution_figure(cx))
 
 
 def environment_table(cx: Context) -> Table:
@@ -118,9 +124,6 @@ def environment_table(cx: Context) -> Table:
         [t("ui.env.commit"), e.git_commit[:12] or t("ui.none")],
         [t("ui.env.started"), e.started.replace("T", " ")],
     ])
-
-
-OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 
 
 def scheduler_text(cx: Context, cfg: dict) -> str:
@@ -155,30 +158,24 @@ def training_table(cx: Context) -> Table:
         [t("ui.train.monitor"), *[t(f"narrative.monitor.{c['monitor']}") for c in cfgs]],
         [t("ui.train.loss_fn"), *["CrossEntropyLoss" for _ in cfgs]],
         [t("ui.train.precision"), *[precision_text(cx, m.precision) for m in models]],
+        [t("code.init_label"), *[init_text(t, m) for m in models]],
     ])
 
 
 def layer_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    """Every layer with its shapes, kernel, stride and padding (read from its module), parameters
+    and a note on what it does."""
     t, f, label = cx.t, cx.f, clean(m.label)
     if not m.architecture:
         return None
     rows = [[("\u2003" * r.depth) + r.name, r.type, "×".join(map(str, r.input_shape)),
-             "×".join(map(str, r.output_shape)), f.integer(r.params)] for r in m.architecture.rows]
-    rows.append([t("ui.total"), "", "", "", f.integer(m.architecture.total_params)])
+             "×".join(map(str, r.output_shape)), *settings(r), f.integer(r.params), note]
+            for r, note in zip(m.architecture.rows, layer_notes(t, f, m))]
+    rows.append([t("ui.total"), "", "", "", "", "", "", f.integer(m.architecture.total_params), ""])
     columns = [Column(t("ui.layer")), Column(t("ui.type")), Column(t("ui.input_shape")), Column(t("ui.output_shape")),
-               Column(t("ui.params"), numeric=True)]
+               *[Column(t(f"code.column.{key}")) for key in ("kernel", "stride", "padding")],
+               Column(t("ui.params"), numeric=True), Column(t("code.column.notes"))]
     return Table(t("ui.caption.layers", model=label, params=f.integer(m.params)), columns, rows, emphasis_rows=1)
-
-
-def _contents(types: list[str]) -> str:
-    """What a stage holds, runs of one type counted: "2 × BasicBlock", "Conv2d, BatchNorm2d, ReLU"."""
-    runs: list[list] = []
-    for name in types:
-        if runs and runs[-1][0] == name:
-            runs[-1][1] += 1
-        else:
-            runs.append([name, 1])
-    return ", ".join(f"{n} × {name}" if n > 1 else name for name, n in runs)
 
 
 def stage_table(cx: Context, m: ModelAnalysis) -> Table | None:
@@ -188,20 +185,11 @@ def stage_table(cx: Context, m: ModelAnalysis) -> Table | None:
     t, f = cx.t, cx.f
     if not m.architecture:
         return None
-    stages: list[dict] = []
-    for r in m.architecture.rows:
-        if r.depth > 0:
-            stages[-1]["children"].append(r.type)
-            continue
-        if stages and r.params == 0:
-            stages[-1]["folded"].append(r)
-        else:
-            stages.append({"head": r, "children": [], "folded": []})
-        stages[-1]["last"] = r
-    rows = [[" + ".join([s["head"].name] + [r.name for r in s["folded"]]),
-             "; ".join([_contents(s["children"]) or s["head"].type] + [r.type for r in s["folded"]]),
-             "×".join(map(str, s["last"].output_shape)),
-             f.integer(s["head"].params + sum(r.params for r in s["folded"]))] for s in stages]
+    rows = [[" + ".join(r.name for r in s.rows),
+             "; ".join([", ".join(counted([c.type for c in s.children])) or s.head.type]
+                       + [r.type for r in s.folded]),
+             "×".join(map(str, s.rows[-1].output_shape)), f.integer(sum(r.params for r in s.rows))]
+            for s in m.architecture.stages()]
     rows.append([t("ui.total"), "", "", f.integer(m.architecture.total_params)])
     columns = [Column(t("ui.layout.stage")), Column(t("ui.layout.contents")), Column(t("ui.output_shape")),
                Column(t("ui.params"), numeric=True)]
@@ -262,12 +250,15 @@ def with_interval(cx: Context, shown, value: float | None, ci: Interval | None) 
 
 
 def accuracy_stats(cx: Context, m: ModelAnalysis) -> list[Stat]:
-    """Training, validation and evaluation accuracy, then macro F1; the last two with their 95% intervals."""
+    """The accuracies in the order train → validation → test, then macro F1; the evaluated split's
+    accuracy and F1 with their 95% intervals. Without a test split the validation data is the
+    evaluated one, so its accuracy is shown once, with its interval."""
     t, f = cx.t, cx.f
     ci = t("ui.stats.ci")
-    return [Stat(f.percent(m.train_acc), t("ui.stat.train_acc")), Stat(f.percent(m.val_acc), t("ui.stat.val_acc")),
-            Stat(f.percent(m.accuracy), t(f"ui.stat.eval_acc_{cx.a.dataset.eval_split}"),
-                 f"{ci} {bounds(cx, f.percent, m.accuracy_ci)}" if m.accuracy_ci else ""),
+    evaluated = Stat(f.percent(m.accuracy), t(f"ui.stat.eval_acc_{cx.a.dataset.eval_split}"),
+                     f"{ci} {bounds(cx, f.percent, m.accuracy_ci)}" if m.accuracy_ci else "")
+    validation = [Stat(f.percent(m.val_acc), t("ui.stat.val_acc"))] if cx.a.dataset.eval_split == "test" else []
+    return [Stat(f.percent(m.train_acc), t("ui.stat.train_acc")), *validation, evaluated,
             Stat(f.percent(m.macro.f1), t("ui.stat.macro_f1"),
                  f"{ci} {bounds(cx, f.percent, m.macro_f1_ci)}" if m.macro_f1_ci else "")]
 
@@ -299,7 +290,7 @@ def model_explanation(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> M
                 "gallery": t("explain.ui.caption_gallery", model=label, limit=e.gallery_limit)}
     notes = {"cases": story.explanation["cases"], "per_class": [], "gallery": story.explanation["gallery"]}
     figures = {name: ExplainedFigure(t(f"explain.heading.{name}", model=label),
-                                     cx.figure(caption, e.figures[name][t.lang]) if name in e.figures else None,
+                                     cx.figure(caption, e.figures[name]) if name in e.figures else None,
                                      notes[name])
                for name, caption in captions.items() if name in e.figures or notes[name]}
     # The body keeps the two feature-map cases; the per-class maps and the gallery go to the appendix.
@@ -312,7 +303,7 @@ def disagreements(cx: Context, notes: list[list[str]]) -> list[ExplainedFigure]:
     t = cx.t
     return [ExplainedFigure(t("explain.heading.disagreement", a=clean(d.a), b=clean(d.b)),
                             cx.figure(t("explain.ui.caption_disagreement", a=clean(d.a), b=clean(d.b), limit=d.limit),
-                                      d.figure[t.lang]) if d.figure else None, sentences)
+                                      d.figure) if d.figure else None, sentences)
             for d, sentences in zip(cx.a.disagreements, notes)]
 
 
@@ -342,6 +333,9 @@ def model_result(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> ModelR
         feature_maps=maps,
         confusion_top=cx.figure(t("ui.layout.confusion_top_caption", model=label), m.figures["confusion_top"])
         if m.figures.get("confusion_top") else None,
+        confusion_normalized=cx.figure(t("ui.figure_caption.confusion_normalized", model=label),
+                                       m.figures["confusion_normalized"]) if m.figures.get("confusion_normalized")
+        else None,
         explanation=model_explanation(cx, m, story),
         evaluation=evaluation_table(cx, m),
         reliability=cx.figure(t("ui.stats.reliability_caption", model=label, ece=f.decimal(m.calibration.ece)),
@@ -356,15 +350,19 @@ def model_section(cx: Context, m: ModelAnalysis, story: ModelNarrative) -> Model
 
     def curve(kind: str) -> Figure | None:
         path = m.figures.get(kind)
-        return cx.figure(t("ui.caption.curves_model", model=label) + f" ({t('ui.' + kind)})", path) if path else None
+        return cx.figure(t(f"ui.caption.curve_{kind}", model=label), path) if path else None
 
     return ModelSection(
         label=label, arch=m.arch, description=clean(m.description), params=f.integer(m.params),
         layers=layer_table(cx, m),
         final=final_table(cx, m), loss_curve=curve("loss"), accuracy_curve=curve("accuracy"),
-        curve_notes=story.curves, confusion_notes=story.confusion, notes=[clean(n) for n in m.notes],
+        curve_notes=story.curves, confusion_notes=story.confusion, notes=[t(f"narrative.note.{n.key}", **n.values) for n in m.notes],
         result=model_result(cx, m, story),
         stages=stage_table(cx, m), history=history_table(cx, m), seeds=seed_results(cx, m),
+        code=code_listing(t, f, m),
+        lr_schedule=cx.figure(t("ui.figure_caption.lr_schedule", model=label,
+                                scheduler=scheduler_text(cx, m.train_config)), m.figures["lr"])
+        if m.figures.get("lr") else None,
     )
 
 
@@ -375,18 +373,20 @@ def comparison_section(cx: Context, notes: list[str]) -> ComparisonSection | Non
     if c is None:
         return None
     deltas = {d.label: d for d in c.deltas}
-    rows = [[clean(m.label), f.percent(m.val_acc), f.decimal(m.val_loss),
+    # Without a test split the evaluated accuracy is the validation accuracy: one column, not two.
+    tested = cx.a.dataset.eval_split == "test"
+    rows = [[clean(m.label), *([f.percent(m.val_acc)] if tested else []), f.decimal(m.val_loss),
              with_interval(cx, f.percent, m.accuracy, m.accuracy_ci),
              with_interval(cx, f.decimal, m.macro.f1 if m.macro else None, m.macro_f1_ci), f.integer(m.params),
              f.number(m.train_seconds, 1),
              t("ui.baseline") if m.label == c.baseline else f.pp(deltas[m.label].accuracy_pp)] for m in cx.a.models]
     validation = t("ui.validation").lower()
-    eval_split = t(f"ui.{'test' if cx.a.dataset.eval_split == 'test' else 'validation'}").lower()
+    eval_split = t(f"ui.{'test' if tested else 'validation'}").lower()
     ci = t("ui.stats.ci")
-    headers = [f"{t('ui.accuracy')} {validation}", f"{t('ui.loss')} {validation}",
+    headers = [*([f"{t('ui.accuracy')} {validation}"] if tested else []), f"{t('ui.loss')} {validation}",
                f"{t('ui.accuracy')} {eval_split} [{ci}]", f"{t('ui.stats.macro_f1')} [{ci}]",
                t("ui.params"), t("ui.time"), t("ui.delta")]
-    table = Table(t("ui.caption.comparison", baseline=clean(c.baseline)),
+    table = Table(t("ui.caption.comparison", baseline=clean(c.baseline), split=cx.split),
                   [Column(t("ui.model"))] + [Column(h, numeric=True) for h in headers], rows)
     scored = [m for m in cx.a.models if m.accuracy is not None]
     per_class = Table(t("ui.caption.per_class_accuracy"),
@@ -394,7 +394,7 @@ def comparison_section(cx: Context, notes: list[str]) -> ComparisonSection | Non
                       [[clean(name)] + [f.percent(m.per_class[i].accuracy) for m in scored]
                        for i, name in enumerate(cx.a.dataset.classes)])
     return ComparisonSection(
-        table=table, cards=[(clean(m.label), accuracy_stats(cx, m)[:3]) for m in scored],
+        table=table, cards=[(clean(m.label), accuracy_stats(cx, m)[:-1]) for m in scored],  # the accuracies
         loss_overlay=cx.figure(t("ui.caption.overlay_loss"), c.figures["loss"]),
         accuracy_overlay=cx.figure(t("ui.caption.overlay_accuracy"), c.figures["accuracy"]),
         per_class_figure=cx.figure(t("ui.caption.per_class_accuracy"), c.figures["per_class"]),
@@ -446,40 +446,92 @@ def training_log_table(cx: Context) -> Table:
                  + [Column(t("ui.overfit")), Column(t("ui.stability"))], rows)
 
 
+TOP_TRIALS = 10  # rows of the trials table: a grid of thousands is summarised, the figure shows them all
+
+
+def ranked_trials(tu: Tuning) -> list[TuningTrial]:
+    """Best first by the search metric: completed trials, then trials stopped early (pruned,
+    diverged) by their last value, then trials without a value. A trial stopped early never
+    ranks above a completed one, since its value is from fewer epochs."""
+    sign = -1 if tu.direction == "maximize" else 1
+    return sorted(tu.trials, key=lambda tr: (tr.state != "complete", tr.value is None,
+                                             sign * tr.value if tr.value is not None else 0))
+
+
+def trials_table(cx: Context, tu: Tuning, metric: str, score: Callable[[float | None], str]) -> Table:
+    """The top trials: number, every searched parameter by its name, score, status, epochs, time."""
+    t, f = cx.t, cx.f
+    shown = ranked_trials(tu)[:TOP_TRIALS]
+    rows = [[f"#{tr.number}", *[parameter_value(f, tr.params[k]) if k in tr.params else "–" for k in tu.space],
+             score(tr.value), t(f"ui.tuning.state.{tr.state}"),
+             f.integer(tr.epochs) if tr.epochs is not None else "–",
+             f.number(tr.seconds, 1) if tr.seconds is not None else "–"] for tr in shown]
+    count = f.integer(len(tu.trials))
+    caption = (t("ui.caption.tuning_trials_all", count=count, metric=metric) if len(shown) == len(tu.trials)
+               else t("ui.caption.tuning_trials_top", shown=len(shown), count=count, metric=metric))
+    return Table(caption, [Column(t("ui.tuning.trial")), *[Column(parameter_name(t, k)) for k in tu.space],
+                           Column(metric[:1].upper() + metric[1:], numeric=True), Column(t("ui.tuning.status")),
+                           Column(t("ui.tuning.epochs"), numeric=True),
+                           Column(t("ui.tuning.seconds"), numeric=True)], rows)
+
+
+def in_sentence(name: str) -> str:
+    """A label inside a sentence: "Laju pembelajaran" -> "laju pembelajaran"; an acronym ("LR ...") stays."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+MIN_SHARE = 0.05  # a parameter with a smaller share of the importance is not said to matter
+
+
+def importance_text(cx: Context, tu: Tuning, metric: str) -> str:
+    """The (at most three) parameters Optuna estimates mattered most, with their shares; "" when
+    it could not estimate them. A parameter with a share below MIN_SHARE (e.g. one value tried)
+    is not named."""
+    n = sum(tr.state == "complete" for tr in tu.trials)
+    shares = list(tu.importances.values())
+    if len(shares) > 1 and max(shares) - min(shares) < 1e-9:
+        # Optuna splits the importance evenly when its trials cannot tell the parameters apart
+        return cx.t("ui.tuning.importance_equal", n=n, share=cx.f.percent(shares[0]))
+    top = sorted(((k, v) for k, v in tu.importances.items() if v >= MIN_SHARE), key=lambda kv: -kv[1])[:3]
+    if not top:
+        return ""
+    parameters = cx.f.listing([f"{in_sentence(parameter_name(cx.t, k))} ({cx.f.percent(v)})" for k, v in top])
+    return cx.t("ui.tuning.importance", n=n, parameters=parameters, metric=metric)
+
+
 def tuning_section(cx: Context) -> TuningSection | None:
-    """The search that chose the configuration: its space, strategy, best point and figure."""
+    """The search that chose the configuration: its space, strategy, trials, best point and figure.
+    Parameters are named for readers (language/parameters.py), never by their experiment keys."""
     t, f, tu = cx.t, cx.f, cx.a.tuning
     if tu is None:
         return None
     metric = t(f"narrative.monitor.{tu.metric}")
     states = [trial.state for trial in tu.trials]
     best = tu.best.params if tu.best else {}
-
-    def show(value) -> str:
-        if isinstance(value, list):
-            return ", ".join(map(str, value))
-        return f.general(value) if isinstance(value, float) else str(value)
-
     space = Table(t("ui.caption.tuning_space"),
                   [Column(t("ui.tuning.parameter")), Column(t("ui.tuning.values")), Column(t("ui.tuning.chosen"))],
-                  [[key, " | ".join(show(v) for v in values), show(best[key]) if key in best else "–"]
-                   for key, values in tu.space.items()])
+                  [[parameter_name(t, key), "; ".join(parameter_value(f, v) for v in values),
+                    parameter_value(f, best[key]) if key in best else "–"] for key, values in tu.space.items()])
     cfg = tu.train
-    best_value = (f.percent if tu.metric == "val_acc" else f.decimal)(tu.best.value) if tu.best else ""
+    score = f.percent if tu.metric == "val_acc" else f.decimal
+    intro = t("ui.tuning.intro_no_pruner" if tu.pruner == "none" else "ui.tuning.intro", model=clean(tu.model),
+              sampler=t(f"ui.tuning.sampler.{tu.sampler}"), count=f.integer(len(tu.trials)),
+              complete=f.integer(states.count("complete")), pruned=f.integer(states.count("pruned")),
+              pruner=tu.pruner, metric=metric, seconds=f.seconds(tu.search_seconds))
+    optimizers = tu.space.get("train.optimizer", [cfg["optimizer"]])
     return TuningSection(
-        intro=t("ui.tuning.intro", model=clean(tu.model), sampler=tu.sampler, count=len(tu.trials),
-                complete=states.count("complete"), pruned=states.count("pruned"), pruner=tu.pruner, metric=metric,
-                seconds=f.seconds(tu.search_seconds))
-        + (" " + t("ui.tuning.diverged", count=states.count("diverged")) if "diverged" in states else ""),
-        strategy=t("ui.tuning.strategy", optimizers=f.listing(tu.space.get("train.optimizer", [cfg["optimizer"]])),
+        intro=intro + (" " + t("ui.tuning.diverged", count=states.count("diverged")) if "diverged" in states else ""),
+        strategy=t("ui.tuning.strategy", optimizers=f.listing([parameter_value(f, o) for o in optimizers]),
                    epochs=cfg["epochs"], patience=cfg["early_stopping_patience"] or t("ui.train.patience_off"),
                    scheduler=scheduler_text(cx, cfg)),
-        best=t("ui.tuning.best", number=tu.best.number, metric=metric, value=best_value) if tu.best else "",
+        best=t("ui.tuning.best", number=tu.best.number, metric=metric, value=score(tu.best.value)) if tu.best else "",
         space=space, figure=cx.figure(t("ui.caption.tuning_figure"), tu.figure),
+        trials=trials_table(cx, tu, metric, score) if tu.trials else None, importance=importance_text(cx, tu, metric),
     )
 
 
-APPENDIX_PARTS = ("layers", "feature_maps", "calibration", "explanation", "disagreements")  # in letter order
+APPENDIX_PARTS = ("layers", "code", "lr_schedule", "feature_maps", "calibration", "explanation", "disagreements",
+                  "variants", "class_distribution")  # in letter order
 
 
 def appendix_parts(cx: Context, doc: Document) -> list[AppendixPart]:
@@ -488,13 +540,17 @@ def appendix_parts(cx: Context, doc: Document) -> list[AppendixPart]:
     t = cx.t
     results = [s.result for s in doc.models if s.result]
     present = {"layers": any(s.layers for s in doc.models),
+               "code": any(s.code for s in doc.models),
+               "lr_schedule": any(s.lr_schedule for s in doc.models),
                "feature_maps": any(r.feature_maps for r in results),
                "calibration": any(r.reliability for r in results),
                "explanation": any(r.explanation and r.explanation.detail for r in results),
-               "disagreements": any(d.figure for d in doc.disagreements)}
+               "disagreements": any(d.figure for d in doc.disagreements),
+               "variants": doc.qualitative is not None,
+               "class_distribution": bool(doc.dataset.distribution or doc.dataset.distribution_figure)}
     keys = [key for key in APPENDIX_PARTS if present[key]]
     return [AppendixPart(key, f"{t('ui.layout.appendix')} {letter} {t(f'ui.layout.appendix_{key}')}",
-                         t(f"ui.layout.see_{key}", letter=letter)) for letter, key in zip("ABCDE", keys)]
+                         t(f"ui.layout.see_{key}", letter=letter)) for letter, key in zip(string.ascii_uppercase, keys)]
 
 
 def references(cx: Context) -> list[str]:

@@ -1,0 +1,303 @@
+"""Issue 13, the models' code: each model's own source (recorded by the run) as a highlighted
+listing in the report's appendix and the deck's backup slides, with a walkthrough in plain words;
+the layer table's kernel, stride, padding and notes read from the modules; the weight
+initialisation stated as the registry records it, and checked against the weights a build draws."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import shutil
+import subprocess
+
+import pymupdf
+import pytest
+import torch
+from pptx import Presentation
+from pptx.util import Emu
+from torch import nn
+
+import reportgen
+from conftest import write_experiment
+from reportgen.analysis import analyse
+from reportgen.analysis.architecture import layer_table
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
+from reportgen.models import ARCHITECTURES, build
+from reportgen.renderers.code import code_pages, mono_width
+from reportgen.renderers.deck import Deck
+from reportgen.renderers.fonts import FONT_DIR, MONO, MONO_FILES
+from reportgen.renderers.html import render_html
+from reportgen.renderers.layout import LAYOUT
+from reportgen.renderers.textfit import WIDTH_SLACK, line_pitch
+from reportgen.report import build_document
+from reportgen.rundir import RunDir
+from test_scale import words_past_text_width
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A real `reportgen run` of the tiny CNN: the run records its code in <model>/model.py."""
+    folder = tmp_path_factory.mktemp("code")
+    return reportgen.run(write_experiment(folder), runs_dir=folder / "runs")
+
+
+def listing_text(doc, label: str) -> str:
+    return next(s.code.source for s in doc.models if s.label == label)
+
+
+# --- the listing: the model's own code, the run's record of it --------------------------------------------
+
+
+def test_the_run_records_the_models_own_code_and_the_report_lists_that_record(trained_run):
+    model_dir = RunDir(trained_run).model("c")
+    recorded = model_dir.code.read_text()
+    assert recorded == ARCHITECTURES["cnn"].source()
+    assert "class CNN(nn.Module):" in recorded and "def conv_block(" in recorded
+    # only the model's own code: not the module's other functions and classes, nor torch's
+    assert "def build_cnn" not in recorded and "class CNNParams" not in recorded and "register(" not in recorded
+
+    # the report lists the run's record, not the installed code: a change after the run shows
+    model_dir.code.write_text(recorded.replace("class CNN(nn.Module):", "class CNN(nn.Module):  # as trained"))
+    a = analyse(trained_run)
+    assert a.models[0].code.origin == "run" and a.models[0].code.names == ["conv_block", "CNN"]
+    for lang in ("id", "en"):
+        doc = build_document(a, lang)
+        assert "# as trained" in listing_text(doc, "c")
+        assert doc.models[0].code.origin == Phrases(lang)("code.origin_run", model="c", path="c/model.py")
+
+    # a run older than the record: the installed code, and the report says so in both languages
+    model_dir.code.unlink()
+    a = analyse(trained_run)
+    assert a.models[0].code.origin == "installed" and a.models[0].code.path == "reportgen/models/cnn.py"
+    for lang in ("id", "en"):
+        doc = build_document(a, lang)
+        assert listing_text(doc, "c") == ARCHITECTURES["cnn"].source()
+        assert doc.models[0].code.origin == Phrases(lang)("code.origin_installed", model="c",
+                                                           path="reportgen/models/cnn.py")
+
+
+def test_a_resumed_model_keeps_the_record_of_the_code_it_started_with(tmp_path):
+    experiment = write_experiment(tmp_path)
+    run = reportgen.run(experiment, runs_dir=tmp_path / "runs")
+    model_dir = RunDir(run).model("c")
+    model_dir.code.write_text("# the code it started with\n")
+    model_dir.metrics.unlink()  # unfinished: --resume continues it from its last.pt
+    reportgen.run(experiment, resume=run)
+    assert model_dir.is_finished() and model_dir.code.read_text() == "# the code it started with\n"
+
+
+def test_a_resnet_lists_its_own_block_and_never_a_librarys_code():
+    resnet34 = ARCHITECTURES["resnet34"].source()
+    assert "class BasicBlock(nn.Module):" in resnet34 and "class ResNet(nn.Module):" in resnet34
+    assert "class MultiPathBlock" not in resnet34 and "class PlainBlock" not in resnet34
+    assert "class PreActBlock" in ARCHITECTURES["preact_resnet34"].source()
+    resnet18 = ARCHITECTURES["resnet18_cifar"].source()
+    assert resnet18.startswith("def resnet18_cifar(") and "torchvision.models.resnet18(" in resnet18
+    assert "def _make_layer" not in resnet18 and "class BasicBlock" not in resnet18  # torchvision's own
+
+
+# --- highlighted, in every format, and fitting -----------------------------------------------------------
+
+
+def test_the_html_and_pdf_listing_is_highlighted_whole_and_within_the_page(handmade_run):
+    doc = build_document(analyse(handmade_run), "en")
+    page = render_html(doc)
+    listing = page[page.index('<pre class="code">'):]
+    listing = listing[:listing.index("</pre>")]
+    assert '<span class="k">class</span>' in listing and '<span class="nc">CNN</span>' in listing
+    assert re.search(r"pre\.code \.k \{ color: #[0-9A-F]+", page)  # the style's colours, in the page itself
+    code_text = html.unescape(re.sub(r'<span class="ln">\s*\d+</span> |<[^>]+>', "", listing))
+    assert code_text == listing_text(doc, "Small CNN").rstrip("\n")  # every line, none added
+
+    pdf = reportgen.render(handmade_run, "pdf", out=handmade_run / "code.pdf", lang="en")
+    text = "".join(p.get_text() for p in pymupdf.open(pdf))
+    assert "class CNN(nn.Module):" in text and "def resnet18_cifar(num_classes: int, image_size: int)" in text
+    fonts = {f[3] for p in pymupdf.open(pdf) for f in p.get_fonts()}
+    assert {name.split("+")[-1] for name in fonts if "Mono" in name} == {  # the bundled faces, embedded
+        "Liberation-Mono", "Liberation-Mono-Bold", "Liberation-Mono-Italic"}
+    assert not words_past_text_width(pdf)
+
+
+def code_slides(prs, title: str) -> list:
+    return [slide for slide in prs.slides
+            if any(sh.has_text_frame and sh.text_frame.text.startswith(title) for sh in slide.shapes)]
+
+
+def test_the_deck_lists_the_code_in_colour_in_courier_new_and_fitting(handmade_run):
+    t = Phrases("id")
+    doc = build_document(analyse(handmade_run), "id")
+    prs = Presentation(str(reportgen.render(handmade_run, "pptx", out=handmade_run / "code.pptx")))
+    slides = code_slides(prs, t("code.heading", model="Small CNN"))
+    assert slides
+    lines, colours = [], set()
+    for slide in slides:
+        frame = next(sh for sh in slide.shapes if sh.has_text_frame and any(
+            r.font.name == MONO for p in sh.text_frame.paragraphs for r in p.runs))
+        box_w, box_h = Emu(frame.width).pt, Emu(frame.height).pt
+        used = 2 * LAYOUT.inset
+        for p in frame.text_frame.paragraphs:
+            runs = p.runs
+            assert {r.font.name for r in runs} == {MONO}
+            colours |= {str(r.font.color.rgb) for r in runs}
+            width = sum(mono_width(r.text, r.font.size.pt, bool(r.font.bold)) for r in runs)
+            assert width <= box_w - 2 * LAYOUT.inset, p.text  # no line past its box
+            used += p.line_spacing.pt
+            lines.append(p.text)
+        assert used <= box_h + 0.5  # no slide's listing past its box
+    assert len(colours) > 2  # keywords, names, strings in their own colours (and grey line numbers)
+    source = listing_text(doc, "Small CNN").rstrip("\n").split("\n")
+    assert [re.sub(r"^ *\d+ ", "", line) for line in lines] == source  # every line, in order
+    # the walkthrough comes first, on a slide of its own
+    assert code_slides(prs, t("code.walkthrough_heading", model="Small CNN"))
+
+
+def test_a_long_listing_wraps_and_continues_over_slides_within_the_box():
+    source = "\n".join(f"x{i} = " + "'" + "word " * (i % 40) + "'" for i in range(120))
+    size = 11
+    pages = code_pages(source, size)
+    width = (LAYOUT.content.w - 2 * LAYOUT.inset) * WIDTH_SLACK
+    assert len(pages) > 4
+    for page in pages:
+        assert 2 * LAYOUT.inset + len(page) * line_pitch(size) <= LAYOUT.content.h
+        assert all(sum(mono_width(p.text, size, p.bold) for p in row) <= width for row in page)
+    rebuilt = []  # a numbered row starts a line; a row with a blank gutter continues it
+    for row in ("".join(p.text for p in row) for page in pages for row in page):
+        gutter, text = row[:4], row[4:]  # three digits and a space
+        if gutter.strip():
+            rebuilt.append(text)
+        else:
+            rebuilt[-1] += text
+    assert rebuilt == source.split("\n")
+
+
+def test_the_code_font_is_the_shipped_twin_of_courier_new(tmp_path):
+    from PIL import ImageFont
+
+    assert MONO == "Courier New"
+    for bold, path in MONO_FILES.items():
+        assert path.parent == FONT_DIR and ImageFont.truetype(str(path), 100).getname() == (
+            "Liberation Mono", "Bold" if bold else "Regular")
+    assert "SIL Open Font License" in (FONT_DIR / "LICENSE-LiberationMono.txt").read_text()
+    soffice, pdffonts = shutil.which("soffice"), shutil.which("pdffonts")
+    if not (soffice and pdffonts):
+        pytest.skip("LibreOffice (soffice) or poppler-utils (pdffonts) is not installed")
+    deck = Deck(footer="f", continued="(lanjutan)")
+    deck.code("Kode", code_pages(ARCHITECTURES["cnn"].source(), 11), 11)
+    (tmp_path / "deck.pptx").write_bytes(deck.to_bytes())
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")], check=True, capture_output=True,
+                   timeout=180)
+    fonts = subprocess.run([pdffonts, str(tmp_path / "deck.pdf")], check=True, capture_output=True,
+                           text=True).stdout
+    assert "LiberationMono" in fonts  # LibreOffice draws Courier New with the face the layout measured
+
+
+# --- the layer table's kernel, stride, padding and notes ---------------------------------------------
+
+
+def pair(value) -> str:
+    h, w = value if isinstance(value, tuple) else (value, value)
+    return str(h) if h == w else f"{h}×{w}"
+
+
+@pytest.mark.parametrize("arch, params", [("cnn", {"kernel_size": 5, "pool_type": "avg"}), ("resnet34", {}),
+                                          ("multipath_resnet34", {}), ("resnet18_cifar", {})])
+def test_kernel_stride_and_padding_are_the_modules_own(arch, params):
+    model = build(arch, 3, 32, params)
+    table = layer_table(model, 32)
+    checked = 0
+    for row in table.rows:
+        module = model.get_submodule(row.name)
+        if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            assert [pair(module.kernel_size), pair(module.stride), pair(module.padding)] == [
+                pair(tuple(row.kernel)), pair(tuple(row.stride)), pair(tuple(row.padding))]
+            checked += 1
+        else:
+            assert row.kernel is row.stride is row.padding is None
+    assert checked >= 1
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_layer_table_shows_them_with_a_note_per_layer(handmade_run, lang):
+    t = Phrases(lang)
+    doc = build_document(analyse(handmade_run), lang)
+    cnn, resnet = doc.models
+    header = cnn.layers.header
+    assert header[4:7] == [t("code.column.kernel"), t("code.column.stride"), t("code.column.padding")]
+    assert header[-1] == t("code.column.notes") == {"id": "Keterangan", "en": "Notes"}[lang]
+    rows = {row[0].strip("\u2003"): row for row in cnn.layers.rows}
+    assert rows["conv1.0"][4:7] == ["3×3", "1", "1"] and rows["pool"][4:7] == ["2×2", "2", "0"]
+    assert rows["conv1.0"][-1] == t("code.layer.conv", kernel="3×3", filters="4")  # conv_filters [4, 8, 8]
+    assert rows["fc2"][-1] == t("code.layer.output", outputs="3")
+    pools = [row[-1] for row in cnn.layers.rows if row[0] == "pool"]  # the one pool, run after each block
+    assert [t("code.layer.resolution_half", before=a, after=b) in note
+            for note, (a, b) in zip(pools, [("16×16", "8×8"), ("8×8", "4×4"), ("4×4", "2×2")])] == [True] * 3
+    rows = {row[0].strip("\u2003"): row for row in resnet.layers.rows}
+    assert rows["conv1"][4:7] == ["3×3", "1", "1"] and rows["maxpool"][4:7] == ["–", "–", "–"]
+    assert t("code.layer.projection") in rows["layer2.0"][-1] and t("code.layer.projection") not in rows["layer2.1"][-1]
+    assert all(row[-1] for row in cnn.layers.rows[:-1] + resnet.layers.rows[:-1])  # every layer has its note
+
+
+# --- the walkthrough ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_walkthrough_follows_the_layers_as_they_run(handmade_run, lang):
+    t = Phrases(lang)
+    doc = build_document(analyse(handmade_run), lang)
+    cnn, resnet = (s.code for s in doc.models)
+    assert cnn.intro == t("code.intro", names=Formatter(lang).listing(["conv_block", "CNN"]), model="Small CNN",
+                          shape="3×16×16")
+    steps = " ".join(cnn.steps)
+    for filters in ("4", "8"):  # conv_filters = [4, 8, 8], fc_neurons = 16, dropout 0.4 by default
+        assert t("code.layer.conv", kernel="3×3", filters=filters) in steps
+    assert t("code.layer.linear", inputs="32", outputs="16") in steps
+    assert t("code.layer.dropout", p="0,4" if lang == "id" else "0.4") in steps
+    assert [s.split(":")[0] for s in cnn.steps] == ["conv1 + pool", "conv2 + pool", "conv3 + pool + flatten",
+                                                   "fc1 + relu + dropout", "fc2"]
+    assert "skip" not in steps  # the CNN has no skip connection, and its walkthrough claims none
+    assert cnn.facts[0] == t("code.initial_weights", init=t("code.init.pytorch"))
+    resnet_steps = " ".join(resnet.steps)
+    assert f"2 × {t('code.block.BasicBlock')}" in resnet_steps  # layer1: two blocks, no projection
+    assert t("code.layer.with_projection", block=t("code.block.BasicBlock")) in resnet_steps
+
+
+# --- the initialisation: the registry's fact, the weights a build draws, the report ----------------------
+
+
+def drawn_init(conv: nn.Conv2d) -> str:
+    """How a conv's weights were drawn: PyTorch's default is uniform within 1/sqrt(fan_in) (Kaiming
+    uniform, a = sqrt(5)); Kaiming normal (fan_out, ReLU) has sd sqrt(2 / fan_out)."""
+    w = conv.weight.detach()
+    kh, kw = conv.kernel_size
+    fan_in, fan_out = conv.in_channels // conv.groups * kh * kw, conv.out_channels // conv.groups * kh * kw
+    if w.abs().max() <= 1 / math.sqrt(fan_in) + 1e-6 and abs(w.std() * math.sqrt(3 * fan_in) - 1) < 0.1:
+        return "pytorch"
+    if abs(w.std() / math.sqrt(2 / fan_out) - 1) < 0.1:
+        return "kaiming_fan_out"
+    return "other"
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_the_recorded_initialisation_is_how_the_weights_are_drawn(arch):
+    torch.manual_seed(0)
+    model = build(arch, 10, 32, {})
+    convs = {name: m for name, m in model.named_modules() if isinstance(m, nn.Conv2d) and m.weight.numel() >= 500}
+    drawn = {name: drawn_init(m) for name, m in convs.items()}
+    init = ARCHITECTURES[arch].init
+    expected = {name: "pytorch" if init == "pytorch" or (init == "kaiming_fan_out_new_stem" and name == "conv1")
+                else "kaiming_fan_out" for name in convs}
+    assert drawn == expected
+
+
+@pytest.mark.parametrize("lang, cnn, resnet", [
+    ("id", "bawaan PyTorch (Kaiming uniform)", "Kaiming normal (fan_out) pada Conv2d, kecuali stem (bawaan PyTorch)"),
+    ("en", "PyTorch default (Kaiming uniform)", "Kaiming normal (fan_out) on Conv2d, except the stem (PyTorch default)"),
+])
+def test_the_training_table_states_the_initialisation(handmade_run, lang, cnn, resnet):
+    doc = build_document(analyse(handmade_run), lang)
+    row = next(r for r in doc.training.rows if r[0] == Phrases(lang)("code.init_label"))
+    assert row[1:] == [cnn, resnet]
+    assert {"id": "Inisialisasi bobot", "en": "Weight initialisation"}[lang] == row[0]

@@ -1,0 +1,260 @@
+"""Issue 13's wording rules, each in Indonesian and English: lists with "dan"/"and", a single model
+presented rather than compared, vectors of decimals, differences in words, "tahap" and "detik",
+one name for the training log, one curve per caption, no registry ids and no English notes in an
+Indonesian report, result cards in the order train → validation → test with no metric twice.
+Hand-made runs (no training) and direct Formatter calls."""
+
+import html
+import io
+import json
+import re
+
+import pytest
+from pptx import Presentation
+
+from reportgen.analysis import analyse
+from reportgen.config import validate_experiment
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
+from reportgen.models.registry import ARCHITECTURES
+from reportgen.renderers.html import render_html
+from reportgen.renderers.pptx import render_pptx
+from reportgen.report import build_document
+from reportgen.report.narrative import Writer, narrate
+from conftest import CNN_PRED, HANDMADE, history_rows
+from test_claims import LABELS, analysis_of, wrong_on
+
+LANGS = ["id", "en"]
+HIST = history_rows([.5, .6, .7, .75, .8, .82], [.5, .55, .65, .7, .78, .80],
+                    [1.0, .9, .8, .7, .6, .55], [1.1, 1.0, .9, .85, .8, .78])
+
+
+def text_of(page: str) -> str:
+    """The words a reader sees on the HTML page: no style sheet, no embedded images, no tags."""
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", " ", page)))
+
+
+def one_model_run(make_run, labelled: bool = True):
+    """The hand-made run's CNN alone; unlabelled, it is named by its architecture ("CNN Kustom")."""
+    raw = json.loads(json.dumps(HANDMADE))
+    model = dict(HANDMADE["models"][0])
+    if not labelled:
+        del model["label"]
+    raw["models"], raw["report"]["baseline"] = [model], None
+    label = model.get("label", "CNN Kustom")
+    return make_run(raw=raw, predictions={label: CNN_PRED}, histories={label: HIST})
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,two,three", [("id", "a dan b", "a, b, dan c"), ("en", "a and b", "a, b, and c")])
+def test_listing_joins_the_last_name_with_and(lang, two, three):
+    f = Formatter(lang)
+    assert (f.listing(["a"]), f.listing(["a", "b"]), f.listing(["a", "b", "c"])) == ("a", two, three)
+
+
+@pytest.mark.parametrize("lang,models", [("id", "Small CNN dan ResNet18"), ("en", "Small CNN and ResNet18")])
+def test_prose_lists_the_models_with_and(handmade_run, lang, models):
+    doc = build_document(analyse(handmade_run), lang)
+    assert models in doc.front.introduction[0] and models in doc.front.objectives[0]
+    assert "Small CNN, ResNet18" not in " ".join(doc.front.introduction + doc.front.objectives)
+
+
+@pytest.mark.parametrize("lang,others", [("id", "Beta, Delta, dan Gamma"), ("en", "Beta, Delta, and Gamma")])
+def test_tied_models_are_listed_with_and(lang, others):
+    """Four models with identical predictions: the conclusion names the three tied with the leader."""
+    a = analysis_of(LABELS, {name: LABELS for name in ("Alfa", "Beta", "Gamma", "Delta")})
+    assert others in Writer(a, lang).conclusion()[0]
+
+
+# --- one model -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,presents,compares", [("id", "Laporan ini menyajikan Small CNN", "membandingkan"),
+                                                    ("en", "This report presents Small CNN", "compare")])
+def test_a_single_model_report_presents_rather_than_compares(make_run, lang, presents, compares):
+    doc = build_document(analyse(one_model_run(make_run)), lang)
+    assert doc.front.introduction[0].startswith(presents)
+    assert not any(compares in s.lower() for s in doc.front.introduction + doc.front.objectives)
+
+
+# --- vectors -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,half,cifar", [("id", "(0,5; 0,5; 0,5)", "(0,4914; 0,4822; 0,4465)"),
+                                             ("en", "(0.5, 0.5, 0.5)", "(0.4914, 0.4822, 0.4465)")])
+def test_vectors_separate_decimals_and_drop_trailing_zeros(handmade_run, lang, half, cifar):
+    f = Formatter(lang)
+    assert (f.vector([0.5] * 3), f.vector([0.4914, 0.4822, 0.4465]), f.vector([1.0, 0.25])) == (
+        half, cifar, "(1; 0,25)" if lang == "id" else "(1, 0.25)")
+    a = analyse(handmade_run)
+    a.dataset.normalize_mean = a.dataset.normalize_std = [0.5] * 3
+    normalisation = dict(build_document(a, lang).dataset.table.rows)[Phrases(lang)("ui.dataset.normalize")]
+    assert half in normalisation and "[" not in normalisation
+
+
+# --- differences in words ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang,lower,more", [("id", "22,22 pp lebih rendah daripada Small CNN",
+                                              "dengan jumlah parameter {} lebih banyak"),
+                                             ("en", "22.22 pp lower than Small CNN", "with {} more parameters")])
+def test_the_delta_to_the_baseline_is_said_in_words(handmade_run, lang, lower, more):
+    a = analyse(handmade_run)
+    (delta,) = [d for d in a.comparison.deltas if d.label == "ResNet18"]
+    delta.params_pct = 96.7
+    sentence = next(s for s in narrate(a, lang).comparison if s.startswith("ResNet18"))
+    assert lower in sentence
+    assert more.format(Formatter(lang).change_pct(delta.params_pct, signed=False)) in sentence
+    assert not re.search(r"[−+]\d", sentence) and "perubahan" not in sentence and "change" not in sentence
+
+
+@pytest.mark.parametrize("lang,same,equal", [("id", "dengan jumlah parameter yang sama", "setara dengan A"),
+                                             ("en", "with the same number of parameters", "equal to A")])
+def test_equal_accuracy_and_parameters_are_said_as_such(lang, same, equal):
+    """Two models with the same predictions and parameter count: no "0,00 pp", no "0,0%"."""
+    a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
+    a.models[1].params = a.models[0].params
+    a.comparison.deltas[1].params_pct = 0.0
+    sentence = next(s for s in Writer(a, lang).comparison() if s.startswith("B "))
+    assert same in sentence and equal in sentence and not re.search(r"\b0[.,]00? ?(pp|%)", sentence)
+
+
+@pytest.mark.parametrize("lang,times", [("id", "dengan jumlah parameter 49,1 kali lipat"),
+                                        ("en", "with 49.1 times as many parameters")])
+def test_twice_as_many_parameters_or_more_are_said_as_a_factor(lang, times):
+    """"4.809,6% lebih banyak" leaves the reader to divide: from twice as many on, the factor."""
+    a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
+    a.comparison.deltas[1].params_pct = 4809.6
+    sentence = next(s for s in Writer(a, lang).comparison() if s.startswith("B "))
+    assert times in sentence and "4.809" not in sentence and "4,809" not in sentence
+
+
+@pytest.mark.parametrize("lang,fewer", [("id", "dengan jumlah parameter 50,0% lebih sedikit"),
+                                        ("en", "with 50.0% fewer parameters")])
+def test_fewer_parameters_are_said_as_fewer(lang, fewer):
+    a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
+    a.comparison.deltas[1].params_pct = -50.0
+    assert fewer in next(s for s in Writer(a, lang).comparison() if s.startswith("B "))
+
+
+@pytest.mark.parametrize("lang,equal", [("id", "Akurasi ResNet-34 setara dengan Plain-34"),
+                                        ("en", "The accuracy of ResNet-34 is equal to Plain-34")])
+def test_an_equal_degradation_result_is_said_as_equal(lang, equal):
+    a = analysis_of(LABELS, {"Plain-34": LABELS, "ResNet-34": LABELS},
+                    archs={"Plain-34": "plain34", "ResNet-34": "resnet34"})
+    text = " ".join(Writer(a, lang).conclusion())
+    assert equal in text and "0,00 pp" not in text and "0.00 pp" not in text
+
+
+@pytest.mark.parametrize("lang,higher", [("id", "Akurasi ResNet-34 2,78 pp lebih tinggi daripada Plain-34"),
+                                         ("en", "The accuracy of ResNet-34 is 2.78 pp higher than Plain-34")])
+def test_a_degradation_difference_is_said_in_words(lang, higher):
+    a = analysis_of(LABELS, {"Plain-34": wrong_on(range(1)), "ResNet-34": LABELS},
+                    archs={"Plain-34": "plain34", "ResNet-34": "resnet34"})
+    assert higher in " ".join(Writer(a, lang).conclusion())
+
+
+# --- tahap, detik, the training log, curve captions ----------------------------------------------
+
+@pytest.mark.parametrize("lang,early,late", [("id", "Tahap awal (", "Tahap akhir ("),
+                                             ("en", "The early stage (", "The late stage (")])
+def test_feature_map_stages_are_tahap(handmade_run, lang, early, late):
+    notes = narrate(analyse(handmade_run), lang).models[0].feature_maps[0]
+    assert notes[1].startswith(early) and notes[2].startswith(late)
+    assert not any("Stage" in n or "stage akhir" in n for n in notes) or lang == "en"
+
+
+@pytest.mark.parametrize("lang,shown,header", [("id", "45,1 detik", "Waktu (detik)"), ("en", "45.1 s", "Time (s)")])
+def test_seconds_are_detik_in_indonesian(handmade_run, lang, shown, header):
+    assert Formatter(lang).seconds(45.08) == shown
+    doc = build_document(analyse(handmade_run), lang)
+    assert header in doc.comparison.table.header
+    unit = shown.split()[1]
+    assert all(re.search(rf"\d {unit}\b", s) for s in doc.comparison.notes if s.startswith(("Waktu", "Training time")))
+
+
+@pytest.mark.parametrize("lang,log", [("id", "Log Pelatihan Model"), ("en", "Training Log")])
+def test_the_training_log_has_one_name(lang, log):
+    assert Phrases(lang)("deck.training_log") == log
+
+
+@pytest.mark.parametrize("lang,loss,accuracy", [("id", "Kurva loss Small CNN", "Kurva akurasi Small CNN"),
+                                                ("en", "Loss curves of Small CNN", "Accuracy curves of Small CNN")])
+def test_each_curve_caption_names_its_curve(handmade_run, lang, loss, accuracy):
+    s = build_document(analyse(handmade_run), lang).models[0]
+    assert (s.loss_curve.caption, s.accuracy_curve.caption) == (loss, accuracy)
+
+
+# --- registry ids and notes ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_architecture_has_a_name_for_readers(lang):
+    t = Phrases(lang)
+    for arch in ARCHITECTURES:
+        name = t(f"ui.arch.{arch}")
+        assert name and name != arch and "_" not in name
+
+
+@pytest.mark.parametrize("lang,cnn,resnet", [("id", "CNN Kustom", "ResNet-18 (CIFAR)"),
+                                             ("en", "Custom CNN", "ResNet-18 (CIFAR)")])
+def test_an_unlabelled_model_is_named_by_its_architecture(make_run, lang, cnn, resnet):
+    exp = validate_experiment({"name": "t", "report": {"language": lang}, "data": {"dataset": "synthetic"},
+                               "models": [{"arch": "cnn"}, {"arch": "resnet18_cifar"}]}, "t")
+    assert [m.label for m in exp.models] == [cnn, resnet]
+    assert analyse(one_model_run(make_run, labelled=False)).models[0].label == "CNN Kustom"
+
+
+@pytest.mark.parametrize("lang,note", [("id", "Tidak ada prediksi"), ("en", "No predictions")])
+def test_model_notes_are_in_the_report_language(handmade_run, lang, note):
+    (handmade_run / "resnet18" / "predictions.csv").unlink()
+    (section,) = [s for s in build_document(analyse(handmade_run), lang).models if s.label == "ResNet18"]
+    assert section.notes == [Phrases(lang)("narrative.note.no_predictions")] and section.notes[0].startswith(note)
+
+
+# --- result cards and the comparison table -------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cards_read_train_validation_test(handmade_run, lang):
+    t = Phrases(lang)
+    doc = build_document(analyse(handmade_run), lang)
+    order = [t("ui.stat.train_acc"), t("ui.stat.val_acc"), t("ui.stat.eval_acc_test")]
+    assert [s.label for s in doc.models[0].result.stats] == order + [t("ui.stat.macro_f1")]
+    assert all([s.label for s in stats] == order for _, stats in doc.comparison.cards)
+    # On the deck's result slide the cards read the same way, top to bottom.
+    title = t("deck.best_result", model="Small CNN")
+    slide = next(s for s in Presentation(io.BytesIO(render_pptx(doc))).slides
+                 if any(x.has_text_frame and x.text_frame.text == title for x in s.shapes))
+    labels = {s.text_frame.paragraphs[-1].text.split(" · ")[0]: s.top for s in slide.shapes
+              if s.has_text_frame and len(s.text_frame.paragraphs) == 2}
+    assert sorted(order, key=labels.__getitem__) == order
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_without_a_test_split_each_metric_is_shown_once(handmade_run, lang):
+    t = Phrases(lang)
+    a = analyse(handmade_run)
+    a.dataset.eval_split, a.dataset.test_size = "val", 0
+    doc = build_document(a, lang)
+    labels = [s.label for s in doc.models[0].result.stats]
+    assert labels == [t("ui.stat.train_acc"), t("ui.stat.val_acc"), t("ui.stat.macro_f1")]
+    header = [h.split(" [")[0] for h in doc.comparison.table.header]
+    assert len(header) == len(set(header))
+    assert t("narrative.split.val") in doc.comparison.table.caption
+
+
+# --- a whole Indonesian report -------------------------------------------------------------------
+
+@pytest.mark.parametrize("single", [False, True])
+def test_an_indonesian_report_has_none_of_the_forbidden_forms(make_run, handmade_run, single):
+    """The hand-made run's report, and that of its CNN alone and unlabelled."""
+    run = one_model_run(make_run, labelled=False) if single else handmade_run
+    doc = build_document(analyse(run), "id")
+    for s in doc.models:  # the model code appendix quotes the source, whose names are the registry's
+        s.code = None
+    page = text_of(render_html(doc))
+    for form in (" s ", " s.", "Stage ", "Log Training", "pp dibanding", "perubahan jumlah parameter",
+                 "(s)", "Akurasi evaluasi", "(Loss)", "(Akurasi)", "mean = [", "no predictions", "dataset not"):
+        assert form not in page, form
+    ids = re.search(r"\b(?:{})\b".format("|".join(ARCHITECTURES)), page)
+    assert not ids, page[ids.start() - 300:ids.end() + 50]
+    assert not re.search(r"\w, [\w-]+ dan ", page)  # "a, b, dan c", never "a, b dan c"
+    assert ("membandingkan" in page.lower()) is not single
