@@ -26,7 +26,7 @@ from reportgen.language.format import Formatter
 from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.models import ARCHITECTURES, build
 from reportgen.report import build_document
-from reportgen.report.qualitative import Verdicts
+from reportgen.report.qualitative import LARGER_FACTOR, Verdicts
 from reportgen.report.sections import Context
 from test_render_pptx import slide_texts
 from test_claims import NAMES, fact_numbers, generated_analysis, numbers, significant, templates
@@ -165,6 +165,7 @@ def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, 
                 assert significant(a, x["other"], m.label)
             elif key in ("more_params", "slower"):
                 assert not significant(a, m.label, x["other"])
+                assert key == "slower" or by[m.label].params > LARGER_FACTOR * by[x["other"]].params
             elif key == "none":  # nothing speaks against it: no model is shown to be better
                 assert not any(significant(a, o.label, m.label) for o in a.models)
 
@@ -308,3 +309,28 @@ def test_old_analysis_without_the_new_facts_still_renders(handmade_run):
     doc = build_document(load_analysis(handmade_run), "en")
     assert [row[1] for row in doc.qualitative.table.rows] == ["–", "–"]
     assert doc.dataset.distribution is None and doc.dataset.distribution_figure is None
+
+
+@pytest.mark.parametrize("params,named", [(1001, False), (1100, True)])
+def test_more_parameters_is_a_limit_only_past_a_few_percent(params, named):
+    """21.287.237 against 21.285.573 parameters (0,01%) is no cost to name; 10% is."""
+    from test_claims import LABELS, analysis_of
+
+    a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
+    a.models[0].params, a.models[1].params = 1000, params
+    limits = Verdicts(context(a, "en")).limits(a.models[1])
+    assert any("more parameters than A" in s for s in limits) == named
+
+
+@pytest.mark.parametrize("worse", ["B", "A"])
+def test_an_outcome_on_par_says_which_way_its_difference_runs(worse):
+    """Not significant: the sentence gives the difference model − baseline with its sign and the
+    interval of that same difference, whichever model the pair test stored first."""
+    from test_claims import LABELS, analysis_of, wrong_on
+
+    slightly = wrong_on([0, 3])  # two mistakes in 36 images: no test tells that apart
+    a = analysis_of(LABELS, {"A": slightly if worse == "A" else LABELS, "B": slightly if worse == "B" else LABELS})
+    sentence = Verdicts(context(a, "en")).outcome(a.models[1])
+    assert "B − A:" in sentence
+    diff, low, high = (float(x) for x in re.findall(r"[+-]?\d+\.\d+", sentence.replace("−", "-"))[:3])
+    assert (diff < 0) == (worse == "B") and low <= diff <= high
