@@ -324,3 +324,11 @@ def test_trial_ticks_are_whole_numbers(tmp_path, recorder):
     ax.figure.canvas.draw()
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+@pytest.mark.parametrize("classes,slanted", [(["a", "b", "c", "d", "e"], False),
+                                             (["airplane", "automobile", "bird", "cat", "deer"], True)])
+def test_confusion_names_slant_only_when_they_would_collide(tmp_path, recorder, classes, slanted):
+    figures.confusion(np.eye(5, dtype=int).tolist(), classes, "m", Phrases("en"), tmp_path / "c.png")
+    (fig,) = recorder.figures
+    assert all((label.get_rotation() == 45) == slanted for label in fig.axes[0].get_xticklabels())
