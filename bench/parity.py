@@ -1,5 +1,5 @@
 """Does the fast data path change results? Train the same model on the same seeded split with
-reportgen's path (uint8 on the device, batch augmentation) and with the seed notebook's
+reportgen's path (uint8 on the device, batch augmentation) and with the reference notebook's
 DataLoader path (PIL + torchvision transforms per sample), for a few seeds, and compare the test
 accuracies. Writes a table to bench/parity.md.
 
@@ -23,18 +23,18 @@ from reportgen.progress import Reporter
 from reportgen.rundir import ModelDir, load_torch
 from reportgen.train import build_training, evaluate, fit, train_step
 
-from seedloop import seed_loader, seed_policy, seed_transforms
+from reference_loop import reference_loader, reference_policy, reference_transforms
 
 PARAMS = {"conv_filters": [32, 64, 128], "fc_neurons": 256, "dropout_rate": 0.3}
 
 
-def train_seed_path(spec: ModelSpec, data, cfg: DataConfig, device: torch.device) -> float:
+def train_reference_path(spec: ModelSpec, data, cfg: DataConfig, device: torch.device) -> float:
     """The classic loop on the same split, model, optimizer, schedule and seed; test accuracy."""
     t = spec.train
-    tr = build_training(spec, len(data.classes), cfg.image_size, device, seed_policy(device))
+    tr = build_training(spec, len(data.classes), cfg.image_size, device, reference_policy(device))
     model = tr.net
-    train_tf, eval_tf = seed_transforms(cfg.norm, cfg.image_size)
-    loader = seed_loader(data.train, train_tf, t.batch_size, shuffle=True, seed=t.seed)
+    train_tf, eval_tf = reference_transforms(cfg.norm, cfg.image_size)
+    loader = reference_loader(data.train, train_tf, t.batch_size, shuffle=True, seed=t.seed)
     criterion = nn.CrossEntropyLoss()
     for _ in range(t.epochs):
         model.train()
@@ -44,7 +44,7 @@ def train_seed_path(spec: ModelSpec, data, cfg: DataConfig, device: torch.device
     model.eval()
     hits = 0
     with torch.inference_mode():
-        for x, y in seed_loader(data.eval, eval_tf, 256, shuffle=False):
+        for x, y in reference_loader(data.eval, eval_tf, 256, shuffle=False):
             hits += (model(x.to(device)).argmax(1).cpu() == y).sum().item()
     return hits / len(data.eval)
 
@@ -84,17 +84,17 @@ def main() -> None:
             f.unlink(missing_ok=True)
         fit(spec, data, cfg, out, device, Reporter(quiet=True))
         acc_fast = last_epoch_accuracy(spec, data, cfg, out, device)
-        acc_classic = train_seed_path(spec, data, cfg, device)
+        acc_classic = train_reference_path(spec, data, cfg, device)
         fast.append(acc_fast)
         classic.append(acc_classic)
         rows.append(f"| {seed} | {len(data.train)} / {len(data.val)} / {len(data.test)} | {acc_fast:.4f} | "
                     f"{acc_classic:.4f} | {100 * (acc_fast - acc_classic):+.2f} |")
         print(rows[-1], flush=True)
     lines = [
-        "# Fast data path vs the seed notebook's DataLoader path", "",
+        "# Fast data path vs the reference notebook's DataLoader path", "",
         f"CNN {PARAMS}, SGD lr 0.05 cosine, batch 64, {args.epochs} epochs, {device.type.upper()} ({device_name(device)}); data {args.data}.",
         f"reportgen path: what `reportgen run` does here ({DevicePolicy(device, True).precision}, "
-        "channels_last, uint8 batches augmented on the device); DataLoader path: the seed notebook's loop (PIL "
+        "channels_last, uint8 batches augmented on the device); DataLoader path: the reference notebook's loop (PIL "
         "and torchvision transforms per sample, fp32, NCHW).",
         "Both evaluate their last epoch on the held-out test split.", "",
         "| seed | train / val / test | reportgen path | DataLoader path | difference (pp) |", "| --- | --- | --- | --- | --- |",

@@ -1,18 +1,18 @@
-"""Training throughput of reportgen's epoch against the compute limit and the seed-style loop.
+"""Training throughput of reportgen's epoch against the compute limit and the reference loop.
 
-For each model (the seed deck's CNN and ResNet18-CIFAR, each with its recipe's batch size) and
+For each model (the reference deck's CNN and ResNet18-CIFAR, each with its recipe's batch size) and
 each precision (`train.amp` on: what a run uses; off: fp32):
   compute    the same model, optimizer and step as reportgen (reportgen.train.build_training and
              train_step: layout, autocast) on ready-made normalised tensors (no data work): the
              limit of the arithmetic
   reportgen  reportgen.train.train_one_epoch over a BatchLoader (uint8 on the device, crop + flip
              + normalise per batch)
-  seed       the seed notebook's loop: PIL image per sample, RandomCrop(32, 4) +
+  reference  the reference notebook's loop: PIL image per sample, RandomCrop(32, 4) +
              RandomHorizontalFlip + ToTensor + Normalize, DataLoader with 2 workers, and its
-             plain NCHW fp32 step (reportgen's step under seedloop.seed_policy)
-  seed data  the seed notebook's DataLoader feeding reportgen's step: separates what the data
+             plain NCHW fp32 step (reportgen's step under reference_loop.reference_policy)
+  ref. data  the reference notebook's DataLoader feeding reportgen's step: separates what the data
              path gains from what the device settings gain
-On CUDA the seed arms copy each CPU batch to the GPU as the notebook does, and every timing ends
+On CUDA the reference arms copy each CPU batch to the GPU as the notebook does, and every timing ends
 with a device synchronisation. A GPU does a batch in about a millisecond, so there each
 measurement times `--gpu-batches` times as many batches.
 The arms are measured in alternating rounds in one process (these machines are noisy), and the
@@ -39,19 +39,19 @@ from reportgen.device import device_name, resolve_device
 from reportgen.progress import Reporter
 from reportgen.train import Training, build_training, train_one_epoch, train_step
 
-from seedloop import seed_loader, seed_policy, seed_transforms
+from reference_loop import reference_loader, reference_policy, reference_transforms
 
-MODELS = [  # (arch, params, batch size of its seed recipe, batches per measurement)
+MODELS = [  # (arch, params, batch size of its reference recipe, batches per measurement)
     ("cnn", {"conv_filters": [128, 256, 512], "fc_neurons": 512, "dropout_rate": 0.5}, 64, 30),
     ("resnet18_cifar", {}, 128, 6),
 ]
-ARMS = ("compute", "reportgen", "seed", "seed_data")
+ARMS = ("compute", "reportgen", "reference", "reference_data")
 SETTLE_SECONDS = 1.0
 
 
 def step_fn(tr: Training, device: torch.device):
-    """reportgen's training step under `tr.policy` (seed_policy(): the seed notebook's step). A
-    batch still on the CPU (the seed DataLoader's) is copied to `device` first, as the notebook does."""
+    """reportgen's training step under `tr.policy` (reference_policy(): the reference notebook's step). A
+    batch still on the CPU (the reference DataLoader's) is copied to `device` first, as the notebook does."""
     criterion = nn.CrossEntropyLoss()
     return lambda x, y: train_step(tr.net, x.to(device), y.to(device), tr.optimizer, tr.policy, criterion)
 
@@ -89,7 +89,7 @@ def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: Dat
     # seed 0 for every arm: they all start from the same weights
     spec = ModelSpec.model_validate({"arch": arch, "params": params, "train": {
         "optimizer": "sgd", "lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4, "seed": 0, "amp": amp}})
-    fast, seed = build_training(spec, 10, 32, device), build_training(spec, 10, 32, device, seed_policy(device))
+    fast, reference = build_training(spec, 10, 32, device), build_training(spec, 10, 32, device, reference_policy(device))
     n = batch_size * n_batches
     part = split.subset(torch.arange(n) % len(split))
     # compute limit: the same images, normalised once, sliced into ready batches
@@ -97,22 +97,22 @@ def bench_model(arch, params, batch_size, n_batches, split: Split, data_cfg: Dat
     ready_batches = [(ready[i:i + batch_size], labels[i:i + batch_size]) for i in range(0, n, batch_size)]
     train_tf, _ = make_transforms(data_cfg)
     loader = BatchLoader(part, batch_size, train_tf, device, shuffle=True, generator=torch.Generator().manual_seed(0))
-    seed_batches = iter(_forever(seed_loader(split, seed_transforms(data_cfg.norm)[0], batch_size, shuffle=True)))
+    reference_batches = iter(_forever(reference_loader(split, reference_transforms(data_cfg.norm)[0], batch_size, shuffle=True)))
     arms = {
         "compute": lambda: time_steps(step_fn(fast, device), iter(ready_batches), n_batches, device),
         "reportgen": lambda: time_reportgen(fast, loader, device),
-        "seed": lambda: time_steps(step_fn(seed, device), seed_batches, n_batches, device),
-        "seed_data": lambda: time_steps(step_fn(fast, device), seed_batches, n_batches, device),
+        "reference": lambda: time_steps(step_fn(reference, device), reference_batches, n_batches, device),
+        "reference_data": lambda: time_steps(step_fn(fast, device), reference_batches, n_batches, device),
     }
     # warm-up: allocator, oneDNN/cuDNN kernel selection, DataLoader worker start
     time_steps(step_fn(fast, device), iter(ready_batches), 3, device)
-    time_steps(step_fn(seed, device), seed_batches, 3, device)
+    time_steps(step_fn(reference, device), reference_batches, 3, device)
     time.sleep(SETTLE_SECONDS)
     samples = {name: [] for name in arms}
     for _ in range(rounds):
         for name, arm in arms.items():
             samples[name].append(arm())
-            # The seed DataLoader's workers refill their prefetch queue after an arm; let them
+            # The reference DataLoader's workers refill their prefetch queue after an arm; let them
             # finish before the next arm is timed, so no arm pays for another's data work.
             time.sleep(SETTLE_SECONDS)
     return {name: statistics.median(v) for name, v in samples.items()} | {"precision": fast.policy.precision,
@@ -165,10 +165,10 @@ def main() -> None:
         "# reportgen training throughput", "",
         f"{time.strftime('%Y-%m-%d %H:%M')}, torch {torch.__version__}, {threads}"
         f"{device.type.upper()} ({device_name(device)}); data: {source}; {args.rounds} alternating rounds, "
-        "median images/s. The compute, reportgen and seed-data arms run reportgen's step (channels_last, "
-        "autocast per the precision column); the seed-style loop runs the notebook's NCHW fp32 step.", "",
-        "| model | batch | reportgen precision | compute limit | reportgen | seed-style loop | seed data, "
-        "reportgen step | reportgen / compute | reportgen / seed | reportgen / seed data |",
+        "median images/s. The compute, reportgen and reference-data arms run reportgen's step (channels_last, "
+        "autocast per the precision column); the reference loop runs the notebook's NCHW fp32 step.", "",
+        "| model | batch | reportgen precision | compute limit | reportgen | reference loop | reference data, "
+        "reportgen step | reportgen / compute | reportgen / reference | reportgen / reference data |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     spread = ["", "Every round's images/s (the table above gives their medians):", "",
@@ -177,8 +177,8 @@ def main() -> None:
         for amp in (True, False):
             r = bench_model(arch, params, batch_size, n_batches * scale, split, data_cfg, amp, args.rounds, device)
             lines.append(f"| {arch} | {batch_size} | {r['precision']} | {r['compute']:.1f} | {r['reportgen']:.1f} | "
-                         f"{r['seed']:.1f} | {r['seed_data']:.1f} | {r['reportgen'] / r['compute']:.3f} | "
-                         f"{r['reportgen'] / r['seed']:.2f} | {r['reportgen'] / r['seed_data']:.2f} |")
+                         f"{r['reference']:.1f} | {r['reference_data']:.1f} | {r['reportgen'] / r['compute']:.3f} | "
+                         f"{r['reportgen'] / r['reference']:.2f} | {r['reportgen'] / r['reference_data']:.2f} |")
             print(lines[-1], flush=True)
             spread.append(f"| {arch} | {r['precision']} | " + " | ".join(
                 ", ".join(f"{v:.1f}" for v in r["samples"][name]) for name in ARMS) + " |")

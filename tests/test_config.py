@@ -86,7 +86,6 @@ def test_unknown_key_names_the_keys_of_its_table(tmp_path):
     assert "`train.learning_rate`: unknown key; `train` takes: epochs, batch_size, optimizer, lr," in message
     assert "`models.1.labl`: unknown key; `models.1` takes: arch, label, description, params, train" in message
     assert message.endswith("README's Experiment reference; the examples in experiments/ use them.")
-    assert "CONTRACT.md" not in message
     assert "models.0.train.learning_rate" not in message  # [train]'s mistake, said once
 
 

@@ -1,4 +1,4 @@
-"""Damaged run directories and unusable run folders (issue 16): one line `error: ...` that names the
+"""Damaged run directories and unusable run folders: one line `error: ...` that names the
 file and what to do, exit code 2, never a traceback; deleted figures are simply drawn again."""
 
 import os

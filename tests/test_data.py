@@ -1,4 +1,4 @@
-"""Datasets, the seeded split and the batch transforms (incl. the seed notebook's transform bug)."""
+"""Datasets, the seeded split and the batch transforms (incl. the reference notebook's transform bug)."""
 
 import numpy as np
 import pytest
@@ -72,7 +72,7 @@ def test_missing_cifar10_says_where_to_put_it(tmp_path):
 
 
 def test_train_and_eval_transforms_are_independent():
-    """Regression for the seed notebook, which gave its training subset the validation transforms:
+    """Regression for the reference notebook, which gave its training subset the validation transforms:
     only the training pipeline augments, and changing one pipeline leaves the other as it was."""
     cfg = DataConfig(dataset="synthetic", augment=["random_crop", "hflip"])
     train_tf, eval_tf = make_transforms(cfg)
@@ -83,7 +83,7 @@ def test_train_and_eval_transforms_are_independent():
     assert torch.equal(plain, eval_tf(x))  # evaluation is deterministic
     augmented = train_tf(x, torch.Generator().manual_seed(0))
     assert not torch.equal(augmented, plain)
-    eval_tf.augment = ("hflip",)  # what the seed did to its shared dataset object
+    eval_tf.augment = ("hflip",)  # what the reference notebook did to its shared dataset object
     assert train_tf.augment == ("random_crop", "hflip")
     train_loader = BatchLoader(data.train, 8, train_tf, torch.device("cpu"), shuffle=True,
                                generator=torch.Generator())

@@ -1,4 +1,4 @@
-"""Issue 16: a diverged model beside a healthy one. The run's JSON stays strict, the diverged
+"""A diverged model beside a healthy one. The run's JSON stays strict, the diverged
 model gets no accuracy computed from NaN weights, and the report still renders."""
 
 import csv

@@ -1,4 +1,4 @@
-"""Hostile inputs from issue 16: CSV names that leave the image folder, an Excel CSV with a BOM,
+"""Hostile inputs: CSV names that leave the image folder, an Excel CSV with a BOM,
 and user text that looks like mathtext in figures."""
 
 import numpy as np

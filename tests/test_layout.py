@@ -212,8 +212,8 @@ def deck_runs(prs):
 
 @pytest.fixture(scope="module")
 def deck_file(tmp_path_factory):
-    """A deck with text, a table and a long model label in a header cell, written by deck.py."""
-    from reportgen.renderers.deck import Deck
+    """A deck with text, a table and a long model label in a header cell, written by pptx.py."""
+    from reportgen.renderers.pptx import Deck
 
     deck = Deck(footer="Eksperimen", continued="(lanjutan)")
     deck.title_slide("Judul", "Subjudul", ["Mata kuliah"])

@@ -24,7 +24,7 @@ from conftest import HANDMADE, history_rows
 import reportgen
 from reportgen.analysis import analyse
 from reportgen.analysis.figures import localized
-from reportgen.renderers.deck import Deck
+from reportgen.renderers.pptx import Deck
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.fonts import SANS_FILES

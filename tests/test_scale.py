@@ -1,4 +1,4 @@
-"""The documents at the sizes people run: the demo's shape (two models, ten classes), the seed
+"""The documents at the sizes people run: the demo's shape (two models, ten classes), the reference
 report's (four ResNet-34 variants, five classes), 100 classes, and 8 models x 50 epochs. The runs are
 made by hand (conftest.make_run: real models and data, no training), rendered in every format and
 measured: page and slide counts, words never cut inside a table cell, nothing past the page's text
@@ -190,13 +190,12 @@ def render_all(run: Path, lang: str = "id") -> dict[str, Path]:
     return {fmt: reportgen.render(run, fmt, out=run / f"out-{lang}.{fmt}", lang=lang) for fmt in ("pdf", "pptx", "html")}
 
 
-# --- the demo's and the seed report's shapes: lengths within the targets ---------------------------------
+# --- the demo's and the reference report's shapes: lengths within the targets ---------------------------------
 
 
 @pytest.mark.parametrize("name, classes, main_pages, main_slides", [
-    ("demo", 10, 11, 33),  # issue 14: about 10 pages and 30 slides
-    # about 16 pages and 40 slides in issue 14; issue 13 added what the seed report has and that run did
-    # not: the qualitative comparison table, the AI-assistant section, links, and a references slide
+    ("demo", 10, 11, 33),
+    # the reference report's parts: the qualitative comparison table, the AI-assistant section, links, references
     ("resnet34", 5, 20, 45),
 ])
 def test_lengths_within_the_targets(make_run, recorder, name, classes, main_pages, main_slides):

@@ -1,4 +1,4 @@
-"""Issue 12 part B: verdicts that know their sample size (overfitting, val-loss rise, stability,
+"""Verdicts that know their sample size (overfitting, val-loss rise, stability,
 activations, best and worst classes), named failure modes (diverged, collapsed), the monitored
 metric named as such, and a search trial's real status. Hand-made runs, no training, except the
 two pruning checks (one epoch of a tiny CNN)."""

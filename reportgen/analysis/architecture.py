@@ -1,4 +1,4 @@
-"""Layer tables like the seeds' (name, type, input and output shape, parameters) via torchinfo."""
+"""Layer tables like the reference documents' (name, type, input and output shape, parameters) via torchinfo."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from reportgen.analysis.tree import (
 from reportgen.models import ARCHITECTURES
 
 # A train-validation accuracy gap above this many percentage points is called overfitting: the
-# seed deck's judgements (3.6 pp "not overfit", 5.4 pp "signs of overfitting") sit either side.
+# reference deck's judgements (3.6 pp "not overfit", 5.4 pp "signs of overfitting") sit either side.
 # The gap must also exceed the noise of the validation split: the distance from val_acc up to the
 # upper end of its Wilson 95% interval for n = val_size (one image of 60 is already 1.67 pp).
 OVERFIT_GAP_PP = 5.0

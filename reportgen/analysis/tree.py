@@ -232,7 +232,7 @@ class Diagnostics(BaseModel):
     fluctuation_threshold: float
     stable: bool | None  # None: not judged (fewer than min_epochs_for_stability finite epochs, or diverged)
     min_epochs_for_stability: int = 5
-    max_train_loss: float  # e.g. the seed's "loss spike up to 17.7"
+    max_train_loss: float  # e.g. the reference report's "loss spike up to 17.7"
     max_train_loss_epoch: int
     confused_pairs: list[ConfusedPair]  # most confused (true, predicted) pairs, largest first
     # Classes whose recall's Wilson 95% interval lies wholly above that of the lowest-recall classes

@@ -19,7 +19,7 @@ def normalize(images: torch.Tensor, norm: Normalization) -> torch.Tensor:
 class BatchTransform:
     """Augmentation + normalisation of a uint8 batch on its device.
 
-    Same semantics as the seed's torchvision chain RandomCrop(S, padding=S/8) -> RandomHorizontalFlip
+    Same semantics as the reference deck's torchvision chain RandomCrop(S, padding=S/8) -> RandomHorizontalFlip
     -> ToTensor -> Normalize: zero padding in pixel space, an independent crop offset and coin
     flip per image. Random numbers come from `generator` (CPU), so a run is reproducible and
     resumable on any device."""
@@ -37,7 +37,7 @@ class BatchTransform:
         mine = slice(offset, offset + b)
         total = total or b
         if "random_crop" in self.augment:
-            pad = max(1, s // 8)  # 4 at 32 px, as the seed
+            pad = max(1, s // 8)  # 4 at 32 px, as in the reference deck
             padded = F.pad(images, (pad, pad, pad, pad))  # (B, 3, S+2p, S+2p), zeros = black
             dy, dx = torch.randint(0, 2 * pad + 1, (2, total), generator=generator)[:, mine].to(images.device)
             rows = (dy[:, None] + torch.arange(s, device=images.device))[:, None, :, None]  # (B, 1, S, 1)

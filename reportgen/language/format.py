@@ -76,7 +76,7 @@ class Formatter:
         return f"{sign}{self.number(abs(pct), 1 if abs(pct) >= 1 or pct == 0 else 2)}%"
 
     def decimal(self, value: float | None) -> str:
-        """A loss, or a 0–1 score (precision, recall, F1), with four decimals as in the seeds' tables."""
+        """A loss, or a 0–1 score (precision, recall, F1), with four decimals as in the reference documents' tables."""
         return "–" if value is None else self.number(value, 4)
 
     def listing(self, items: list[str]) -> str:

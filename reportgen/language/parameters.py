@@ -4,7 +4,7 @@ phrase ("Laju pembelajaran" / "Learning rate") and write its values with the For
 
 A `train.` key is named by the training table's own label (`ui.train.<field>`), so a setting
 reads the same in the training table and in the search; an architecture's `params.` key by
-`ui.arch_param.<name>`. tests/test_i13_tuning.py checks that every field of TrainConfig and of
+`ui.arch_param.<name>`. tests/test_tune_then_compare.py checks that every field of TrainConfig and of
 every registered architecture's params has its name.
 """
 

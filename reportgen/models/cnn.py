@@ -1,5 +1,5 @@
-"""The seed deck's custom CNN (CIFAR10NetWithFeatureMaps): three conv-BN-ReLU blocks, each
-followed by a shared 2x2 pool, then FC -> dropout -> FC. Defaults are the seed's."""
+"""The custom CNN of the reference deck (its CIFAR10NetWithFeatureMaps): three conv-BN-ReLU blocks,
+each followed by a shared 2x2 pool, then FC -> dropout -> FC. Defaults are the deck's."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class CNNParams(BaseModel):
 
 
 def conv_block(c_in: int, c_out: int, kernel_size: int) -> nn.Sequential:
-    # "same" padding for odd kernels, as the seed's `padding = kernel_size // 2`.
+    # padding = kernel_size // 2 keeps the height and width for an odd kernel ("same" padding).
     return nn.Sequential(
         nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2),
         nn.BatchNorm2d(c_out),
@@ -62,7 +62,7 @@ def build_cnn(num_classes: int, image_size: int, **params) -> CNN:
 
 register(Architecture(
     name="cnn",
-    summary="custom 3-block CNN of the seed deck (conv-BN-ReLU x3, pool, FC, dropout, FC)",
+    summary="custom 3-block CNN of the reference deck (conv-BN-ReLU x3, pool, FC, dropout, FC)",
     builder=build_cnn,
     cam_layer="conv3",  # the third conv block (before its pool)
     params_model=CNNParams,

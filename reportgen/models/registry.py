@@ -38,7 +38,7 @@ class Architecture:
     # How the builder initialises the weights, as the report states it: "pytorch" (PyTorch's defaults,
     # Kaiming uniform with a = sqrt(5) for conv and linear layers), "kaiming_fan_out" (Kaiming normal,
     # fan_out, ReLU gain, for every Conv2d), "kaiming_fan_out_new_stem" (the same, except a stem
-    # conv replaced after construction, which keeps PyTorch's default). tests/test_i13_code.py
+    # conv replaced after construction, which keeps PyTorch's default). tests/test_model_code.py
     # checks it against the weights a build draws.
     init: Literal["pytorch", "kaiming_fan_out", "kaiming_fan_out_new_stem"] = "pytorch"
 

@@ -1,5 +1,5 @@
 """ResNets. The report's four 34-layer networks are one `ResNet` built from (block, layers) with
-four block types; `resnet18_cifar` is torchvision's resnet18 with the seed deck's CIFAR stem."""
+four block types; `resnet18_cifar` is torchvision's resnet18 with the reference deck's CIFAR stem."""
 
 from __future__ import annotations
 
@@ -48,9 +48,9 @@ class BasicBlock(nn.Module):
 class PlainBlock(nn.Module):
     """y = relu(F(x)): the same layers as BasicBlock with the skip connection removed.
 
-    The projection layers are kept, frozen and unused, so Plain-34 and ResNet-34 have the same
-    parameter count (21,287,237 with 5 classes) as in the report being reproduced; frozen, they
-    receive no gradient and do not trouble the optimizer or DistributedDataParallel."""
+    The projection layers are kept, frozen and unused, so that Plain-34 counts as many parameters as
+    ResNet-34 (21,287,237 with 5 classes); frozen, they receive no gradient and do not trouble the
+    optimizer or DistributedDataParallel."""
 
     def __init__(self, c_in: int, c_out: int, stride: int):
         super().__init__()
@@ -128,7 +128,8 @@ class ResNet(nn.Module):
 
 
 def resnet18_cifar(num_classes: int, image_size: int) -> nn.Module:
-    # The seed deck's get_model: no pretrained weights, 3x3 stride-1 stem, no max-pool, new head.
+    # No pretrained weights; a 3x3 stride-1 stem and no max-pool keep a 32 px image's detail for the
+    # residual stages; the head has one output per class.
     model = torchvision.models.resnet18(weights=None, num_classes=num_classes)
     model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
     model.maxpool = nn.Identity()
@@ -140,7 +141,7 @@ register(Architecture(
     name="resnet18_cifar", builder=resnet18_cifar, reference="he2016", cam_layer="layer4",
     summary="torchvision resnet18 with a 3x3 stride-1 stem and no max-pool (CIFAR)",
     # torchvision's ResNet draws Kaiming normal (fan_out) for its convs; the stem swapped in above
-    # keeps PyTorch's default, as the seed deck's get_model does.
+    # keeps PyTorch's default.
     code=(resnet18_cifar,), init="kaiming_fan_out_new_stem",
 ))
 # Grad-CAM's layer: the last stage, except that a pre-activation stage's output is not yet

@@ -12,7 +12,7 @@ DEFAULT_NAMES = {"pdf": "report.pdf", "html": "report.html", "pptx": "slides.ppt
 
 def document_bytes(doc: Document, fmt: str) -> bytes:
     if fmt == "pptx":
-        from reportgen.renderers.pptx import render_pptx
+        from reportgen.renderers.deck import render_pptx
 
         return render_pptx(doc)
     if fmt == "pdf":

@@ -1,288 +1,268 @@
-"""The deck writer: a 16:9 python-pptx presentation with one theme and a handful of slide kinds
-(title, section divider, text with an optional picture, table, pictures, stat cards). Every box,
-line and page break and fitted font size is decided in layout.py; this module sets each slide
-kind's type sizes and writes the result with python-pptx. It knows nothing about runs or models;
-reportgen/renderers/pptx.py decides what goes on which slide.
+"""The PPTX deck: the report document laid out as the reference deck (cnn-vs-resnet18-cifar10-slides)
+is, slide by slide: title, contents, members, objectives, dataset, methodology, then per model its
+architecture, hyper-parameters, best result, curves, confusion matrix, per-class metrics and the
+Grad-CAM of its feature-map images, then the tuning search, the comparison (accuracy, per-class
+accuracy, training log), conclusion and thanks; after it, the report's appendix as backup slides.
 
-Text is written with explicit line breaks and an exact line pitch, so its height is the one
-layout.py counted.
+Every string on a slide is the document's or a slide title from the phrase table (deck.toml);
+the python-pptx writer is pptx.py.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_SHAPE
-from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
-from pptx.oxml.ns import qn
-from pptx.util import Pt
-
-from reportgen.renderers.code import CodeLine
-from reportgen.renderers.fonts import MONO, SANS
-from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Row, Theme, fit_picture, flow,
-                                     paginate, pictures_beside, shrink_to_fit, table_pages)
-from reportgen.renderers.textfit import line_pitch
-
-ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
+from reportgen.language.format import Formatter
+from reportgen.language.phrases import Phrases
+from reportgen.renderers.code import code_pages
+from reportgen.renderers.pptx import Deck
+from reportgen.renderers.layout import THEME, Para
+from reportgen.report.document import (CodeListing, Document, ExplainedFigure, FeatureMapCase, Figure, ModelSection,
+                                      Stat, Table)
 
 
-class Deck:
-    def __init__(self, footer: str, continued: str, layout: Layout = LAYOUT, theme: Theme = THEME):
-        self.layout, self.theme = layout, theme
-        self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = Pt(layout.slide_w), Pt(layout.slide_h)
-        self.blank = self.prs.slide_layouts[6]
-        self.footer = footer
-        self.continued = continued  # the "(lanjutan)" suffix of continuation slides
+CODE_SIZE = 11  # points: a 120-character line of code fits the slide's width
 
-    # --- primitives ------------------------------------------------------------------------
+def bullets(lines: list[str], size: float = 16) -> list[Para]:
+    return [Para(line, size, bullet=True) for line in lines]
 
-    def _rect(self, slide, box: Box, color: str, shape=MSO_SHAPE.RECTANGLE):
-        rect = slide.shapes.add_shape(shape, Pt(box.x), Pt(box.y), Pt(box.w), Pt(box.h))
-        rect.fill.solid()
-        rect.fill.fore_color.rgb = RGBColor.from_string(color)
-        rect.line.fill.background()
-        # The default shape style carries a theme shadow that some viewers draw regardless.
-        rect._element.remove(rect._element.find(qn("p:style")))
-        return rect
 
-    def _set_bullet(self, paragraph) -> None:
-        indent = self.layout.bullet_indent
-        ppr = paragraph._p.get_or_add_pPr()
-        ppr.set("marL", str(Pt(indent)))
-        ppr.set("indent", str(-Pt(indent)))
-        clr = ppr.makeelement(qn("a:buClr"), {})
-        clr.append(clr.makeelement(qn("a:srgbClr"), {"val": self.theme.accent}))
-        ppr.append(clr)
-        # The bullet in the deck's font too: without it LibreOffice draws it in OpenSymbol.
-        ppr.append(ppr.makeelement(qn("a:buFont"), {"typeface": SANS}))
-        ppr.append(ppr.makeelement(qn("a:buChar"), {"char": "•"}))
+def setting_lines(table: Table) -> list[str]:
+    """A two-column settings table (setting, value) as "setting: value" lines for a bullet list."""
+    return [f"{setting}: {value}" for setting, value in table.rows]
 
-    def _frame(self, text_frame) -> None:
-        """A text frame that holds exactly what layout.py fitted: no autofit, the layout's inset."""
-        text_frame.word_wrap = True
-        text_frame.auto_size = MSO_AUTO_SIZE.NONE
-        for side in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
-            setattr(text_frame, side, Pt(self.layout.inset))
 
-    def _write(self, text_frame, page: Page, default_color: str) -> None:
-        """Fill a text frame with already-wrapped lines, one paragraph per Para, exact line pitch."""
-        self._frame(text_frame)
-        for i, (para, lines) in enumerate(page):
-            p = text_frame.paragraphs[0] if i == 0 else text_frame.add_paragraph()
-            p.alignment = ALIGN[para.align]
-            p.line_spacing = Pt(line_pitch(para.size))
-            p.space_before = Pt(para.space_before)
-            if para.bullet:
-                self._set_bullet(p)
-            for j, line in enumerate(lines):
-                if j:
-                    p.add_line_break()
-                run = p.add_run()
-                run.text = line
-                run.font.name = SANS
-                run.font.size = Pt(para.size)
-                run.font.bold = para.bold
-                run.font.color.rgb = RGBColor.from_string(para.color or default_color)
+def picture(figure: Figure | None) -> Path | None:
+    """A figure's file, or None when the analysis could not make it."""
+    return figure.path if figure is not None and figure.path.is_file() else None
 
-    def text(self, slide, box: Box, page: Page, color: str | None = None, anchor: MSO_ANCHOR = MSO_ANCHOR.TOP):
-        shape = slide.shapes.add_textbox(Pt(box.x), Pt(box.y), Pt(box.w), Pt(box.h))
-        shape.text_frame.vertical_anchor = anchor
-        self._write(shape.text_frame, page, color or self.theme.ink)
-        return shape
 
-    def _fitted(self, slide, box: Box, paras: list[Para], color: str | None = None,
-                anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, min_scale: float = 0.45):
-        """Text that must stay in its box (titles, captions, cards), shrunk to fit it."""
-        return self.text(slide, box, shrink_to_fit(paras, box, min_scale, self.layout), color, anchor)
+def stat_pairs(stats: list[Stat]) -> list[tuple[str, str]]:
+    """(value, label) per card; a stat's 95% interval goes under its label."""
+    return [(s.value, f"{s.label} · {s.interval}" if s.interval else s.label) for s in stats]
 
-    def picture(self, slide, path: Path, box: Box):
-        fit = fit_picture(path, box)
-        return slide.shapes.add_picture(str(path), Pt(fit.x), Pt(fit.y), Pt(fit.w), Pt(fit.h))
 
-    def new_slide(self, title: str):
-        """A content slide: title, accent rule, footer and slide number."""
-        lay, theme = self.layout, self.theme
-        slide = self.prs.slides.add_slide(self.blank)
-        self._fitted(slide, lay.title, [Para(title, 26, bold=True, space_before=0)], theme.primary, MSO_ANCHOR.BOTTOM)
-        self._rect(slide, lay.rule, theme.accent)
-        self._fitted(slide, lay.footer, [Para(self.footer, 10, space_before=0)], theme.muted, min_scale=0.8)
-        number = Para("", 10, space_before=0, align="right")
-        self.text(slide, lay.number, [(number, [str(len(self.prs.slides))])], theme.muted)
-        return slide
+class DeckWriter:
+    def __init__(self, doc: Document):
+        self.doc, self.t = doc, Phrases(doc.lang)
+        self.deck = Deck(footer=doc.front.title, continued=self.t("deck.continued"))
 
-    # --- slide kinds -----------------------------------------------------------------------
+    def table(self, title: str, table: Table | None, size: float = 14) -> None:
+        if table is not None and table.rows:
+            self.deck.table(title, table.header, table.rows, table.aligns, size)
 
-    def _cover(self, rule: Box, box: Box, title: Para, subtitle: Para, anchor: MSO_ANCHOR):
-        """A slide in the primary colour with an accent rule and a title (and subtitle, if any)."""
-        slide = self.prs.slides.add_slide(self.blank)
-        self._rect(slide, self.layout.slide, self.theme.primary)
-        self._rect(slide, rule, self.theme.accent)
-        paras = [title] + ([subtitle] if subtitle.text else [])
-        self._fitted(slide, box, paras, self.theme.paper, anchor)
-        return slide
+    # --- opening ---------------------------------------------------------------------------
 
-    def title_slide(self, title: str, subtitle: str, details: list[str], logo: Path | None = None) -> None:
-        lay = self.layout
-        slide = self._cover(*lay.cover(), Para(title, 44, bold=True, space_before=0),
-                            Para(subtitle, 22, space_before=8), MSO_ANCHOR.BOTTOM)
-        paras = [Para(d, 16, space_before=4) for d in details]
-        self._fitted(slide, lay.cover_details, paras, self.theme.band)
-        if logo is not None:
-            # On paper, so a dark logo stays visible on the dark cover.
-            fit = fit_picture(logo, lay.cover_logo)
-            pad = lay.cover_logo_pad
-            self._rect(slide, Box(fit.x - pad, fit.y - pad, fit.w + 2 * pad, fit.h + 2 * pad), self.theme.paper)
-            self.picture(slide, logo, fit)
+    def title(self) -> None:
+        front = self.doc.front
+        details = [front.course, front.assignment, Formatter(self.doc.lang).listing([a.name for a in front.authors]),
+                   front.date]
+        self.deck.title_slide(front.title, front.subtitle, [x for x in details if x], front.logo)
 
-    def section_slide(self, title: str, subtitle: str = "") -> None:
-        self._cover(*self.layout.cover(divider=True), Para(title, 40, bold=True, space_before=0),
-                    Para(subtitle, 20, space_before=8), MSO_ANCHOR.TOP)
+    def contents(self, sections: list[str]) -> None:
+        self.deck.content(self.t("deck.toc"), [Para(f"{i:02d}.  {s}", 20) for i, s in enumerate(sections, 1)])
 
-    def content(self, title: str, paras: list[Para], picture: Path | None = None) -> None:
-        """Text, with a picture on the left when given; text that does not fit continues on
-        full-width text slides."""
-        lay = self.layout
-        picture_box, text_box = lay.beside_picture() if picture is not None else (None, lay.content)
-        first, *rest = flow(paras, text_box, lay.content, lay)
-        slide = self.new_slide(title)
-        if picture is not None:
-            self.picture(slide, picture, picture_box)
-        if first:
-            self.text(slide, text_box, first)
-        for page in rest:
-            self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+    def members(self) -> None:
+        paras = []
+        for author in self.doc.front.authors:
+            paras += [Para(author.name, 22, bold=True, space_before=14, keep_with_next=True),
+                      Para(author.id, 16, space_before=2)]
+        self.deck.content(self.t("deck.members"), paras)
 
-    def table(self, title: str, header: list[str], rows: list[list[str]], aligns: list[str],
-              size: float = 14, continued: bool = False) -> None:
-        """A table split over as many slides as needed, header repeated; `aligns` gives each
-        column's alignment ("left" or "right": numbers are right-aligned so their digits line up);
-        `continued`: the table began on an earlier slide."""
-        if len(aligns) != len(header):
-            raise ValueError(f"{len(aligns)} alignments for {len(header)} columns")
-        for i, (widths, page) in enumerate(table_pages(header, rows, self.layout.content, size, self.layout)):
-            slide = self.new_slide(title if i == 0 and not continued else f"{title} {self.continued}")
-            self._table_shape(slide, widths, aligns, page, size)
+    def objectives(self) -> None:
+        paras = []
+        for i, text in enumerate(self.doc.front.objectives, 1):
+            paras += [Para(f"{i:02d}.", 20, bold=True, color=THEME.accent, space_before=14, keep_with_next=True),
+                      Para(text, 18, space_before=2)]
+        self.deck.content(self.t("deck.objectives"), paras)
 
-    def _table_shape(self, slide, widths: list[float], aligns: list[str], page: list[Row], size: float,
-                     at: Box | None = None) -> None:
-        lay, theme = self.layout, self.theme
-        at = at or lay.content
-        shape = slide.shapes.add_table(len(page), len(widths), Pt(at.x), Pt(at.y),
-                                       Pt(sum(widths)), Pt(sum(h for _, h in page)))
-        table = shape.table
-        for j, w in enumerate(widths):
-            table.columns[j].width = Pt(w)
-        for i, (cells, height) in enumerate(page):
-            table.rows[i].height = Pt(height)
-            for j, lines in enumerate(cells):
-                cell = table.cell(i, j)
-                cell.fill.solid()
-                fill = theme.primary if i == 0 else (theme.band if i % 2 == 0 else theme.paper)
-                cell.fill.fore_color.rgb = RGBColor.from_string(fill)
-                cell.margin_left = cell.margin_right = Pt(lay.cell_pad_x)
-                cell.margin_top = cell.margin_bottom = Pt(lay.cell_pad_y)
-                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-                para = Para("", size, bold=i == 0, space_before=0, align=aligns[j])
-                self._write(cell.text_frame, [(para, lines)], theme.paper if i == 0 else theme.ink)
+    def dataset(self) -> None:
+        d = self.doc.dataset
+        self.deck.content(self.t("deck.dataset"), bullets(setting_lines(d.table), 15), picture(d.samples))
 
-    def pictures(self, title: str, items: list[tuple[Path, str]]) -> None:
-        """Pictures side by side, `pictures_per_slide` a slide, each with a caption under it."""
-        per_slide = self.layout.pictures_per_slide
-        for start in range(0, len(items), per_slide):
-            group = items[start:start + per_slide]
-            slide = self.new_slide(title if start == 0 else f"{title} {self.continued}")
-            for (path, caption), (box, cap) in zip(group, self.layout.picture_row(len(group))):
-                self.picture(slide, path, box)
-                self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
+    def methodology(self) -> None:
+        lines = [self.doc.dataset.seed_note] + setting_lines(self.doc.environment)
+        # The class distribution is part of preparing the data: its chart (counts on the bars) beside.
+        self.deck.content(self.t("deck.methodology"), bullets(lines), picture(self.doc.dataset.distribution_figure))
+        self.table(self.t("deck.layout.training"), self.doc.training)  # every model's recipe side by side
 
-    def beside(self, title: str, pictures: list[Path], paras: list[Para],
-               table: tuple[list[str], list[list[str]], list[str], float] | None = None) -> None:
-        """Pictures stacked on the left, as wide as they need; on the right a table (header, rows,
-        aligns, size), when given, over text. Rows that do not fit continue on table slides, text on
-        text slides."""
-        lay = self.layout
-        boxes, side = pictures_beside(pictures, lay)
-        slide = self.new_slide(title)
-        for path, box in zip(pictures, boxes):
-            self.picture(slide, path, box)
-        leftover: list[list[str]] = []
-        if table is not None:
-            header, rows, aligns, size = table
-            widths, page = next(table_pages(header, rows, side, size, lay))
-            self._table_shape(slide, widths, aligns, page, size, at=side)
-            leftover = rows[len(page) - 1:]
-            used = sum(h for _, h in page) + lay.gap
-            side = Box(side.x, side.y + used, side.w, side.h - used)
-        pages = (flow(paras, side, lay.content, lay) if side.h >= lay.min_text_h and not leftover
-                 else [[]] + paginate(paras, lay.content, lay))
-        if pages[0]:
-            self.text(slide, side, pages[0])
-        if leftover:
-            self.table(title, header, leftover, aligns, size, continued=True)
-        for page in pages[1:]:
-            if page:
-                self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+    # --- per model -------------------------------------------------------------------------
 
-    def pictures_over_text(self, title: str, items: list[tuple[Path, str]], paras: list[Para]) -> None:
-        """Pictures side by side over text (a model's two curves over what they show); text that
-        does not fit continues on full-width text slides."""
-        lay = self.layout
-        row, text_box = lay.pictures_over_text(len(items))
-        first, *rest = flow(paras, text_box, lay.content, lay)
-        slide = self.new_slide(title)
-        for (path, caption), (box, cap) in zip(items, row):
-            self.picture(slide, path, box)
-            self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
-        if first:
-            self.text(slide, text_box, first)
-        for page in rest:
-            self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+    def model(self, s: ModelSection) -> None:
+        t = self.t
+        # The divider names the model by its label and says what it is; the registry id stays off it.
+        self.deck.section_slide(s.label, " ".join(filter(None, [s.description, t("ui.facts.params", params=s.params)])))
+        self.table(t("deck.layout.stages", model=s.label), s.stages)
+        r = s.result
+        if r is None:
+            self.deck.content(t("deck.no_result", model=s.label), bullets(s.notes + s.curve_notes + s.confusion_notes))
+            return
+        # The calibration's summary sentence stays here; its diagram and the rest are backup slides.
+        # One column, read top to bottom: train → validation → test, then F1 (two columns of two
+        # cards read as train, test, validation).
+        self.deck.cards(t("deck.best_result", model=s.label), [("", stat_pairs(r.stats))],
+                        bullets(r.facts + r.calibration_notes[:1] + self.see("calibration"), 16))
+        self.table(t("deck.layout.history", model=s.label), s.history)
+        if s.seeds:  # its "42 (figures)" row says which seed the slides of this model show
+            self.table(t("deck.seeds.model", model=s.label), s.seeds.table)
+        curves = [(p, fig.caption) for fig in (s.loss_curve, s.accuracy_curve) if (p := picture(fig))]
+        if curves:
+            self.deck.pictures_over_text(t("deck.layout.curves", model=s.label), curves, bullets(s.curve_notes, 14))
+        elif s.curve_notes:
+            self.deck.content(t("deck.layout.curves", model=s.label), bullets(s.curve_notes, 14))
+        # The matrix (its counts over its row shares) beside its per-class table and what the
+        # narrative says of both.
+        pc = r.per_class
+        self.deck.beside(t("deck.confusion", model=s.label),
+                         [p for p in [picture(r.confusion), picture(r.confusion_normalized)] if p],
+                         bullets(s.confusion_notes, 12), (pc.header, pc.rows, pc.aligns, 10) if pc else None)
+        if p := picture(r.confusion_top):
+            self.deck.pictures(t("deck.confusion", model=s.label), [(p, r.confusion_top.caption)])
+        if r.explanation:
+            self.explained(r.explanation.figures, r.explanation.overview,
+                           self.see("feature_maps") + self.see("explanation"), 12)
 
-    def cards(self, title: str, columns: list[tuple[str, list[tuple[str, str]]]], side: list[Para] = ()) -> None:
-        """Stat cards: one column per group (a model), each card a big value over its label;
-        `side` paragraphs (a few short facts) take the right of the slide."""
-        lay, theme = self.layout, self.theme
-        slide = self.new_slide(title)
-        boxes, facts = lay.card_grid(len(columns), bool(side))
-        if facts is not None:
-            self._fitted(slide, facts, list(side))
-        for (heading, stats), column in zip(columns, boxes):
-            head, cards = lay.card_stack(column, len(stats))
-            self._fitted(slide, head, [Para(heading, 20, bold=True, space_before=0, align="center")], theme.primary)
-            for (value, label), card in zip(stats, cards):
-                self._rect(slide, card, theme.band)
-                paras = [Para(value, 26, bold=True, color=theme.accent, space_before=0, align="center"),
-                         Para(label, 12, space_before=2, align="center")]
-                self._fitted(slide, card, paras, anchor=MSO_ANCHOR.MIDDLE)
+    def feature_maps(self, label: str, cases: list[FeatureMapCase]) -> None:
+        """The correct and the wrong case on one slide, one above the other."""
+        self.deck.beside(self.t("deck.layout.feature_maps", model=label),
+                         [p for case in cases if (p := picture(case.figure))],
+                         [para for case in cases for para in
+                          [Para(case.figure.caption, 12, bold=True, keep_with_next=True)] + bullets(case.notes, 12)])
 
-    def code(self, title: str, pages: list[list[CodeLine]], size: float) -> None:
-        """A code listing already cut into lines and pages (renderers/code.py), a slide a page on a
-        light band, each line a paragraph of coloured runs in the monospace font."""
-        lay = self.layout
-        for i, page in enumerate(pages):
-            slide = self.new_slide(title if i == 0 else f"{title} {self.continued}")
-            self._rect(slide, lay.content, self.theme.band)
-            frame = slide.shapes.add_textbox(Pt(lay.content.x), Pt(lay.content.y), Pt(lay.content.w),
-                                             Pt(lay.content.h)).text_frame
-            self._frame(frame)
-            for j, line in enumerate(page):
-                p = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
-                p.line_spacing = Pt(line_pitch(size))
-                p.space_before = Pt(0)
-                for piece in line:
-                    run = p.add_run()
-                    run.text = piece.text
-                    run.font.name = MONO
-                    run.font.size = Pt(size)
-                    run.font.bold, run.font.italic = piece.bold, piece.italic
-                    run.font.color.rgb = RGBColor.from_string(piece.color)
+    def explained(self, items: list[ExplainedFigure], lead: list[str] = (), after: list[str] = (),
+                  size: float = 14) -> None:
+        """A slide per Grad-CAM figure with its sentences beside it; `lead` opens the first slide and
+        `after` (pointers to the backup slides) ends it. A figure without sentences takes the whole
+        slide, over its caption."""
+        for i, item in enumerate(items):
+            notes = [*lead, *item.notes, *after] if i == 0 else item.notes
+            if notes or not picture(item.figure):
+                self.deck.content(item.heading, bullets(notes, size), picture(item.figure))
+            else:
+                self.deck.pictures(item.heading, [(picture(item.figure), item.figure.caption)])
 
-    def to_bytes(self) -> bytes:
-        """The presentation as a .pptx file's bytes, for the caller to write (atomically)."""
-        buffer = io.BytesIO()
-        self.prs.save(buffer)
-        return buffer.getvalue()
+    # --- across models ---------------------------------------------------------------------
+
+    def comparison(self) -> None:
+        t, doc, c = self.t, self.doc, self.doc.comparison
+        self.deck.section_slide(t("deck.comparison"), " vs ".join(s.label for s in doc.models))
+        self.deck.cards(t("deck.accuracy_cards"), [(label, stat_pairs(stats)) for label, stats in c.cards])
+        self.table(t("deck.performance"), c.table, 16)
+        self.table(t("deck.stats.pair_tests"), c.pairs, 14)
+        curves = [c.loss_overlay, c.accuracy_overlay]
+        self.deck.pictures(t("deck.overlaid_curves"), [(p, fig.caption) for fig in curves if (p := picture(fig))])
+        if p := picture(c.per_class_figure):
+            self.deck.pictures(t("deck.per_class_comparison"), [(p, c.per_class_figure.caption)])
+        self.table(t("deck.per_class_comparison"), c.per_class_accuracy)
+        self.table(t("deck.training_log"), doc.training_log, 16)
+        self.deck.content(t("deck.comparison_analysis"), bullets(c.notes + self.see("disagreements"), 16))
+        if c.seeds:
+            self.table(t("deck.seeds.summary"), c.seeds.table, 16)
+            self.table(t("deck.seeds.per_seed"), c.seeds.per_seed, 16)
+            self.deck.content(t("deck.seeds.tests"), bullets(c.seeds.notes, 16))
+
+    def tuning(self) -> None:
+        tu = self.doc.tuning
+        lines = [tu.intro, tu.strategy] + [line for line in (tu.best, tu.importance) if line]
+        self.deck.content(self.t("deck.tuning"), bullets(lines, 15), picture(tu.figure))
+        self.table(self.t("deck.tuning"), tu.space)
+        if tu.trials:  # its caption says which trials it shows: the slide's title
+            self.table(tu.trials.caption, tu.trials, 12)
+
+    def closing(self) -> None:
+        """As the report ends: the statement of tools used, the references and the links, on one slide."""
+        doc, t = self.doc, self.t
+        paras = [Para(t("ui.closing.tools"), 14, bold=True, keep_with_next=True)] if doc.tools else []
+        paras += [Para(p, 13, space_before=4) for p in doc.tools]
+        if doc.references:
+            paras += [Para(t("ui.references"), 14, bold=True, space_before=10, keep_with_next=True)]
+            paras += bullets(doc.references, 12)
+        if doc.links:
+            paras += [Para(t("ui.closing.links"), 14, bold=True, space_before=10, keep_with_next=True)]
+            paras += bullets([f"{link.label}: {link.url}" for link in doc.links], 12)
+        if paras:
+            self.deck.content(t("deck.qualitative.references"), paras)
+
+
+    # --- the whole deck --------------------------------------------------------------------
+
+    def write(self) -> bytes:
+        t, doc = self.t, self.doc
+        sections = ([t("deck.members")] if doc.front.authors else []) + [
+            t("deck.objectives"), t("deck.dataset"), t("deck.methodology")]
+        sections += [t("deck.architecture", model=s.label) for s in doc.models]
+        sections += ([t("deck.tuning")] if doc.tuning else []) + (
+            [t("deck.comparison")] if doc.comparison else []) + [t("deck.conclusion")]
+        self.title()
+        self.contents(sections)
+        if doc.front.authors:
+            self.members()
+        self.objectives()
+        self.dataset()
+        self.methodology()
+        for section in doc.models:
+            self.model(section)
+        if doc.tuning:
+            self.tuning()
+        if doc.comparison:
+            self.comparison()
+        if doc.qualitative:  # the reference deck's closing table, with the key insight under it
+            q = doc.qualitative
+            self.deck.beside(t("deck.qualitative.table"), [], [Para(f"{t('ui.qualitative.insight')}: {q.insight}", 15)]
+                             if q.insight else [], (q.table.header, q.table.rows, q.table.aligns, 14))
+        self.deck.content(t("deck.conclusion"), bullets(doc.conclusion + doc.discussion, 16))
+        self.closing()
+        self.deck.section_slide(t("deck.thanks"))
+        self.backup()
+        return self.deck.to_bytes()
+
+    def see(self, key: str) -> list[str]:
+        """The sentence pointing to an appendix part (its backup slides), when the part has content."""
+        part = self.doc.part(key)
+        return [part.reference] if part else []
+
+    def code(self, listing: CodeListing) -> None:
+        """A model's code: its walkthrough, then the listing, as many slides as it needs."""
+        t = self.t
+        paras = [Para(listing.intro, 14), *bullets(listing.steps, 13),
+                 *[Para(line, 14) for line in [*listing.facts, listing.origin]]]
+        self.deck.content(t("code.walkthrough_heading", model=listing.model), paras)
+        self.deck.code(listing.heading, code_pages(listing.source, CODE_SIZE), CODE_SIZE)
+
+    def backup(self) -> None:
+        """The report's appendix after the main deck, for questions: a divider per part, under the
+        part's heading, so the main slides' pointers ("Lampiran B") lead here."""
+        t, doc = self.t, self.doc
+        if not doc.appendix:
+            return
+        self.deck.section_slide(t("deck.layout.backup"), " · ".join(p.heading for p in doc.appendix))
+        for part in doc.appendix:
+            self.deck.section_slide(part.heading)
+            for s in doc.models:
+                r = s.result
+                if part.key == "layers":
+                    self.table(t("deck.layers", model=s.label), s.layers, 10)  # nine columns
+                elif part.key == "code" and s.code:
+                    self.code(s.code)
+                elif part.key == "feature_maps" and r and r.feature_maps:
+                    self.feature_maps(s.label, r.feature_maps)
+                elif part.key == "calibration" and r and r.reliability:
+                    self.deck.content(t("deck.stats.reliability", model=s.label), bullets(r.calibration_notes, 14),
+                                      picture(r.reliability))
+                elif part.key == "explanation" and r and r.explanation:
+                    self.explained(r.explanation.detail)
+            if part.key == "variants":
+                self.deck.content(part.heading, [Para(doc.qualitative.intro, 14)] + bullets(
+                    [" ".join(filter(None, [f"{v.label}:", v.hypothesis, v.outcome, *v.limits]))
+                     for v in doc.qualitative.variants], 12))
+            if part.key == "class_distribution" and doc.dataset.distribution:  # the chart is on the methodology slide
+                self.table(part.heading, doc.dataset.distribution, 12)
+            if part.key == "disagreements":
+                self.explained(doc.disagreements)
+            if part.key == "lr_schedule":
+                self.deck.pictures(t("ui.layout.appendix_lr_schedule"),
+                                   [(p, s.lr_schedule.caption) for s in doc.models if (p := picture(s.lr_schedule))])
+
+
+def render_pptx(doc: Document) -> bytes:
+    return DeckWriter(doc).write()

@@ -1,7 +1,7 @@
 """The deck's layout, decided without python-pptx (as python-pptx's own text/layout.py fits text
 with nothing but a font file): where every box on every kind of slide goes, how paragraphs wrap
 into pages, how a title shrinks to stay on its slide, how wide table columns are and which rows
-share a slide, and how large a picture is. deck.py only writes what is decided here.
+share a slide, and how large a picture is. pptx.py only writes what is decided here.
 
 The guarantees the deck makes are kept here, once:
 - text is wrapped with the real font (textfit.py) and its height counted with an exact line
@@ -28,7 +28,7 @@ Align = Literal["left", "center", "right"]
 
 @dataclass(frozen=True)
 class Theme:
-    """The deck's colours as RRGGBB hex (deck.py turns them into python-pptx colours)."""
+    """The deck's colours as RRGGBB hex (pptx.py turns them into python-pptx colours)."""
 
     ink: str = "222933"
     primary: str = "1B2A41"  # titles, header rows, divider background

@@ -1,4 +1,4 @@
-"""The seeds' closing parts, from the analysis facts: the qualitative comparison table (depth,
+"""the closing parts, from the analysis facts: the qualitative comparison table (depth,
 parameters, training time, generalisation gap, stability, accuracy per model), each modification's
 hypothesis with what its test against the baseline shows, the key insight and each model's limits;
 the links and the statement of tools used.

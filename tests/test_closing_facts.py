@@ -1,4 +1,4 @@
-"""The seeds' closing parts and dataset facts (issue 13): the qualitative comparison table, each
+"""The closing parts and dataset facts: the qualitative comparison table, each
 modification's hypothesis with its outcome, the key insight and limits (claims backed by the pair
 tests, numbers by the facts), the dataset's display name, the class distribution, the links, the
 statement of tools used and the references slide."""

@@ -1,4 +1,4 @@
-"""Issue 13, the models' code: each model's own source (recorded by the run) as a highlighted
+"""The models' code: each model's own source (recorded by the run) as a highlighted
 listing in the report's appendix and the deck's backup slides, with a walkthrough in plain words;
 the layer table's kernel, stride, padding and notes read from the modules; the weight
 initialisation stated as the registry records it, and checked against the weights a build draws."""
@@ -26,7 +26,7 @@ from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.models import ARCHITECTURES, build
 from reportgen.renderers.code import code_pages, mono_width
-from reportgen.renderers.deck import Deck
+from reportgen.renderers.pptx import Deck
 from reportgen.renderers.fonts import FONT_DIR, MONO, MONO_FILES
 from reportgen.renderers.html import render_html
 from reportgen.renderers.layout import LAYOUT

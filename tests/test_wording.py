@@ -1,4 +1,4 @@
-"""Issue 13's wording rules, each in Indonesian and English: lists with "dan"/"and", a single model
+"""The wording rules, each in Indonesian and English: lists with "dan"/"and", a single model
 presented rather than compared, vectors of decimals, differences in words, "tahap" and "detik",
 one name for the training log, one curve per caption, no registry ids and no English notes in an
 Indonesian report, result cards in the order train → validation → test with no metric twice.
@@ -18,7 +18,7 @@ from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.models.registry import ARCHITECTURES
 from reportgen.renderers.html import render_html
-from reportgen.renderers.pptx import render_pptx
+from reportgen.renderers.deck import render_pptx
 from reportgen.report import build_document
 from reportgen.report.narrative import Writer, narrate
 from conftest import CNN_PRED, HANDMADE, history_rows

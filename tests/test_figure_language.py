@@ -1,4 +1,4 @@
-"""Issue 13, figures: every text of every figure is in the report's language (read back from each
+"""Figures: every text of every figure is in the report's language (read back from each
 figure before it is saved), each figure has a file per language that the documents pick, the
 learning-rate schedule and the row-normalised confusion matrix."""
 

@@ -1,4 +1,4 @@
-"""The seed notebook's input pipeline, kept for comparison: a PIL image per sample through
+"""The reference notebook's input pipeline, kept for comparison: a PIL image per sample through
 torchvision transforms, batched by a DataLoader with worker processes; and its step's device
 settings (fp32, NCHW) as a DevicePolicy, so the benchmarks run it with reportgen's step."""
 
@@ -13,7 +13,7 @@ from reportgen.data import Split
 from reportgen.device import DevicePolicy
 
 
-class SeedDataset(torch.utils.data.Dataset):
+class PilDataset(torch.utils.data.Dataset):
     """torchvision.datasets.CIFAR10's __getitem__: a PIL image per sample, then the transforms."""
 
     def __init__(self, split: Split, transform):
@@ -28,21 +28,21 @@ class SeedDataset(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.images[i])), self.labels[i]
 
 
-def seed_transforms(norm: Normalization, size: int = 32) -> tuple[T.Compose, T.Compose]:
-    """(train, eval) exactly as the seed deck: RandomCrop(padding=4) + flip for training only."""
+def reference_transforms(norm: Normalization, size: int = 32) -> tuple[T.Compose, T.Compose]:
+    """(train, eval) exactly as the reference deck: RandomCrop(padding=4) + flip for training only."""
     to_tensor = [T.ToTensor(), T.Normalize(norm.mean, norm.std)]
     return T.Compose([T.RandomCrop(size, padding=size // 8), T.RandomHorizontalFlip(), *to_tensor]), \
         T.Compose(to_tensor)
 
 
-def seed_loader(split: Split, transform, batch_size: int, shuffle: bool, seed: int = 0) -> torch.utils.data.DataLoader:
-    return torch.utils.data.DataLoader(SeedDataset(split, transform), batch_size=batch_size, shuffle=shuffle,
+def reference_loader(split: Split, transform, batch_size: int, shuffle: bool, seed: int = 0) -> torch.utils.data.DataLoader:
+    return torch.utils.data.DataLoader(PilDataset(split, transform), batch_size=batch_size, shuffle=shuffle,
                                        num_workers=2, persistent_workers=True,
                                        generator=torch.Generator().manual_seed(seed))
 
 
-def seed_policy(device: torch.device = torch.device("cpu")) -> DevicePolicy:
-    """The seed notebook's step: fp32 on NCHW tensors (reportgen's policy is channels_last)."""
+def reference_policy(device: torch.device = torch.device("cpu")) -> DevicePolicy:
+    """The reference notebook's step: fp32 on NCHW tensors (reportgen's policy is channels_last)."""
     policy = DevicePolicy(device, amp=False)
     policy.channels_last = False
     return policy

@@ -1,4 +1,4 @@
-"""Issue 13, tuning: one experiment searches one model and compares the tuned model with another
+"""Tune then compare: one experiment searches one model and compares the tuned model with another
 in one report; the tuning section's trials table names every parameter for readers, in both
 languages, never by its experiment key ("train.lr", "params.dropout_rate")."""
 
@@ -168,7 +168,7 @@ def test_a_summary_without_epochs_still_loads():
 
 
 def test_the_shipped_search_compares_the_tuned_cnn_with_resnet18(tmp_path):
-    """experiments/cifar10_cnn_tuning.toml is the seed deck's path: its trials train the CNN alone,
+    """experiments/cifar10_cnn_tuning.toml is the reference deck's path: its trials train the CNN alone,
     its best.toml trains the chosen CNN and ResNet18 with the deck's recipe."""
     exp = load_experiment(Path(__file__).parents[1] / "experiments" / "cifar10_cnn_tuning.toml")
     point = grid_points(exp.tune.space)[0]
