@@ -20,7 +20,7 @@ from PIL import Image
 
 import reportgen
 from reportgen.analysis.distribution import class_counts
-from reportgen.analysis.tree import Tuning
+from reportgen.schema.analysis import Tuning
 from reportgen.config import DataConfig, Experiment, differences, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.device import device_name, resolve_device
@@ -60,7 +60,7 @@ def describe_environment(device: torch.device, seed: int, processes: int) -> dic
 
 
 def dataset_info(cfg: DataConfig, data: DatasetSplits, samples_figure: str) -> dict:
-    """dataset.json: the facts the report states about the data (fields of analysis.tree.DatasetInfo)."""
+    """dataset.json: the facts the report states about the data (fields of schema.analysis.DatasetInfo)."""
     return {
         "name": cfg.dataset,
         "classes": data.classes,

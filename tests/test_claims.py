@@ -14,7 +14,7 @@ from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.calibration import calibration
 from reportgen.analysis.diagnostics import compare
 from reportgen.analysis.stats import model_intervals
-from reportgen.analysis.tree import (
+from reportgen.schema.analysis import (
     Analysis, Averages, ClassMetrics, DatasetInfo, Environment, History, ModelAnalysis,
 )
 from reportgen.errors import UserError

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from reportgen.analysis import analyse, explain_figures, figure_files, figures, load_analysis
-from reportgen.analysis.tree import Analysis
+from reportgen.schema.analysis import Analysis
 from reportgen.language.phrases import LANGUAGES, Phrases, _table
 from reportgen.report import build_document
 

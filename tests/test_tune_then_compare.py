@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from reportgen import render
 from reportgen.analysis import load_analysis
-from reportgen.analysis.tree import Tuning, TuningTrial
+from reportgen.schema.analysis import Tuning, TuningTrial
 from reportgen.cli import app
 from reportgen.config import TrainConfig, load_experiment
 from reportgen.language.parameters import parameter_name

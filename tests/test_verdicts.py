@@ -12,7 +12,7 @@ import pytest
 from conftest import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
 from reportgen.analysis import analyse
 from reportgen.analysis.diagnostics import COLLAPSE_SHARE, diagnose
-from reportgen.analysis.tree import ClassMetrics, FeatureMapCase, StageActivation, Tuning, TuningTrial
+from reportgen.schema.analysis import ClassMetrics, FeatureMapCase, StageActivation, Tuning, TuningTrial
 from reportgen.config import load_experiment
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases

@@ -24,7 +24,7 @@ from reportgen.analysis.featuremaps import feature_map_cases
 from reportgen.analysis.seeds import seed_summary, seed_tests
 from reportgen.analysis.source import model_code
 from reportgen.analysis.stats import model_intervals
-from reportgen.analysis.tree import Analysis, DatasetInfo, Environment, ModelAnalysis, Note, Tuning
+from reportgen.schema.analysis import Analysis, DatasetInfo, Environment, ModelAnalysis, Note, Tuning
 from reportgen.config import Experiment, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.errors import UserError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torchinfo
 from torch import nn
 
-from reportgen.analysis.tree import ArchitectureTable, LayerRow
+from reportgen.schema.analysis import ArchitectureTable, LayerRow
 from reportgen.models import count_params
 
 DEPTH = 2  # top-level layers and their direct children: blocks of a ResNet stage, conv-BN-ReLU of a CNN block

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from reportgen.analysis.stats import accuracy_interval
-from reportgen.analysis.tree import Calibration, ReliabilityBin
+from reportgen.schema.analysis import Calibration, ReliabilityBin
 
 N_BINS = 15
 # Over-confidence is stated when the ECE exceeds 0.05 and the mean confidence lies above the upper

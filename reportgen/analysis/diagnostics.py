@@ -9,7 +9,7 @@ import math
 import statistics
 
 from reportgen.analysis import stats
-from reportgen.analysis.tree import (
+from reportgen.schema.analysis import (
     Comparison, ConfusedPair, Degradation, Diagnostics, ModelAnalysis, ModelDelta, PairTest, Rank,
 )
 from reportgen.models import ARCHITECTURES

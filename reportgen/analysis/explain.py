@@ -29,7 +29,7 @@ from reportgen.analysis import explain_figures, figures
 from reportgen.analysis.facts import Predictions
 from reportgen.analysis.featuremaps import pick_cases
 from reportgen.analysis.stats import discordant
-from reportgen.analysis.tree import (CamFacts, ConfusedPair, Disagreement, DisagreementImage, Explanation,
+from reportgen.schema.analysis import (CamFacts, ConfusedPair, Disagreement, DisagreementImage, Explanation,
                                      MistakeGroup, ModelAnalysis)
 from reportgen.config import Experiment, Normalization
 from reportgen.data import DatasetSplits, normalize

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pytorch_grad_cam.utils.image import show_cam_on_image
 
 from reportgen.analysis.figures import DPI, plt, to_rgb
-from reportgen.analysis.tree import CamFacts, Disagreement, MistakeGroup
+from reportgen.schema.analysis import CamFacts, Disagreement, MistakeGroup
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.rundir import atomic_write_bytes

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reportgen.analysis.tree import Averages, ClassMetrics, History, ModelAnalysis, Note
+from reportgen.schema.analysis import Averages, ClassMetrics, History, ModelAnalysis, Note
 from reportgen.config import ModelSpec
 from reportgen.errors import UserError
 from reportgen.metrics import classification_metrics

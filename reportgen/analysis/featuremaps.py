@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from reportgen.analysis import figures
-from reportgen.analysis.tree import FeatureMapCase, StageActivation
+from reportgen.schema.analysis import FeatureMapCase, StageActivation
 from reportgen.config import Normalization
 from reportgen.data import normalize
 

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from reportgen.analysis.tree import Calibration  # noqa: E402
+from reportgen.schema.analysis import Calibration  # noqa: E402
 from reportgen.language.format import Formatter  # noqa: E402
 from reportgen.language.parameters import parameter_name  # noqa: E402
 from reportgen.language.phrases import LANGUAGES, Phrases  # noqa: E402

@@ -16,7 +16,7 @@ from scipy.stats import ttest_ind
 
 from reportgen.analysis.facts import model_facts
 from reportgen.analysis.stats import holm
-from reportgen.analysis.tree import ModelAnalysis, SeedResult, SeedSummary, SeedTest, Spread
+from reportgen.schema.analysis import ModelAnalysis, SeedResult, SeedSummary, SeedTest, Spread
 from reportgen.config import ModelSpec
 from reportgen.rundir import RunDir
 

@@ -8,7 +8,7 @@ import inspect
 from pathlib import Path
 
 import reportgen
-from reportgen.analysis.tree import ModelCode
+from reportgen.schema.analysis import ModelCode
 from reportgen.errors import UserError
 from reportgen.models import ARCHITECTURES
 from reportgen.rundir import ModelDir, RunDir

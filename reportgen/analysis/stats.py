@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import binomtest
 
-from reportgen.analysis.tree import Interval
+from reportgen.schema.analysis import Interval
 
 CONFIDENCE = 0.95
 # 10,000 resamples put the Monte-Carlo error of a 95% percentile bound well below the second

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportgen.analysis.tree import Analysis
+from reportgen.schema.analysis import Analysis
 from reportgen.config import validate_experiment
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases

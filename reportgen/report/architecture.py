@@ -4,7 +4,7 @@ its weight initialisation, and the code listing the appendix shows."""
 
 from __future__ import annotations
 
-from reportgen.analysis.tree import LayerRow, ModelAnalysis, Stage
+from reportgen.schema.analysis import LayerRow, ModelAnalysis, Stage
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.language.text import clean_user_text as clean

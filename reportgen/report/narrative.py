@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from reportgen.analysis.diagnostics import pair_of
 from reportgen.analysis.explain import region
-from reportgen.analysis.tree import Analysis, Disagreement, FeatureMapCase, Interval, ModelAnalysis, PairTest
+from reportgen.schema.analysis import Analysis, Disagreement, FeatureMapCase, Interval, ModelAnalysis, PairTest
 from reportgen.analysis.featuremaps import ACTIVE_CHANGE_PP, SPARSE_SHARE
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases

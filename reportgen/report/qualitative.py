@@ -9,7 +9,7 @@ less accurate than another only when the pair's Holm-adjusted McNemar test says 
 
 from __future__ import annotations
 
-from reportgen.analysis.tree import ModelAnalysis
+from reportgen.schema.analysis import ModelAnalysis
 from reportgen.language.text import clean_user_text as clean
 from reportgen.report.document import Column, Link, Qualitative, Table, Variant
 from reportgen.report.narrative import Writer

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.analysis.figures import localized
-from reportgen.analysis.tree import Analysis, Interval, ModelAnalysis, Tuning, TuningTrial
+from reportgen.schema.analysis import Analysis, Interval, ModelAnalysis, Tuning, TuningTrial
 from reportgen.config import Experiment
 from reportgen.errors import UserError
 from reportgen.language.format import Formatter

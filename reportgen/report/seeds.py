@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reportgen.analysis.tree import ModelAnalysis, SeedTest, Spread
+from reportgen.schema.analysis import ModelAnalysis, SeedTest, Spread
 from reportgen.language.text import clean_user_text as clean
 from reportgen.report.document import Column, SeedComparison, SeedResults, Table
 
