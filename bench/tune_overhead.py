@@ -68,8 +68,8 @@ def table(name: str, rows: list[tuple[int, float, float]]) -> list[str]:
         lines.append(f"| {number} | {wall:.2f} | {train:.2f} | {wall - train:.2f} | {(wall - train) / train:.1%} |")
     walls, trains = sum(r[1] for r in rows), sum(r[2] for r in rows)
     median = statistics.median((wall - train) / train for _, wall, train in rows)
-    lines += [f"| all {len(rows)} | {walls:.2f} | {trains:.2f} | {walls - trains:.2f} | {(walls - trains) / trains:.1%} |",
-              "", f"Median overhead per trial: {median:.1%} of its training time.", ""]
+    total = f"| all {len(rows)} | {walls:.2f} | {trains:.2f} | {walls - trains:.2f} | {(walls - trains) / trains:.1%} |"
+    lines += [total, "", f"Median overhead per trial: {median:.1%} of its training time.", ""]
     return lines
 
 
@@ -91,7 +91,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             rows, seconds = searched(Path(folder), analysed)
         lines += table(name, rows) + [f"Whole search: {seconds:.1f} s.", ""]
-        print("\n".join(lines[-(len(rows) + 8):]), flush=True)
+        print("\n".join(lines[-(len(rows) + 9):]), flush=True)
     lines.append(f"Load average at the end: {os.getloadavg()[0]:.1f}.")
     out = Path(__file__).with_name("tune_overhead.md")
     out.write_text("\n".join(lines) + "\n")

@@ -38,9 +38,8 @@ from pydantic import BaseModel, ValidationError
 from reportgen.config import DataConfig, Experiment, validate_stored_experiment
 from reportgen.errors import UserError
 from reportgen.schema.base import RunFile
-from reportgen.schema.run import HISTORY_COLUMNS, Environment, EnvironmentFile
-
-__all__ = ["HISTORY_COLUMNS"]  # history.csv's header, declared by its schema
+# HISTORY_COLUMNS: history.csv's header, declared by its schema; the writers import it from here.
+from reportgen.schema.run import HISTORY_COLUMNS, Environment, EnvironmentFile  # noqa: F401
 
 # The most bytes a file of each kind in a run directory may have: far above what reportgen
 # writes (a 100-class, 4-model analysis.json is a few MB), low enough that a hostile file cannot

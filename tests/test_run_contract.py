@@ -13,10 +13,12 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomli_w
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
@@ -27,9 +29,9 @@ from reportgen import api
 from reportgen.cli import app
 from reportgen.rundir import RunDir, is_training, newest_run, training_lock, write_model
 from reportgen.schema.analysis import Analysis, StageActivation
-from reportgen.schema.run import EnvironmentFile
+from reportgen.schema.run import EnvironmentFile, MetricsFile
 
-from conftest import TINY, TUNE_TABLE, write_experiment
+from conftest import TUNE_TABLE, write_experiment
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,6 +81,24 @@ def test_the_data_root_is_resolved_when_the_run_starts(relative_run, tmp_path, m
     analysis = reportgen.analysis.load_analysis(run)  # analysed again from another folder: the data is found
     assert analysis.dataset.samples_figure and not any(n.key == "data_unavailable" for m in analysis.models
                                                        for n in m.notes)
+
+
+@pytest.mark.slow
+def test_the_run_records_the_machine_s_cpus_and_its_load_while_training(relative_run):
+    environment = EnvironmentFile.model_validate_json((relative_run / "environment.json").read_text())
+    metrics = MetricsFile.model_validate_json((relative_run / "c" / "metrics.json").read_text())
+    assert environment.cpu_count == os.cpu_count() and metrics.load_average is not None and metrics.load_average >= 0
+    analysis = reportgen.analysis.load_analysis(relative_run)
+    assert analysis.environment.cpu_count == os.cpu_count() and analysis.models[0].load_average == metrics.load_average
+
+
+def test_the_stored_experiment_is_not_checked_against_this_machine_s_files(handmade_run, tmp_path, monkeypatch):
+    """The tuning summary and the data root named in experiment.toml were on the training machine."""
+    stored = tomllib.loads((handmade_run / "experiment.toml").read_text())
+    stored["report"]["tuning"] = str(tmp_path / "gone" / "summary.json")
+    (handmade_run / "experiment.toml").write_text(tomli_w.dumps(stored))
+    elsewhere(tmp_path, monkeypatch)
+    assert api.render(handmade_run, "pptx").is_file()
 
 
 class TextOnly(html.parser.HTMLParser):
@@ -167,10 +187,12 @@ def test_a_run_still_training_is_not_rendered(handmade_run):
 
 
 def test_a_killed_run_does_not_stay_training(handmade_run):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from reportgen.rundir import RunDir, "
-         "training_lock\nwith training_lock(RunDir(Path(sys.argv[1]))):\n    print('held', flush=True); time.sleep(600)",
-         str(handmade_run)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    holds_the_lock = ("import sys, time\nfrom pathlib import Path\n"
+                      "from reportgen.rundir import RunDir, training_lock\n"
+                      "with training_lock(RunDir(Path(sys.argv[1]))):\n"
+                      "    print('held', flush=True)\n    time.sleep(600)")
+    holder = subprocess.Popen([sys.executable, "-c", holds_the_lock, str(handmade_run)], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         assert holder.stdout.readline().strip() == "held"
         assert is_training(RunDir(handmade_run))

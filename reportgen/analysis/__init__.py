@@ -97,7 +97,7 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
         m.figures["confusion_top"] = relative(path, run)
     labels, preds, probs = prediction
     m.diagnostics = diagnose(m, info.val_size, cross_entropies(labels, probs))
-    if data is not None and model_dir.best.is_file():
+    if data is not None and present(model_dir.best):
         net.load_state_dict(load_run_checkpoint(model_dir.best, run.path)["model"])
         m.feature_maps = feature_map_cases(net, data.eval.images, exp.data.norm, info.classes, labels, preds, probs,
                                            model_dir.figures, run.path)

@@ -103,4 +103,5 @@ def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_
         train_acc=at_best("train_acc"), val_acc=at_best("val_acc"),
         train_loss=at_best("train_loss"), val_loss=at_best("val_loss"),
         history=history, architecture=None, diagnostics=None, feature_maps=[], figures={}, notes=notes,
+        load_average=metrics.load_average if metrics else None,
     )

@@ -16,9 +16,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from reportgen.schema.base import ANALYSIS_VERSION, Finite, RunFile
-from reportgen.schema.run import Averages, ClassScores, DatasetFacts, Environment, TuningFacts, TuningTrial
-
-__all__ = ["Averages", "Environment", "TuningTrial"]  # run-file types the tree embeds, importable from here too
+# The run-file types the tree embeds (Averages, Environment, TuningTrial) are importable from here too.
+from reportgen.schema.run import (Averages, ClassScores, DatasetFacts, Environment, TuningFacts,  # noqa: F401
+                                  TuningTrial)
 
 
 class ClassMetrics(ClassScores):
@@ -359,6 +359,9 @@ class ModelAnalysis(BaseModel):
     seeds: SeedSummary | None = None  # every seed's result and their mean ± sd (None: one seed)
     code: ModelCode | None = None  # its own source (None: an analysis.json older than it)
     init: str = ""  # the registry's weight initialisation of the architecture ("": as above)
+    # the machine's mean 1-minute load average at its epochs' ends (metrics.json; None: not measured),
+    # against Environment.cpu_count
+    load_average: Finite = None
 
     @property
     def failure(self) -> str | None:
