@@ -29,7 +29,8 @@ from reportgen.errors import UserError
 from reportgen.models import ARCHITECTURES, build
 from reportgen.progress import Reporter
 from reportgen.rundir import (DamagedFile, ModelDir, OtherVersion, RunDir, ensure_writable, load_run_checkpoint,
-                              open_run, present, read_experiment, read_model, recorded_data, write_model)
+                              open_run, open_run_file, present, read_experiment, read_model, recorded_data,
+                              write_model)
 from reportgen.schema.analysis import Analysis, DatasetInfo, Environment, ModelAnalysis, Note, Tuning
 from reportgen.schema.run import DatasetFile, EnvironmentFile, TuningSummary
 
@@ -171,6 +172,8 @@ def read_run_files(run_dir: Path) -> RunFiles:
     for spec, m in zip(exp.models, models):
         m.seeds = seed_summary(spec, run, info.classes, info.image_size)
         m.code, m.init = model_code(spec.arch, run.model(spec.slug), run), ARCHITECTURES[spec.arch].init
+        if present(run.model(spec.slug).best):  # loaded later, by the feature maps and Grad-CAM: checked now
+            open_run_file(run.model(spec.slug).best, run.path).close()
     if not any(m.accuracy is not None for m in models):
         raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "
                         f"the run with `reportgen run <experiment.toml> --resume {run.path}`")
