@@ -29,8 +29,9 @@ import reportgen.analysis
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
 from reportgen.models import build
-from reportgen.rundir import HISTORY_COLUMNS, RunDir, save_torch, write_csv, write_json
+from reportgen.rundir import HISTORY_COLUMNS, RunDir, save_torch, write_csv, write_model
 from reportgen.runner import dataset_info
+from reportgen.schema.run import MetricsFile
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUR = {
@@ -41,13 +42,15 @@ FOUR = {
 }
 
 
-def four_model_run(folder: Path) -> Path:
-    """A finished run directory of the four networks, written without training."""
-    exp = validate_experiment(FOUR, "bench")
+def four_model_run(folder: Path, image_size: int = 224) -> Path:
+    """A finished run directory of the four networks at `image_size` px, written without training
+    (bench/render.py renders one at 32 px)."""
+    raw = {**FOUR, "name": f"bench-four-{image_size}", "data": {**FOUR["data"], "image_size": image_size}}
+    exp = validate_experiment(raw, "bench")
     run = RunDir.at(folder / "run")
     run.experiment.write_text(exp.to_toml())
     data = load_dataset(exp.data, exp.train.seed)
-    write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
+    write_model(run.dataset, dataset_info(exp.data, data))
     labels, k = data.eval.labels.tolist(), len(data.classes)
     rng = np.random.default_rng(0)
     for spec in exp.models:
@@ -61,8 +64,11 @@ def four_model_run(folder: Path) -> Path:
                   [[i, y, p, *row] for i, (y, p, row) in enumerate(zip(labels, preds, probs))])
         net = build(spec.arch, k, exp.data.image_size, spec.params)
         save_torch(out.best, {"model": net.state_dict(), "arch": spec.arch, "params": spec.params, "epoch": 2})
-        write_json(out.metrics, {"label": spec.label, "status": "completed", "params": sum(
-            p.numel() for p in net.parameters()), "best_epoch": 2, "epochs_run": 2, "stopped_early": False})
+        write_model(out.metrics, MetricsFile(
+            label=spec.label, slug=spec.slug, arch=spec.arch, seed=spec.train.seed, status="completed",
+            classes=data.classes, eval_split=data.eval_split, monitor=spec.train.monitor, best_epoch=2, epochs_run=2,
+            stopped_early=False, diverged=False, train_seconds=2.0, precision="fp32",
+            params=sum(p.numel() for p in net.parameters())))
     return run.path
 
 

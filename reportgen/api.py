@@ -45,24 +45,30 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
 
 
 def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str | Path | None = None,
-           lang: str | None = None, runs_dir: str | Path = "runs") -> Path:
-    """Write a finished run (default: the newest under `runs_dir`) as `format` (pdf | html |
-    pptx) in `lang` (id | en; default: the experiment's report.language) and return the file.
-    The default file is in the run directory: report.pdf, report.html or slides.pptx, with `-en`
-    before the suffix when `lang` is not the experiment's own language."""
+           lang: str | None = None, runs_dir: str | Path = "runs", reporter=None) -> Path:
+    """Write a finished run (default: the newest finished one under `runs_dir`, by start time) as
+    `format` (pdf | html | pptx) in `lang` (id | en; default: the experiment's report.language)
+    and return the file. The default file is in the run directory: report.pdf, report.html or
+    slides.pptx, with `-en` before the suffix when `lang` is not the experiment's own language.
+    Rendering reads only the run directory and reportgen's own files. A run still training is
+    refused; a run without a current analysis.json is analysed first, with a line on `reporter`
+    (default: stderr) saying why."""
     from reportgen.analysis import load_analysis
     from reportgen.errors import UserError
     from reportgen.language.phrases import LANGUAGES
     from reportgen.renderers import DEFAULT_NAMES, FORMATS, document_bytes
     from reportgen.report import build_document
-    from reportgen.rundir import atomic_write_bytes, newest_run, open_run
+    from reportgen.rundir import atomic_write_bytes, is_training, newest_run, open_run
 
     if format not in FORMATS:
         raise UserError(f"format must be one of {', '.join(FORMATS)} (got '{format}')")
     if lang is not None and lang not in LANGUAGES:
         raise UserError(f"language must be {' or '.join(LANGUAGES)} (got '{lang}')")
     run = open_run(Path(run_dir)) if run_dir else newest_run(Path(runs_dir))
-    analysis = load_analysis(run.path)
+    if is_training(run):
+        raise UserError(f"{run.path} is still training (`reportgen run` holds its run.lock); render it when the run "
+                        "has finished")
+    analysis = load_analysis(run.path, reporter)
     own = analysis.experiment["report"]["language"]
     lang = lang or own
     if out is None:

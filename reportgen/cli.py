@@ -62,11 +62,16 @@ def render(
 ) -> None:
     """Render a finished run as a PDF report, PPTX deck or HTML page; prints the written file."""
     from reportgen import api
+    from reportgen.progress import make_reporter
 
+    reporter = make_reporter()  # a run without its analysis is analysed first: that shows progress
     try:
-        typer.echo(str(api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir)))
+        written = api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir, reporter=reporter)
     except UserError as e:
+        reporter.close()
         fail(str(e))
+    reporter.close()
+    typer.echo(str(written))
 
 
 @app.command()

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -80,8 +81,8 @@ class ReportConfig(_Strict):
 
     @field_validator("tuning")
     @classmethod
-    def _tuning_exists(cls, path: str | None) -> str | None:
-        if path is not None and not Path(path).is_file():
+    def _tuning_exists(cls, path: str | None, info: ValidationInfo) -> str | None:
+        if path is not None and info.context != STORED and not Path(path).is_file():
             raise ValueError(f"tuning summary '{Path(path).resolve()}' does not exist")
         return path
 
@@ -144,11 +145,13 @@ class DataConfig(_Strict):
         "synthetic: training-pool images per class (a quarter as many, at least 2, form the test split)."))] = 40
 
     @model_validator(mode="after")
-    def _root_exists(self) -> DataConfig:
+    def _root_exists(self, info: ValidationInfo) -> DataConfig:
         if self.dataset not in DATASETS_WITH_ROOT:
             return self
         if self.root is None:
             raise ValueError(f"dataset '{self.dataset}' needs `root`, the folder holding its images")
+        if info.context == STORED:  # the training machine's folder: not this one's to check
+            return self
         if not Path(self.root).is_dir() and not (self.dataset == "cifar10" and self.download):
             hint = " (or set download = true)" if self.dataset == "cifar10" else ""
             raise ValueError(f"dataset root '{Path(self.root).resolve()}' does not exist{hint}")
@@ -442,5 +445,18 @@ def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:
 def validate_experiment(raw: dict[str, Any], source: str) -> Experiment:
     try:
         return Experiment.model_validate(raw)
+    except ValidationError as e:
+        raise UserError(format_validation_error(source, e)) from None
+
+
+STORED = {"stored": True}  # the validation context of a run's stored experiment
+
+
+def validate_stored_experiment(raw: dict[str, Any], source: str) -> Experiment:
+    """A run's copy of its experiment, checked as when the run started but never against this
+    machine's files: the data root and the tuning summary were on the machine that trained it,
+    and rendering reads only the run directory."""
+    try:
+        return Experiment.model_validate(raw, context=STORED)
     except ValidationError as e:
         raise UserError(format_validation_error(source, e)) from None

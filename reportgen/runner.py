@@ -3,14 +3,15 @@ analysed. A resumed run skips finished models and continues the interrupted one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
+import os
 import platform
 import shutil
 import subprocess
 import sys
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,15 +21,17 @@ from PIL import Image
 
 import reportgen
 from reportgen.analysis.distribution import class_counts
-from reportgen.schema.analysis import Tuning
-from reportgen.config import DataConfig, Experiment, differences, validate_experiment
+from reportgen.config import DataConfig, Experiment, differences
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
 from reportgen.models import ARCHITECTURES, build
 from reportgen.progress import Reporter
-from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, remove_orphan_temps, write_json
+from reportgen.rundir import (DamagedFile, OtherVersion, RunDir, atomic_write_bytes, atomic_write_text, present,
+                              read_experiment, read_model, recorded_data, remove_orphan_temps, training_lock,
+                              write_model)
+from reportgen.schema.run import DatasetFile, EnvironmentFile, TuningSummary
 from reportgen.train import evaluate_best, fit
 
 
@@ -48,33 +51,27 @@ def git_commit() -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def describe_environment(device: torch.device, seed: int, processes: int) -> dict:
-    """environment.json: what the Metodologi section states about where the run happened."""
-    return {
-        "device": str(device), "device_name": device_name(device),
-        "python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
-        "cuda": torch.version.cuda or "", "platform": platform.platform(), "git_commit": git_commit(),
-        "command": " ".join(["reportgen", *sys.argv[1:]]), "started": dt.datetime.now().isoformat(timespec="seconds"),
-        "seed": seed, "processes": processes, "reportgen": reportgen.__version__,
-    }
+def describe_environment(device: torch.device, seed: int, processes: int, data_root: str) -> EnvironmentFile:
+    """environment.json: what the Metodologi section states about where the run happened, and the
+    data root as resolved on this machine."""
+    return EnvironmentFile(
+        device=str(device), device_name=device_name(device),
+        python=platform.python_version(), torch=torch.__version__, torchvision=torchvision.__version__,
+        cuda=torch.version.cuda or "", platform=platform.platform(), git_commit=git_commit(),
+        command=" ".join(["reportgen", *sys.argv[1:]]), started=dt.datetime.now().isoformat(timespec="seconds"),
+        seed=seed, processes=processes, reportgen=reportgen.__version__, cpu_count=os.cpu_count(),
+        data_root=data_root,
+    )
 
 
-def dataset_info(cfg: DataConfig, data: DatasetSplits, samples_figure: str) -> dict:
-    """dataset.json: the facts the report states about the data (fields of schema.analysis.DatasetInfo)."""
-    return {
-        "name": cfg.dataset,
-        "classes": data.classes,
-        "train_size": len(data.train),
-        "val_size": len(data.val),
-        "test_size": len(data.test) if data.test is not None else 0,
-        "eval_split": data.eval_split,
-        "image_size": cfg.image_size,
-        "normalize_mean": cfg.norm.mean,
-        "normalize_std": cfg.norm.std,
-        "augment": list(cfg.augment),
-        "samples_figure": samples_figure,
-        "class_counts": class_counts(data),
-    }
+def dataset_info(cfg: DataConfig, data: DatasetSplits) -> DatasetFile:
+    """dataset.json: the facts the report states about the data."""
+    return DatasetFile(
+        name=cfg.dataset, classes=data.classes, train_size=len(data.train), val_size=len(data.val),
+        test_size=len(data.test) if data.test is not None else 0, eval_split=data.eval_split,
+        image_size=cfg.image_size, normalize_mean=cfg.norm.mean, normalize_std=cfg.norm.std,
+        augment=list(cfg.augment), class_counts=class_counts(data),
+    )
 
 
 def copy_logo(source: Path, target: Path) -> None:
@@ -96,9 +93,9 @@ def start_run(exp: Experiment, run: RunDir) -> RunDir:
 def reopen_run(exp: Experiment, run_path: Path) -> RunDir:
     """The interrupted run to continue; it must have been started from the same experiment."""
     run = RunDir(Path(run_path))
-    if not run.experiment.is_file():
+    if not present(run.experiment):
         raise UserError(f"{run_path}: not a reportgen run directory (experiment.toml is missing)")
-    saved = validate_experiment(tomllib.loads(run.experiment.read_text(encoding="utf-8")), str(run.experiment))
+    saved = read_experiment(run)
     if saved != exp:
         changed = differences(saved.model_dump(mode="json"), exp.model_dump(mode="json"))
         raise UserError(
@@ -129,11 +126,18 @@ def preflight(exp: Experiment) -> None:
         if problem:
             raise UserError(f"model '{spec.label}': {problem}")
     if exp.report.tuning:
-        try:
-            Tuning.model_validate({**json.loads(Path(exp.report.tuning).read_text(encoding="utf-8")), "figure": ""})
-        except (ValueError, TypeError) as e:  # not JSON, or not a summary of `reportgen tune`
-            raise UserError(f"report.tuning '{exp.report.tuning}' is not the summary.json of `reportgen tune` "
-                            f"({str(e).splitlines()[0]}); run the search again or remove the key") from None
+        tuning_summary(exp)
+
+
+def tuning_summary(exp: Experiment) -> TuningSummary:
+    """The search summary `report.tuning` names, checked as the run files are (its folder is the
+    search's tune folder)."""
+    path = Path(exp.report.tuning)
+    try:
+        return read_model(path, path.parent, TuningSummary, "")
+    except (DamagedFile, OtherVersion) as e:
+        raise UserError(f"report.tuning: {e}; it is not the summary.json of `reportgen tune` this reportgen writes: "
+                        "run the search again or remove the key") from None
 
 
 def prepare_run(exp: Experiment, runs_dir: Path, resume: Path | None = None) -> RunDir:
@@ -148,23 +152,50 @@ def discard_untrained(exp: Experiment, run: RunDir) -> None:
         shutil.rmtree(run.path, ignore_errors=True)
 
 
-def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None, world: World = SINGLE) -> None:
-    """Train, evaluate and analyse every model; `prune` is the search's per-epoch stop rule.
-    Under torchrun every process trains its shard; rank 0 alone writes and analyses."""
+ENVIRONMENT_ADVICE = ("it records where the run started and its data root: delete it, and `reportgen run "
+                      "<experiment.toml> --resume <run directory>` from the folder the run was started in writes it "
+                      "again")
+
+
+def record_start(exp: Experiment, run: RunDir, world: World) -> DataConfig:
+    """The run's own files from before training (environment.json once, when the run starts; the
+    tuning summary and the logo); returns the data as the run reads it, its root resolved when
+    the run started, so a resumed run finds its data from any folder."""
+    if not present(run.environment):
+        root = str(Path(exp.data.root).resolve()) if exp.data.root else ""
+        write_model(run.environment, describe_environment(world.device(resolve_device(exp.train.device)),
+                                                          exp.train.seed, world.size, root))
+    environment = read_model(run.environment, run.path, EnvironmentFile, ENVIRONMENT_ADVICE)
+    if exp.report.tuning:
+        write_model(run.tuning, tuning_summary(exp))
+    if exp.report.logo:
+        copy_logo(Path(exp.report.logo), run.logo)
+    return recorded_data(exp.data, environment)
+
+
+def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None, world: World = SINGLE,
+                   analysed: bool = True) -> None:
+    """Train, evaluate and (when `analysed`) analyse every model; `prune` is the search's
+    per-epoch stop rule, and a search's trial is not analysed: only its metrics are read. Under
+    torchrun every process trains its shard; rank 0 alone writes and analyses. run.lock marks the
+    run as training while this runs, and as unfinished after a failure."""
+    with training_lock(run) if world.is_main else contextlib.nullcontext():
+        train_models(exp, run, reporter, prune, world)
+        if world.is_main and analysed:
+            from reportgen.analysis import analyse  # analysis is the pipeline's last stage
+
+            analyse(run.path)
+
+
+def train_models(exp: Experiment, run: RunDir, reporter: Reporter, prune, world: World) -> None:
+    """Train and evaluate every model (and seed) that has not finished."""
     main = world.is_main
-    if main:
-        if not run.environment.is_file():
-            write_json(run.environment, describe_environment(world.device(resolve_device(exp.train.device)),
-                                                             exp.train.seed, world.size))
-        if exp.report.tuning:
-            atomic_write_text(run.tuning, Path(exp.report.tuning).read_text(encoding="utf-8"))
-        if exp.report.logo:
-            copy_logo(Path(exp.report.logo), run.logo)
-    data = load_dataset(exp.data, exp.train.seed)
+    data_cfg = world.broadcast(record_start(exp, run, world) if main else None)
+    data = load_dataset(data_cfg, exp.train.seed)
     if main:
         # Named only now: a run that fails on its data or logo is discarded (api.run), never shown.
         reporter.message(f"run directory: {run.path}")
-        write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
+        write_model(run.dataset, dataset_info(data_cfg, data))
         reporter.message(f"data: {len(data.train)} train / {len(data.val)} val / "
                          f"{len(data.test) if data.test is not None else 0} test images, {len(data.classes)} classes")
     for model in exp.models:
@@ -182,17 +213,13 @@ def run_experiment(exp: Experiment, run: RunDir, reporter: Reporter, prune=None,
                 reporter.message(f"[{spec.run_name}] already finished; skipped")
                 continue
             device = world.device(resolve_device(spec.train.device))
-            result = fit(spec, data, exp.data, out, device, reporter, prune, world)
+            result = fit(spec, data, data_cfg, out, device, reporter, prune, world)
             if main:
-                metrics = evaluate_best(spec, data, exp.data, out, device, result)
-                acc = metrics.get("accuracy")
-                reporter.message(f"[{spec.run_name}] {metrics['status']}: best epoch {result.best_epoch}, "
+                metrics = evaluate_best(spec, data, data_cfg, out, device, result)
+                acc = metrics.accuracy
+                reporter.message(f"[{spec.run_name}] {metrics.status}: best epoch {result.best_epoch}, "
                                  f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
             world.barrier()
-    if main:
-        from reportgen.analysis import analyse  # analysis is the pipeline's last stage
-
-        analyse(run.path)
 
 
 def resume_hint(run: Path, experiment: Path, overrides: list[str]) -> str:

@@ -1,7 +1,9 @@
 """`reportgen tune`: hyper-parameter search with Optuna over the `[tune]` table.
 
-Each trial trains the searched model with one point of the space into a normal run directory
-(`runs/<name>/tune/trial-NNNN-<uid>/`), so `reportgen render` works on any of them. The study lives
+Each trial trains and evaluates the searched model with one point of the space into a run
+directory (`runs/<name>/tune/trial-NNNN-<uid>/`) and is scored from its metrics.json: a trial is not
+analysed (no figures, no Grad-CAM, no analysis.json), since only its score is read; `reportgen
+render` analyses one on request. The run of best.toml gets the full analysis. The study lives
 in an Optuna storage (SQLite under runs/ by default; PostgreSQL lets workers on many machines share
 one study). The study's summary, the search figure's data and the best configuration as a
 ready-to-run experiment are written next to the trials.
@@ -60,7 +62,8 @@ from optuna.trial import TrialState
 from reportgen.config import Experiment, apply_override, differences, load_experiment, validate_experiment
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
-from reportgen.rundir import RunDir, atomic_write_text, read_json, write_json
+from reportgen.rundir import RunDir, atomic_write_text, write_model
+from reportgen.schema.run import TuningSummary, TuningTrial
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 # A trial another worker is training counts: starting one more then would overshoot `trials`.
@@ -288,6 +291,7 @@ def require_grid_finished(study: optuna.Study, exp: Experiment) -> None:
 # --- one trial -----------------------------------------------------------------------------------
 
 def run_trial(exp: Experiment, trial: optuna.Trial, runs_dir: Path, reporter: Reporter) -> float:
+    from reportgen.analysis.facts import read_metrics
     from reportgen.runner import run_experiment, start_run
 
     space = exp.tune.space
@@ -304,15 +308,16 @@ def run_trial(exp: Experiment, trial: optuna.Trial, runs_dir: Path, reporter: Re
         trial.report(row[metric], step=row["epoch"])
         return trial.should_prune()
 
-    run_experiment(trial_exp, run, reporter, prune=prune)
-    metrics = read_json(run.model(trial_exp.models[0].slug).metrics)
-    trial.set_user_attr("status", metrics["status"])
-    trial.set_user_attr("epochs", metrics["epochs_run"])
-    if metrics["status"] == "pruned":
+    run_experiment(trial_exp, run, reporter, prune=prune, analysed=False)
+    metrics = read_metrics(run.model(trial_exp.models[0].slug))
+    trial.set_user_attr("status", metrics.status)
+    trial.set_user_attr("epochs", metrics.epochs_run)
+    score = getattr(metrics, metric)
+    if metrics.status == "pruned":
         raise optuna.TrialPruned()
-    if metrics["status"] == "diverged" or metrics[metric] is None:
-        raise optuna.TrialPruned(f"diverged: {metrics['status']}")
-    return metrics[metric]
+    if metrics.status == "diverged" or score is None:
+        raise optuna.TrialPruned(f"diverged: {metrics.status}")
+    return score
 
 
 def claim_queued_trial(study: optuna.Study, storage: RDBStorage) -> int | None:
@@ -442,39 +447,38 @@ def write_summary(exp: Experiment, study: optuna.Study, runs_dir: Path, seconds:
     """summary.json (every trial, the best one, parameter importances) and best.toml."""
     out = tune_dir(exp, runs_dir)
     trials = [
-        {
+        TuningTrial(
             # A diverged trial is PRUNED to Optuna (a finished point, never trained again), but the
             # pruner did not stop it: it is reported as what it was.
-            "number": t.number,
-            "state": "diverged" if t.user_attrs.get("status") == "diverged" else t.state.name.lower(),
+            number=t.number,
+            state="diverged" if t.user_attrs.get("status") == "diverged" else t.state.name.lower(),
             # a pruned trial has no final value: its last reported one shows how far it got
-            "value": t.value if t.value is not None else
+            value=t.value if t.value is not None else
             (t.intermediate_values[max(t.intermediate_values)] if t.intermediate_values else None),
-            "params": {k: decode(v) for k, v in t.params.items()},
-            "seconds": (t.datetime_complete - t.datetime_start).total_seconds()
+            params={k: decode(v) for k, v in t.params.items()},
+            seconds=(t.datetime_complete - t.datetime_start).total_seconds()
             if t.datetime_complete and t.datetime_start else None,
-            "epochs": t.user_attrs.get("epochs"),  # None: the trial failed or is still training
-            "run_dir": t.user_attrs.get("run_dir", ""),
-        }
+            epochs=t.user_attrs.get("epochs"),  # None: the trial failed or is still training
+            run_dir=t.user_attrs.get("run_dir", ""),
+        )
         for t in study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.FAIL, TrialState.RUNNING))
     ]
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    summary: dict[str, Any] = {
-        "study": exp.name, "model": exp.tune.model, "sampler": exp.tune.sampler, "pruner": exp.tune.pruner,
-        "metric": exp.tune.metric, "direction": study.direction.name.lower(),
-        "space": exp.tune.space, "trials": trials, "best": None, "importances": {},
-        "train": exp.model(exp.tune.model).train.model_dump(mode="json"),  # each trial's recipe before its point
-        "search_seconds": seconds,
-    }
-    if complete:
-        summary["best"] = next(t for t in trials if t["number"] == study.best_trial.number)
-        if len(complete) >= 2 and len(exp.tune.space) >= 2:
-            try:
-                summary["importances"] = optuna.importance.get_param_importances(study)
-            except (RuntimeError, ValueError):  # e.g. every trial scored the same
-                summary["importances"] = {}
-    write_json(out / "summary.json", summary)
-    if summary["best"] is not None:
-        atomic_write_text(out / "best.toml", best_experiment(exp, summary["best"]["params"],
-                                                          out / "summary.json").to_toml())
+    importances: dict[str, float] = {}
+    if len(complete) >= 2 and len(exp.tune.space) >= 2:
+        try:
+            importances = optuna.importance.get_param_importances(study)
+        except (RuntimeError, ValueError):  # e.g. every trial scored the same
+            importances = {}
+    summary = TuningSummary(
+        study=exp.name, model=exp.tune.model, sampler=exp.tune.sampler, pruner=exp.tune.pruner,
+        metric=exp.tune.metric, direction=study.direction.name.lower(), space=exp.tune.space, trials=trials,
+        best=next(t for t in trials if t.number == study.best_trial.number) if complete else None,
+        importances=importances,
+        train=exp.model(exp.tune.model).train.model_dump(mode="json"),  # each trial's recipe before its point
+        search_seconds=seconds,
+    )
+    write_model(out / "summary.json", summary)
+    if summary.best is not None:
+        atomic_write_text(out / "best.toml", best_experiment(exp, summary.best.params, out / "summary.json").to_toml())
     return out

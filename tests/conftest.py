@@ -11,8 +11,9 @@ import pytest
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
 from reportgen.models import build
-from reportgen.rundir import HISTORY_COLUMNS, RunDir, save_torch, write_csv, write_json
+from reportgen.rundir import HISTORY_COLUMNS, RunDir, save_torch, write_csv, write_model
 from reportgen.runner import dataset_info
+from reportgen.schema.run import EnvironmentFile, MetricsFile
 
 TRUE = [0, 0, 0, 1, 1, 1, 2, 2, 2]  # the synthetic test split's labels
 CNN_PRED = [0, 0, 0, 1, 1, 2, 2, 2, 2]  # 8 of 9 right
@@ -64,6 +65,17 @@ def history_rows(train_acc, val_acc, train_loss, val_loss):
     return [[e + 1, train_loss[e], train_acc[e], val_loss[e], val_acc[e], 0.01, 1.5] for e in range(len(train_acc))]
 
 
+def handmade_metrics(spec, rows: list[list], classes: list[str], params: int, status: str = "completed") -> MetricsFile:
+    """metrics.json as training writes it, for a model whose history.csv has `rows` (its best
+    epoch: the highest val_acc)."""
+    best = dict(zip(HISTORY_COLUMNS, max(rows, key=lambda r: r[4])))
+    return MetricsFile(label=spec.label, slug=spec.slug, arch=spec.arch, seed=spec.train.seed, status=status,
+                       classes=classes, eval_split="test", monitor=spec.train.monitor, best_epoch=best["epoch"],
+                       epochs_run=len(rows), stopped_early=False, diverged=status == "diverged",
+                       train_seconds=sum(r[6] for r in rows), precision="fp32", params=params,
+                       **{k: best[k] for k in ("train_acc", "val_acc", "train_loss", "val_loss")})
+
+
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("REPORTGEN_CACHE", str(tmp_path_factory.getbasetemp() / "decode-cache"))
@@ -83,10 +95,10 @@ def make_run(tmp_path):
         run = RunDir.at(tmp_path / "run")
         (run.experiment).write_text(exp.to_toml())
         data = load_dataset(exp.data, exp.train.seed)
-        write_json(run.dataset, dataset_info(exp.data, data, samples_figure=""))
-        write_json(run.environment, {"device": "cpu", "device_name": "Test CPU", "python": "3.11", "torch": "2",
-                                     "torchvision": "0", "platform": "linux", "git_commit": "abc",
-                                     "command": "reportgen run x.toml", "started": "2026-01-02T03:04:05"})
+        write_model(run.dataset, dataset_info(exp.data, data))
+        write_model(run.environment, EnvironmentFile(
+            device="cpu", device_name="Test CPU", python="3.11", torch="2", torchvision="0", platform="linux",
+            git_commit="abc", command="reportgen run x.toml", started="2026-01-02T03:04:05"))
         labels = data.eval.labels.tolist()
         for spec in exp.models:
             if spec.label in missing:
@@ -107,9 +119,8 @@ def make_run(tmp_path):
             save_torch(out.best, {"model": model.state_dict(), "arch": spec.arch, "params": spec.params,
                                   "num_classes": len(data.classes), "image_size": exp.data.image_size,
                                   "epoch": best[0]})
-            write_json(out.metrics, {"label": spec.label, "status": state, "params": sum(
-                p.numel() for p in model.parameters()), "best_epoch": best[0], "epochs_run": len(rows),
-                "stopped_early": False, "diverged": state == "diverged"})
+            write_model(out.metrics, handmade_metrics(spec, rows, data.classes,
+                                                      sum(p.numel() for p in model.parameters()), state))
         return run.path
 
     return make

@@ -141,7 +141,7 @@ def test_streamed_files_train_exactly_like_decoded_ones(tmp_path, monkeypatch):
     from reportgen.config import ModelSpec
     from reportgen.data import FileSplit
     from reportgen.progress import Reporter
-    from reportgen.rundir import ModelDir, read_csv
+    from reportgen.rundir import ModelDir, read_run_csv
     from reportgen.train import fit
 
     image_folder(tmp_path / "train", per_class=10, size=20)
@@ -158,6 +158,6 @@ def test_streamed_files_train_exactly_like_decoded_ones(tmp_path, monkeypatch):
         assert isinstance(data.train, FileSplit) == (budget == "0")
         out = ModelDir(tmp_path / f"out-{budget}")
         fit(spec, data, cfg, out, torch.device("cpu"), Reporter(quiet=True))
-        histories.append([{k: v for k, v in row.items() if k != "seconds"} for row in read_csv(out.history)])
+        histories.append([{k: v for k, v in row.items() if k != "seconds"} for row in read_run_csv(out.history, out.root)])
     assert histories[0] == histories[1]
     assert torch.equal(data.eval.images[2], load_dataset(cfg, seed=3).eval.images[2])  # lazy decode, one image

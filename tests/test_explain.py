@@ -23,7 +23,7 @@ from reportgen.language.phrases import LANGUAGES
 from reportgen.models import ARCHITECTURES, build
 from reportgen.report import build_document
 from reportgen.report.narrative import narrate
-from reportgen.rundir import RunDir, read_csv, write_csv
+from reportgen.rundir import RunDir, read_run_csv, write_csv
 from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
 from test_claims import fact_numbers, numbers
 
@@ -87,7 +87,7 @@ def test_every_architecture_declares_a_convolutional_cam_layer(arch):
 
 
 def rows_of(run, slug):
-    return read_csv(RunDir(run).model(slug).predictions)
+    return read_run_csv(RunDir(run).model(slug).predictions, run)
 
 
 def confidence_of(row) -> float:

@@ -1,6 +1,7 @@
 """Repeated seeds (`train.seeds`): every seed's files in one run, resume per seed, mean ± sd equal
 to the per-seed files, the Welch test behind every seed-level claim, and the tuning search's single seed."""
 
+import csv
 import json
 
 import numpy as np
@@ -15,10 +16,12 @@ from reportgen.config import load_experiment
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.report import build_document
-from reportgen.rundir import HISTORY_COLUMNS, RunDir, read_csv, write_csv, write_json
+from reportgen.config import validate_experiment
+from reportgen.rundir import HISTORY_COLUMNS, RunDir, write_csv, write_model
 from reportgen.runner import prepare_run, run_experiment
 from reportgen.tune import search, trial_experiment
-from tests.conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, TUNE_TABLE, history_rows, write_experiment
+from tests.conftest import (CNN_PRED, HANDMADE, RESNET_PRED, TRUE, TUNE_TABLE, handmade_metrics, history_rows,
+                            write_experiment)
 
 FILES = ("history.csv", "predictions.csv", "metrics.json", "best.pt", "last.pt")
 TWO_MODELS = ('label = "c"\nparams = { conv_filters = [4, 8, 8], fc_neurons = 16 }',
@@ -35,6 +38,11 @@ def train(path, runs_dir, resume=None):
     run = prepare_run(exp, runs_dir, resume)
     run_experiment(exp, run, Reporter(quiet=True))
     return run
+
+
+def read_csv(path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 def history(model_dir) -> list[dict]:
@@ -134,14 +142,14 @@ def test_resume_continues_only_the_interrupted_seed(tmp_path, monkeypatch):
     assert history(second) == history(reference.path / "c" / "seeds" / "6")
 
 
-def add_seed(run_path, slug, seed, preds, rows):
+def add_seed(run_path, raw, label, seed, preds, rows):
     """A further seed's files, made by hand like conftest's make_run."""
-    out = RunDir(run_path).model(slug).seed(seed)
+    spec = validate_experiment(raw, "handmade").model(label).with_seed(seed)
+    out = RunDir(run_path).model(spec.slug).seed(seed)
     write_csv(out.history, HISTORY_COLUMNS, rows)
     write_csv(out.predictions, ["index", "label", "pred", "prob_0", "prob_1", "prob_2"],
               [[i, y, p, *[0.8 if c == p else 0.1 for c in range(3)]] for i, (y, p) in enumerate(zip(TRUE, preds))])
-    write_json(out.metrics, {"status": "completed", "best_epoch": len(rows), "epochs_run": len(rows),
-                             "stopped_early": False, "diverged": False, "params": 1})
+    write_model(out.metrics, handmade_metrics(spec, rows, ["0", "1", "2"], params=1))
 
 
 def with_seeds(cnn: list[list[int]], resnet: list[list[int]]):
@@ -166,9 +174,9 @@ def test_a_model_is_better_across_seeds_only_when_welch_says_so(make_run, cnn, r
     raw, rows, cnn, resnet = with_seeds(cnn, resnet)
     run_path = make_run(predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
                         histories={"Small CNN": rows, "ResNet18": rows}, raw=raw)
-    for slug, preds in (("small-cnn", cnn), ("resnet18", resnet)):
+    for label, preds in (("Small CNN", cnn), ("ResNet18", resnet)):
         for seed, p in zip((43, 44), preds):
-            add_seed(run_path, slug, seed, p, rows)
+            add_seed(run_path, raw, label, seed, p, rows)
     analysis = analyse(run_path)
     (test,) = analysis.comparison.seed_tests
     assert test.significant == (verdict == "more accurate than")

@@ -20,7 +20,8 @@ from reportgen.metrics import classification_metrics
 from reportgen.progress import Reporter
 from reportgen.report import build_document
 from reportgen.report.narrative import Writer, narrate
-from reportgen.rundir import RunDir, read_json
+from reportgen.analysis.facts import read_metrics
+from reportgen.rundir import RunDir
 from reportgen.runner import run_experiment, start_run
 from reportgen.tune import write_summary
 
@@ -304,8 +305,8 @@ def test_a_trial_that_ran_all_its_epochs_was_not_pruned(tmp_path, epochs, status
     run = start_run(exp, RunDir.at(tmp_path / "run"))
     asked = []
     run_experiment(exp, run, Reporter(), prune=lambda row: asked.append(row["epoch"]) or True)  # always "stop"
-    metrics = read_json(run.model("c").metrics)
-    assert (metrics["status"], metrics["epochs_run"]) == (status, epochs_run) and asked == [1]
+    metrics = read_metrics(run.model("c"))
+    assert (metrics.status, metrics.epochs_run) == (status, epochs_run) and asked == [1]
 
 
 def test_a_diverged_trial_is_reported_as_diverged_not_pruned(tmp_path):

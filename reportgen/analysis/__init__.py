@@ -2,15 +2,14 @@
 needs. Renderers read the tree; they never recompute.
 
     analyse(run_dir)       computes everything and writes RUN/analysis.json + figures
-    load_analysis(run_dir) reads analysis.json, computing it first when it is missing or a figure is gone
+    load_analysis(run_dir) reads analysis.json; analyses first, saying why, when it is missing,
+                           damaged or of another schema version
 """
 
 from __future__ import annotations
 
-import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import ValidationError
 
 from reportgen.analysis import figures
 from reportgen.analysis.architecture import layer_table
@@ -24,30 +23,36 @@ from reportgen.analysis.featuremaps import feature_map_cases
 from reportgen.analysis.seeds import seed_summary, seed_tests
 from reportgen.analysis.source import model_code
 from reportgen.analysis.stats import model_intervals
-from reportgen.schema.analysis import Analysis, DatasetInfo, Environment, ModelAnalysis, Note, Tuning
-from reportgen.config import Experiment, validate_experiment
+from reportgen.config import Experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.errors import UserError
-from reportgen.language.phrases import LANGUAGES
 from reportgen.models import ARCHITECTURES, build
-from reportgen.rundir import ModelDir, RunDir, atomic_write_text, load_torch, open_run, read_json
+from reportgen.progress import Reporter
+from reportgen.rundir import (DamagedFile, ModelDir, OtherVersion, RunDir, ensure_writable, load_run_checkpoint,
+                              open_run, open_run_file, present, read_experiment, read_model, recorded_data,
+                              write_model)
+from reportgen.schema.analysis import Analysis, DatasetInfo, Environment, ModelAnalysis, Note, Tuning
+from reportgen.schema.run import DatasetFile, EnvironmentFile, TuningSummary
 
 __all__ = ["analyse", "load_analysis", "Analysis"]
+
+DATASET_ADVICE = ("`reportgen run <experiment.toml> --resume <run directory>` writes it again (the data must be "
+                  "where the run found it)")
+ENVIRONMENT_ADVICE = "delete it: the report then leaves out where the run happened"
+TUNING_ADVICE = ("it is the run's copy of the search summary (report.tuning): delete it, and the report leaves "
+                 "the search out")
 
 
 def relative(path: Path, run: RunDir) -> str:
     return str(path.relative_to(run.path))
 
 
-def load_run_experiment(run: RunDir) -> Experiment:
-    return validate_experiment(tomllib.loads(run.experiment.read_text(encoding="utf-8")), str(run.experiment))
-
-
-def try_load_data(exp: Experiment, info: DatasetInfo, notes: list[Note]) -> DatasetSplits | None:
-    """The images behind predictions.csv, for feature maps and samples; a run can still be
-    analysed without them (e.g. copied to another machine)."""
+def try_load_data(exp: Experiment, info: DatasetInfo, environment: Environment,
+                  notes: list[Note]) -> DatasetSplits | None:
+    """The images behind predictions.csv, for feature maps and samples, where the run found them;
+    a run can still be analysed without them (e.g. copied to another machine)."""
     try:
-        data = load_dataset(exp.data, exp.train.seed)
+        data = load_dataset(recorded_data(exp.data, environment), exp.train.seed)
     except UserError as e:
         notes.append(Note(key="data_unavailable", values={"reason": str(e)}))
         return None
@@ -63,7 +68,6 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
     spec = exp.model(m.label)
     net = build(spec.arch, len(info.classes), info.image_size, spec.params)
     m.architecture = layer_table(net, info.image_size)
-    m.code, m.init = model_code(spec.arch, model_dir, run), ARCHITECTURES[spec.arch].init
     m.architecture.depth = weight_depth(net)
     h = m.history
     if len(h.epoch) >= figures.MIN_CURVE_EPOCHS:  # fewer: the report shows a table of the epochs instead
@@ -94,8 +98,8 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
         m.figures["confusion_top"] = relative(path, run)
     labels, preds, probs = prediction
     m.diagnostics = diagnose(m, info.val_size, cross_entropies(labels, probs))
-    if data is not None and model_dir.best.is_file():
-        net.load_state_dict(load_torch(model_dir.best)["model"])
+    if data is not None and present(model_dir.best):
+        net.load_state_dict(load_run_checkpoint(model_dir.best, run.path)["model"])
         m.feature_maps = feature_map_cases(net, data.eval.images, exp.data.norm, info.classes, labels, preds, probs,
                                            model_dir.figures, run.path)
 
@@ -127,32 +131,67 @@ def calibrate(m: ModelAnalysis, prediction: Predictions, run: RunDir) -> None:
     m.figures["reliability"] = relative(path, run)
 
 
-def read_tuning(run: RunDir) -> Tuning | None:
-    if not run.tuning.is_file():
+def tuning_facts(run: RunDir, summary: TuningSummary | None) -> Tuning | None:
+    """The search that chose the configuration, with its figure."""
+    if summary is None:
         return None
-    summary = read_json(run.tuning)
     path = run.figures / "search.png"
-    trials = [(trial["number"], trial["value"], trial["state"]) for trial in summary["trials"]]
-    figures.drawn_in_languages(lambda t, file: figures.search(trials, summary["importances"], summary["metric"], t,
+    trials = [(trial.number, trial.value, trial.state) for trial in summary.trials]
+    figures.drawn_in_languages(lambda t, file: figures.search(trials, summary.importances, summary.metric, t,
                                                               file), path)
-    return Tuning(**{k: summary[k] for k in ("model", "sampler", "pruner", "metric", "direction", "space", "train",
-                                             "trials", "best", "importances", "search_seconds")},
-                  figure=relative(path, run))
+    return Tuning(**summary.model_dump(exclude={"schema_version", "study"}), figure=relative(path, run))
 
 
-def analyse(run_dir: Path) -> Analysis:
+def read_environment(run: RunDir) -> Environment:
+    """environment.json (empty for a run that lacks it)."""
+    if not present(run.environment):
+        return Environment()
+    record = read_model(run.environment, run.path, EnvironmentFile, ENVIRONMENT_ADVICE)
+    return Environment(**record.model_dump(exclude={"schema_version"}))
+
+
+@dataclass
+class RunFiles:
+    """What analysis reads from a run directory, every file validated before anything is computed
+    (so a damaged file fails at once, in one line)."""
+
+    run: RunDir
+    exp: Experiment
+    info: DatasetInfo
+    environment: Environment
+    models: list[ModelAnalysis]  # each model's facts from its own files
+    tuning: TuningSummary | None
+
+
+def read_run_files(run_dir: Path) -> RunFiles:
     run = open_run(Path(run_dir))
-    exp = load_run_experiment(run)
-    info = DatasetInfo(**read_json(run.dataset))
-    environment = Environment(**read_json(run.environment)) if run.environment.is_file() else Environment()
+    exp = read_experiment(run)
+    record = read_model(run.dataset, run.path, DatasetFile, DATASET_ADVICE)
+    info = DatasetInfo(**record.model_dump(exclude={"schema_version"}), samples_figure="")
     models = [model_facts(spec, run.model(spec.slug), info.classes, info.image_size) for spec in exp.models]
     for spec, m in zip(exp.models, models):
         m.seeds = seed_summary(spec, run, info.classes, info.image_size)
+        m.code, m.init = model_code(spec.arch, run.model(spec.slug), run), ARCHITECTURES[spec.arch].init
+        if present(run.model(spec.slug).best):  # loaded later, by the feature maps and Grad-CAM: checked now
+            open_run_file(run.model(spec.slug).best, run.path).close()
     if not any(m.accuracy is not None for m in models):
         raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "
                         f"the run with `reportgen run <experiment.toml> --resume {run.path}`")
+    tuning = read_model(run.tuning, run.path, TuningSummary, TUNING_ADVICE) if present(run.tuning) else None
+    return RunFiles(run, exp, info, read_environment(run), models, tuning)
+
+
+def analyse(run_dir: Path, reporter: Reporter | None = None) -> Analysis:
+    """Every fact and figure of the run, written to analysis.json; `reporter` shows its progress."""
+    return analyse_files(read_run_files(run_dir), reporter)
+
+
+def analyse_files(files: RunFiles, reporter: Reporter | None = None) -> Analysis:
+    # One stage after another over the whole run; each stage is a function of its own.
+    reporter = reporter or Reporter(quiet=True)
+    run, exp, info, environment, models = files.run, files.exp, files.info, files.environment, files.models
     data_notes: list[Note] = []
-    data = try_load_data(exp, info, data_notes)
+    data = try_load_data(exp, info, environment, data_notes)
     if data is not None:
         path = run.figures / "samples.png"
         figures.samples_grid(data.train.images, data.train.labels, info.classes, path)
@@ -164,7 +203,8 @@ def analyse(run_dir: Path) -> Analysis:
         figures.drawn_in_languages(lambda t, file: distribution_chart(info.classes, info.class_counts, t, file), path)
         info.distribution_figure = relative(path, run)
     predictions = read_evaluations(models, run)
-    for m in models:
+    for number, m in enumerate(models, 1):
+        reporter.message(f"analysing {m.label} ({number}/{len(models)})")
         m.notes += data_notes if m.accuracy is not None else []
         analyse_model(m, run.model(m.slug), run, exp, info, data, predictions.get(m.label))
         if m.label in predictions:
@@ -186,13 +226,15 @@ def analyse(run_dir: Path) -> Analysis:
         comparison.figures = {name: relative(run.figures / f"{name}.png", run)
                               for name in ("loss", "accuracy", "per_class")}
 
+    reporter.message("analysing the comparison and the Grad-CAM maps" if data is not None else
+                     "analysing the comparison")
     disagreements = [] if data is None else explain_models(models, predictions, run, exp, info.classes,
                                                            info.image_size, data,
                                                            comparison.baseline if comparison else None)
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
-                        dataset=info, models=models, comparison=comparison, tuning=read_tuning(run),
+                        dataset=info, models=models, comparison=comparison, tuning=tuning_facts(run, files.tuning),
                         disagreements=disagreements)
-    atomic_write_text(run.analysis, analysis.model_dump_json(indent=1))
+    write_model(run.analysis, analysis)
     return analysis
 
 
@@ -209,22 +251,31 @@ def figure_files(analysis: Analysis) -> list[str]:
     return [name for name in names if name]
 
 
-def load_analysis(run_dir: Path) -> Analysis:
-    """analysis.json, recomputed when it is missing, unreadable or names a figure that was deleted
-    (in any language: a figure's file in each of LANGUAGES)."""
+def load_analysis(run_dir: Path, reporter: Reporter | None = None) -> Analysis:
+    """analysis.json as written when its schema version is this reportgen's. When it is missing,
+    damaged or of another version, the run is analysed again from its files, after a line on
+    `reporter` saying why (the run's files hold every fact; the analysis is only their summary).
+    A file that is not the run's own (a link leading out of it, a FIFO) is refused instead."""
     run = open_run(Path(run_dir))
-    if run.analysis.is_file():
+    reporter = reporter or Reporter()
+    if not present(run.analysis):
+        why = f"{run.analysis} is missing"
+    else:
         try:
-            analysis = Analysis.model_validate_json(run.analysis.read_text(encoding="utf-8"))
-        except ValidationError:  # another reportgen version's, or damaged: the run's files hold every fact
-            return analyse(run.path)
-        # One written before the pair tests existed has a comparison without them: recomputed, so
-        # no comparison is stated without its test.
-        tested = analysis.comparison is None or bool(analysis.comparison.pairs)
-        # One written before the models' code and initialisation were recorded lacks them.
-        tested = tested and all(m.init for m in analysis.models)
-        if tested and all((run.path / figures.localized(name, lang)).is_file()
-                          for name in figure_files(analysis) for lang in LANGUAGES):
+            analysis = read_model(run.analysis, run.path, Analysis, "")
+        except OtherVersion as e:
+            why = e.what
+        except DamagedFile as e:
+            why = str(e)
+        else:
             analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
             return analysis
-    return analyse(run.path)
+    files = read_run_files(run.path)  # a damaged file is refused before anything is said or written
+    try:
+        ensure_writable(run.path)  # a read-only run is said at once, a full disk at its first write
+        reporter.message(f"{why}; analysing the run again from its files")
+        return analyse_files(files, reporter)
+    except OSError as e:  # the analysis and its figures live in the run directory
+        raise UserError(f"cannot write {e.filename or run.path}: {e.strerror or e}; the run must be analysed into "
+                        f"its own folder before it can be rendered: copy it to a writable place (cp -r {run.path} "
+                        "DEST) and render the copy") from None

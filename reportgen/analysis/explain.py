@@ -35,7 +35,7 @@ from reportgen.config import Experiment, Normalization
 from reportgen.data import DatasetSplits, normalize
 from reportgen.language.format import Formatter
 from reportgen.models import ARCHITECTURES, build
-from reportgen.rundir import RunDir, load_torch
+from reportgen.rundir import RunDir, load_run_checkpoint
 
 CAM_CLASSES = 10
 GALLERY_PER_PAIR = 3
@@ -137,7 +137,7 @@ def disagreement_picks(labels: list[int], a: Predictions, b: Predictions) -> tup
 def load_net(m: ModelAnalysis, exp: Experiment, run: RunDir, classes: int, image_size: int) -> nn.Module:
     spec = exp.model(m.label)
     net = build(spec.arch, classes, image_size, spec.params)
-    net.load_state_dict(load_torch(run.model(m.slug).best)["model"])  # weights_only=True
+    net.load_state_dict(load_run_checkpoint(run.model(m.slug).best, run.path)["model"])  # weights_only=True
     return net
 
 

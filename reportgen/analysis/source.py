@@ -11,7 +11,7 @@ import reportgen
 from reportgen.schema.analysis import ModelCode
 from reportgen.errors import UserError
 from reportgen.models import ARCHITECTURES
-from reportgen.rundir import ModelDir, RunDir
+from reportgen.rundir import ModelDir, RunDir, present, read_run_text
 
 PACKAGE_PARENT = Path(reportgen.__file__).resolve().parent.parent
 
@@ -19,8 +19,8 @@ PACKAGE_PARENT = Path(reportgen.__file__).resolve().parent.parent
 def model_code(arch: str, model_dir: ModelDir, run: RunDir) -> ModelCode | None:
     """The listing of a model; None for an architecture that names no code of its own."""
     entry = ARCHITECTURES[arch]
-    if model_dir.code.is_file():
-        text, origin, path = model_dir.code.read_text(encoding="utf-8"), "run", model_dir.code.relative_to(run.path)
+    if present(model_dir.code):
+        text, origin, path = read_run_text(model_dir.code, run.path), "run", model_dir.code.relative_to(run.path)
     elif entry.code:
         text, origin = entry.source(), "installed"
         path = Path(inspect.getsourcefile(entry.code[0])).resolve().relative_to(PACKAGE_PARENT)

@@ -10,6 +10,7 @@ the python-pptx writer is pptx.py.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from reportgen.language.format import Formatter
@@ -17,6 +18,7 @@ from reportgen.language.phrases import Phrases
 from reportgen.renderers.code import code_pages
 from reportgen.renderers.pptx import Deck
 from reportgen.renderers.layout import THEME, Para
+from reportgen.rundir import present, read_run_bytes
 from reportgen.report.document import (CodeListing, Document, ExplainedFigure, FeatureMapCase, Figure, ModelSection,
                                       Stat, Table)
 
@@ -32,11 +34,6 @@ def setting_lines(table: Table) -> list[str]:
     return [f"{setting}: {value}" for setting, value in table.rows]
 
 
-def picture(figure: Figure | None) -> Path | None:
-    """A figure's file, or None when the analysis could not make it."""
-    return figure.path if figure is not None and figure.path.is_file() else None
-
-
 def stat_pairs(stats: list[Stat]) -> list[tuple[str, str]]:
     """(value, label) per card; a stat's 95% interval goes under its label."""
     return [(s.value, f"{s.label} · {s.interval}" if s.interval else s.label) for s in stats]
@@ -46,6 +43,14 @@ class DeckWriter:
     def __init__(self, doc: Document):
         self.doc, self.t = doc, Phrases(doc.lang)
         self.deck = Deck(footer=doc.front.title, continued=self.t("deck.continued"))
+
+    def picture(self, figure: Figure | None) -> io.BytesIO | None:
+        """A figure's picture, or None when the analysis could not make it."""
+        return self.run_file(figure.path) if figure is not None and present(figure.path) else None
+
+    def run_file(self, path: Path) -> io.BytesIO:
+        """A picture of the run, read only from inside the run directory."""
+        return io.BytesIO(read_run_bytes(path, self.doc.run))
 
     def table(self, title: str, table: Table | None, size: float = 14) -> None:
         if table is not None and table.rows:
@@ -57,7 +62,8 @@ class DeckWriter:
         front = self.doc.front
         details = [front.course, front.assignment, Formatter(self.doc.lang).listing([a.name for a in front.authors]),
                    front.date]
-        self.deck.title_slide(front.title, front.subtitle, [x for x in details if x], front.logo)
+        self.deck.title_slide(front.title, front.subtitle, [x for x in details if x],
+                              self.run_file(front.logo) if front.logo else None)
 
     def contents(self, sections: list[str]) -> None:
         self.deck.content(self.t("deck.toc"), [Para(f"{i:02d}.  {s}", 20) for i, s in enumerate(sections, 1)])
@@ -78,12 +84,13 @@ class DeckWriter:
 
     def dataset(self) -> None:
         d = self.doc.dataset
-        self.deck.content(self.t("deck.dataset"), bullets(setting_lines(d.table), 15), picture(d.samples))
+        self.deck.content(self.t("deck.dataset"), bullets(setting_lines(d.table), 15), self.picture(d.samples))
 
     def methodology(self) -> None:
         lines = [self.doc.dataset.seed_note] + setting_lines(self.doc.environment)
         # The class distribution is part of preparing the data: its chart (counts on the bars) beside.
-        self.deck.content(self.t("deck.methodology"), bullets(lines), picture(self.doc.dataset.distribution_figure))
+        self.deck.content(self.t("deck.methodology"), bullets(lines),
+                          self.picture(self.doc.dataset.distribution_figure))
         self.table(self.t("deck.layout.training"), self.doc.training)  # every model's recipe side by side
 
     # --- per model -------------------------------------------------------------------------
@@ -105,7 +112,7 @@ class DeckWriter:
         self.table(t("deck.layout.history", model=s.label), s.history)
         if s.seeds:  # its "42 (figures)" row says which seed the slides of this model show
             self.table(t("deck.seeds.model", model=s.label), s.seeds.table)
-        curves = [(p, fig.caption) for fig in (s.loss_curve, s.accuracy_curve) if (p := picture(fig))]
+        curves = [(p, fig.caption) for fig in (s.loss_curve, s.accuracy_curve) if (p := self.picture(fig))]
         if curves:
             self.deck.pictures_over_text(t("deck.layout.curves", model=s.label), curves, bullets(s.curve_notes, 14))
         elif s.curve_notes:
@@ -114,9 +121,9 @@ class DeckWriter:
         # narrative says of both.
         pc = r.per_class
         self.deck.beside(t("deck.confusion", model=s.label),
-                         [p for p in [picture(r.confusion), picture(r.confusion_normalized)] if p],
+                         [p for p in [self.picture(r.confusion), self.picture(r.confusion_normalized)] if p],
                          bullets(s.confusion_notes, 12), (pc.header, pc.rows, pc.aligns, 10) if pc else None)
-        if p := picture(r.confusion_top):
+        if p := self.picture(r.confusion_top):
             self.deck.pictures(t("deck.confusion", model=s.label), [(p, r.confusion_top.caption)])
         if r.explanation:
             self.explained(r.explanation.figures, r.explanation.overview,
@@ -125,7 +132,7 @@ class DeckWriter:
     def feature_maps(self, label: str, cases: list[FeatureMapCase]) -> None:
         """The correct and the wrong case on one slide, one above the other."""
         self.deck.beside(self.t("deck.layout.feature_maps", model=label),
-                         [p for case in cases if (p := picture(case.figure))],
+                         [p for case in cases if (p := self.picture(case.figure))],
                          [para for case in cases for para in
                           [Para(case.figure.caption, 12, bold=True, keep_with_next=True)] + bullets(case.notes, 12)])
 
@@ -136,10 +143,10 @@ class DeckWriter:
         slide, over its caption."""
         for i, item in enumerate(items):
             notes = [*lead, *item.notes, *after] if i == 0 else item.notes
-            if notes or not picture(item.figure):
-                self.deck.content(item.heading, bullets(notes, size), picture(item.figure))
+            if notes or not self.picture(item.figure):
+                self.deck.content(item.heading, bullets(notes, size), self.picture(item.figure))
             else:
-                self.deck.pictures(item.heading, [(picture(item.figure), item.figure.caption)])
+                self.deck.pictures(item.heading, [(self.picture(item.figure), item.figure.caption)])
 
     # --- across models ---------------------------------------------------------------------
 
@@ -150,8 +157,8 @@ class DeckWriter:
         self.table(t("deck.performance"), c.table, 16)
         self.table(t("deck.stats.pair_tests"), c.pairs, 14)
         curves = [c.loss_overlay, c.accuracy_overlay]
-        self.deck.pictures(t("deck.overlaid_curves"), [(p, fig.caption) for fig in curves if (p := picture(fig))])
-        if p := picture(c.per_class_figure):
+        self.deck.pictures(t("deck.overlaid_curves"), [(p, fig.caption) for fig in curves if (p := self.picture(fig))])
+        if p := self.picture(c.per_class_figure):
             self.deck.pictures(t("deck.per_class_comparison"), [(p, c.per_class_figure.caption)])
         self.table(t("deck.per_class_comparison"), c.per_class_accuracy)
         self.table(t("deck.training_log"), doc.training_log, 16)
@@ -164,7 +171,7 @@ class DeckWriter:
     def tuning(self) -> None:
         tu = self.doc.tuning
         lines = [tu.intro, tu.strategy] + [line for line in (tu.best, tu.importance) if line]
-        self.deck.content(self.t("deck.tuning"), bullets(lines, 15), picture(tu.figure))
+        self.deck.content(self.t("deck.tuning"), bullets(lines, 15), self.picture(tu.figure))
         self.table(self.t("deck.tuning"), tu.space)
         if tu.trials:  # its caption says which trials it shows: the slide's title
             self.table(tu.trials.caption, tu.trials, 12)
@@ -248,7 +255,7 @@ class DeckWriter:
                     self.feature_maps(s.label, r.feature_maps)
                 elif part.key == "calibration" and r and r.reliability:
                     self.deck.content(t("deck.stats.reliability", model=s.label), bullets(r.calibration_notes, 14),
-                                      picture(r.reliability))
+                                      self.picture(r.reliability))
                 elif part.key == "explanation" and r and r.explanation:
                     self.explained(r.explanation.detail)
             if part.key == "variants":
@@ -260,8 +267,8 @@ class DeckWriter:
             if part.key == "disagreements":
                 self.explained(doc.disagreements)
             if part.key == "lr_schedule":
-                self.deck.pictures(t("ui.layout.appendix_lr_schedule"),
-                                   [(p, s.lr_schedule.caption) for s in doc.models if (p := picture(s.lr_schedule))])
+                self.deck.pictures(t("ui.layout.appendix_lr_schedule"), [
+                    (p, s.lr_schedule.caption) for s in doc.models if (p := self.picture(s.lr_schedule))])
 
 
 def render_pptx(doc: Document) -> bytes:

@@ -12,6 +12,7 @@ from reportgen.language.phrases import Phrases
 from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
+from reportgen.rundir import read_run_bytes
 
 REPORT_DIR = TEMPLATES_DIR / "report"
 ENV = jinja2.Environment(
@@ -22,14 +23,15 @@ ENV = jinja2.Environment(
 )
 
 
-def data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+def data_uri(run: Path, path: Path) -> str:
+    """A picture of the run embedded in the page, read only from inside the run directory."""
+    return "data:image/png;base64," + base64.b64encode(read_run_bytes(path, run)).decode("ascii")
 
 
 def render_html(doc: Document, fonts_css: str = "") -> str:
     """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts). `t` gives
     the template its headings; every number and sentence comes from the document."""
     return ENV.get_template("report.html").render(
-        doc=doc, t=Phrases(doc.lang), image=data_uri, fonts=fonts_css, code=html_listing,
+        doc=doc, t=Phrases(doc.lang), image=lambda path: data_uri(doc.run, path), fonts=fonts_css, code=html_listing,
         css=(REPORT_DIR / "report.css").read_text(encoding="utf-8") + html_style(),
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 from typing import Literal
 
 from PIL import Image
@@ -310,16 +311,21 @@ def shrink_to_fit(paras: list[Para], box: Box, min_scale: float = 0.45, layout: 
 # --- pictures --------------------------------------------------------------------------------
 
 
-def fit_picture(path: Path, box: Box) -> Box:
+# A picture to place: a file, or one already read into memory (the deck reads a run's pictures
+# through reportgen.rundir, never by path).
+Picture = Path | BinaryIO
+
+
+def fit_picture(picture: Picture, box: Box) -> Box:
     """The largest box with the image's aspect ratio inside `box`, centred."""
-    with Image.open(path) as img:
+    with Image.open(picture) as img:
         iw, ih = img.size
     scale = min(box.w / iw, box.h / ih)
     w, h = iw * scale, ih * scale
     return Box(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
 
 
-def pictures_beside(paths: list[Path], layout: Layout = LAYOUT) -> tuple[list[Box], Box]:
+def pictures_beside(paths: list[Picture], layout: Layout = LAYOUT) -> tuple[list[Box], Box]:
     """Pictures stacked in the left part of the content (at most `picture_share` of its width, as
     wide as the widest needs at its height), and the box beside them, which takes the rest."""
     c = layout.content

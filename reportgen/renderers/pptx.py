@@ -22,8 +22,8 @@ from pptx.util import Pt
 
 from reportgen.renderers.code import CodeLine
 from reportgen.renderers.fonts import MONO, SANS
-from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Row, Theme, fit_picture, flow,
-                                     paginate, pictures_beside, shrink_to_fit, table_pages)
+from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Picture, Row, Theme, fit_picture,
+                                     flow, paginate, pictures_beside, shrink_to_fit, table_pages)
 from reportgen.renderers.textfit import line_pitch
 
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
@@ -99,9 +99,10 @@ class Deck:
         """Text that must stay in its box (titles, captions, cards), shrunk to fit it."""
         return self.text(slide, box, shrink_to_fit(paras, box, min_scale, self.layout), color, anchor)
 
-    def picture(self, slide, path: Path, box: Box):
-        fit = fit_picture(path, box)
-        return slide.shapes.add_picture(str(path), Pt(fit.x), Pt(fit.y), Pt(fit.w), Pt(fit.h))
+    def picture(self, slide, picture: Picture, box: Box):
+        fit = fit_picture(picture, box)
+        source = str(picture) if isinstance(picture, Path) else picture  # python-pptx opens a str or a file object
+        return slide.shapes.add_picture(source, Pt(fit.x), Pt(fit.y), Pt(fit.w), Pt(fit.h))
 
     def new_slide(self, title: str):
         """A content slide: title, accent rule, footer and slide number."""
@@ -125,7 +126,7 @@ class Deck:
         self._fitted(slide, box, paras, self.theme.paper, anchor)
         return slide
 
-    def title_slide(self, title: str, subtitle: str, details: list[str], logo: Path | None = None) -> None:
+    def title_slide(self, title: str, subtitle: str, details: list[str], logo: Picture | None = None) -> None:
         lay = self.layout
         slide = self._cover(*lay.cover(), Para(title, 44, bold=True, space_before=0),
                             Para(subtitle, 22, space_before=8), MSO_ANCHOR.BOTTOM)
@@ -142,7 +143,7 @@ class Deck:
         self._cover(*self.layout.cover(divider=True), Para(title, 40, bold=True, space_before=0),
                     Para(subtitle, 20, space_before=8), MSO_ANCHOR.TOP)
 
-    def content(self, title: str, paras: list[Para], picture: Path | None = None) -> None:
+    def content(self, title: str, paras: list[Para], picture: Picture | None = None) -> None:
         """Text, with a picture on the left when given; text that does not fit continues on
         full-width text slides."""
         lay = self.layout
@@ -189,7 +190,7 @@ class Deck:
                 para = Para("", size, bold=i == 0, space_before=0, align=aligns[j])
                 self._write(cell.text_frame, [(para, lines)], theme.paper if i == 0 else theme.ink)
 
-    def pictures(self, title: str, items: list[tuple[Path, str]]) -> None:
+    def pictures(self, title: str, items: list[tuple[Picture, str]]) -> None:
         """Pictures side by side, `pictures_per_slide` a slide, each with a caption under it."""
         per_slide = self.layout.pictures_per_slide
         for start in range(0, len(items), per_slide):
@@ -199,7 +200,7 @@ class Deck:
                 self.picture(slide, path, box)
                 self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
 
-    def beside(self, title: str, pictures: list[Path], paras: list[Para],
+    def beside(self, title: str, pictures: list[Picture], paras: list[Para],
                table: tuple[list[str], list[list[str]], list[str], float] | None = None) -> None:
         """Pictures stacked on the left, as wide as they need; on the right a table (header, rows,
         aligns, size), when given, over text. Rows that do not fit continue on table slides, text on
@@ -227,7 +228,7 @@ class Deck:
             if page:
                 self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
 
-    def pictures_over_text(self, title: str, items: list[tuple[Path, str]], paras: list[Para]) -> None:
+    def pictures_over_text(self, title: str, items: list[tuple[Picture, str]], paras: list[Para]) -> None:
         """Pictures side by side over text (a model's two curves over what they show); text that
         does not fit continues on full-width text slides."""
         lay = self.layout

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportgen.schema.analysis import Analysis
-from reportgen.config import validate_experiment
+from reportgen.config import validate_stored_experiment
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.report import qualitative, sections
@@ -19,11 +19,12 @@ from reportgen.report.narrative import narrate
 
 
 def build_document(analysis: Analysis, lang: str) -> Document:
-    cx = sections.Context(a=analysis, exp=validate_experiment(analysis.experiment, "analysis.json"),
+    cx = sections.Context(a=analysis, exp=validate_stored_experiment(analysis.experiment, "analysis.json"),
                           t=Phrases(lang), f=Formatter(lang), run=Path(analysis.run_dir))
     narrative = narrate(analysis, lang)
     doc = Document(
         lang=lang,
+        run=cx.run,
         front=sections.front_matter(cx),
         dataset=sections.dataset_section(cx),
         environment=sections.environment_table(cx),

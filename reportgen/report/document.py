@@ -238,6 +238,7 @@ class AppendixPart:
 @dataclass
 class Document:
     lang: str
+    run: Path  # the run directory: every figure (and the logo) is a file inside it, read only from there
     front: FrontMatter
     dataset: DatasetSection
     environment: Table

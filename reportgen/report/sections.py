@@ -27,7 +27,7 @@ from reportgen.report.distribution import distribution_figure, distribution_tabl
 from reportgen.report.narrative import ModelNarrative
 from reportgen.report.seeds import seed_comparison, seed_note, seed_results
 from reportgen.resources import TEMPLATES_DIR
-from reportgen.rundir import RunDir
+from reportgen.rundir import RunDir, present
 
 
 @dataclass
@@ -82,7 +82,7 @@ def front_matter(cx: Context) -> FrontMatter:
     return FrontMatter(
         title=clean(rep.title or cx.exp.name), subtitle=clean(rep.subtitle), course=clean(rep.course),
         assignment=clean(rep.assignment), date=cx.f.date(day),
-        logo=RunDir(cx.run).logo if RunDir(cx.run).logo.is_file() else None,
+        logo=RunDir(cx.run).logo if present(RunDir(cx.run).logo) else None,
         authors=[Author(clean(au.name), clean(au.id)) for au in rep.authors],
         introduction=introduction, objectives=objectives,
     )

@@ -4,7 +4,9 @@ directory. Renderers (PDF, HTML, PPTX) only format it; they never recompute.
 Pydantic models rather than plain dataclasses: the same typed tree round-trips through
 `analysis.json` (`model_dump_json` / `model_validate_json`) with no hand-written (de)serialiser.
 Fractions are in [0, 1]; differences of fractions are stated in percentage points (`_pp`);
-relative changes in percent (`_pct`). Figure paths are relative to the run directory.
+relative changes in percent (`_pct`). Figure paths are relative to the run directory. A number
+that is not finite is None (`Finite`): every tree survives its own JSON, and analysis.json carries
+`schema_version` (ANALYSIS_VERSION), so another version's file is recomputed rather than misread.
 """
 
 from __future__ import annotations
@@ -13,20 +15,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from reportgen.schema.base import ANALYSIS_VERSION, Finite, RunFile
+# The run-file types the tree embeds (Averages, Environment, TuningTrial) are importable from here too.
+from reportgen.schema.run import (Averages, ClassScores, DatasetFacts, Environment, TuningFacts,  # noqa: F401
+                                  TuningTrial)
 
-class Averages(BaseModel):
-    precision: float
-    recall: float
-    f1: float
 
-
-class ClassMetrics(BaseModel):
+class ClassMetrics(ClassScores):
     name: str
-    precision: float
-    recall: float
-    f1: float
-    support: int
-    accuracy: float  # per-class accuracy = recall of that class
 
 
 class History(BaseModel):
@@ -34,12 +30,12 @@ class History(BaseModel):
     (a file written before diverged epochs were left out of it) is None: JSON has no NaN."""
 
     epoch: list[int] = []
-    train_loss: list[float | None] = []
-    train_acc: list[float | None] = []
-    val_loss: list[float | None] = []
-    val_acc: list[float | None] = []
-    lr: list[float] = []
-    seconds: list[float] = []
+    train_loss: list[Finite] = []
+    train_acc: list[Finite] = []
+    val_loss: list[Finite] = []
+    val_acc: list[Finite] = []
+    lr: list[Finite] = []
+    seconds: list[Finite] = []
 
     def finite(self, column: str) -> tuple[list[int], list[float]]:
         """The epochs whose `column` is a finite number, and those values."""
@@ -59,7 +55,7 @@ class LayerRow(BaseModel):
     kernel: list[int] | None = None
     stride: list[int] | None = None
     padding: list[int] | str | None = None
-    dropout: float | None = None  # a Dropout layer's p
+    dropout: Finite = None  # a Dropout layer's p
     # A block with a trained 1x1 convolution on its shortcut (a projection, where the shape changes)
     projection: bool = False
 
@@ -115,8 +111,8 @@ class ArchitectureTable(BaseModel):
 class StageActivation(BaseModel):
     stage: str  # e.g. "conv1", "layer3"
     shape: list[int]  # (C, H, W) of the activation
-    mean: float  # mean activation
-    active_fraction: float  # share of values > 0: how sparse the stage's response is
+    mean: Finite  # mean activation
+    active_fraction: Finite  # share of values > 0: how sparse the stage's response is
 
 
 class FeatureMapCase(BaseModel):
@@ -124,7 +120,7 @@ class FeatureMapCase(BaseModel):
     index: int  # row `index` of predictions.csv
     true_label: str
     pred_label: str
-    confidence: float  # predicted class probability
+    confidence: Finite  # predicted class probability
     stages: list[StageActivation]
     figure: str  # PNG: input image beside a grid of channels per stage
 
@@ -136,9 +132,9 @@ class CamFacts(BaseModel):
     index: int  # row `index` of predictions.csv
     true_label: str
     pred_label: str
-    confidence: float  # probability of the predicted class, from predictions.csv
-    top_share: float | None  # share of the map's mass in its brightest `top_pixels` of pixels (None: map all zero)
-    peak: list[float] | None  # (row, column) of the map's maximum, fractions of the side (0 = top / left)
+    confidence: Finite  # probability of the predicted class, from predictions.csv
+    top_share: Finite  # share of the map's mass in its brightest `top_pixels` of pixels (None: map all zero)
+    peak: list[Finite] | None  # (row, column) of the map's maximum, fractions of the side (0 = top / left)
 
 
 class MistakeGroup(BaseModel):
@@ -154,8 +150,8 @@ class Explanation(BaseModel):
     """Grad-CAM maps of a bounded set of a model's evaluation images, and its gallery of mistakes."""
 
     target_layer: str  # the registry's cam_layer of the architecture
-    top_pixels: float  # the brightest share of pixels `top_share` measures
-    concentrated_share: float  # a map with top_share >= this is called concentrated
+    top_pixels: Finite  # the brightest share of pixels `top_share` measures
+    concentrated_share: Finite  # a map with top_share >= this is called concentrated
     cases: list[CamFacts]  # the feature-map cases: most confident correct, then wrong
     per_class: list[CamFacts]  # per shown class: its most confident correct and wrong image (when any)
     classes_shown: int  # per_class covers the first `classes_shown` classes
@@ -163,7 +159,7 @@ class Explanation(BaseModel):
     gallery: list[MistakeGroup]
     gallery_limit: int  # images per pair
     maps: int  # distinct images mapped among cases, per_class and gallery
-    median_top_share: float | None  # median top_share of those maps (None: every map all zero)
+    median_top_share: Finite  # median top_share of those maps (None: every map all zero)
     concentrated: int  # of those maps, how many have top_share >= concentrated_share
     figures: dict[str, str]  # "cases", "per_class", "gallery" -> PNG path (language-neutral: figures.localized)
 
@@ -192,15 +188,15 @@ class ConfusedPair(BaseModel):
     true_label: str
     pred_label: str
     count: int
-    share: float  # count / support of the true class
+    share: Finite  # count / support of the true class
 
 
 class Interval(BaseModel):
     """A confidence interval, in the unit of the value it bounds (a fraction, or pp for a difference)."""
 
-    low: float
-    high: float
-    confidence: float = 0.95
+    low: Finite
+    high: Finite
+    confidence: Finite = 0.95
     method: Literal["wilson", "bootstrap"]  # Wilson score, or percentile bootstrap over the evaluation images
     resamples: int | None = None  # bootstrap only
     seed: int | None = None  # bootstrap only
@@ -210,29 +206,29 @@ class Diagnostics(BaseModel):
     """Verdicts on one model, each with its threshold and the noise of the split it was measured on.
     A verdict that is None was not made: the evidence was insufficient, or a failure explains it."""
 
-    gap_acc_pp: float  # train_acc - val_acc at the best epoch, percentage points
-    overfit_threshold_pp: float
+    gap_acc_pp: Finite  # train_acc - val_acc at the best epoch, percentage points
+    overfit_threshold_pp: Finite
     # gap above both the threshold and val_noise_pp; None: above the threshold but within the
     # noise, or not judged because the model diverged
     overfit: bool | None
     # validation images the val_acc and val_loss were measured on; required, so an analysis.json
     # written before the verdicts knew their sample size fails validation and is recomputed
     val_size: int
-    val_noise_pp: float | None = None  # val_acc's Wilson 95% upper bound (n = val_size) minus val_acc, pp
-    val_loss_rise: float  # last val_loss - min val_loss (rising after the minimum = overfitting sign)
-    val_loss_rise_threshold: float  # a rise above this is stated
+    val_noise_pp: Finite = None  # val_acc's Wilson 95% upper bound (n = val_size) minus val_acc, pp
+    val_loss_rise: Finite  # last val_loss - min val_loss (rising after the minimum = overfitting sign)
+    val_loss_rise_threshold: Finite  # a rise above this is stated
     # rise above both the threshold and val_loss_noise; None: not judged (within the noise, or diverged)
     val_loss_rising: bool | None
     # 95% half-width of a validation loss: 1.96 x the standard deviation of the per-image cross-entropy
     # of the evaluated checkpoint / sqrt(val_size) (None: no per-image probabilities)
-    val_loss_noise: float | None = None
+    val_loss_noise: Finite = None
     val_loss_spikes: list[int]  # epochs whose val_loss jumps > spike_ratio x the previous epoch (and > 10% of its range)
-    spike_ratio: float
-    val_loss_fluctuation: float  # std of epoch-to-epoch val_loss changes (late epochs) / val_loss range
-    fluctuation_threshold: float
+    spike_ratio: Finite
+    val_loss_fluctuation: Finite  # std of epoch-to-epoch val_loss changes (late epochs) / val_loss range
+    fluctuation_threshold: Finite
     stable: bool | None  # None: not judged (fewer than min_epochs_for_stability finite epochs, or diverged)
     min_epochs_for_stability: int = 5
-    max_train_loss: float  # e.g. the reference report's "loss spike up to 17.7"
+    max_train_loss: Finite  # e.g. the reference report's "loss spike up to 17.7"
     max_train_loss_epoch: int
     confused_pairs: list[ConfusedPair]  # most confused (true, predicted) pairs, largest first
     # Classes whose recall's Wilson 95% interval lies wholly above that of the lowest-recall classes
@@ -249,39 +245,39 @@ class Diagnostics(BaseModel):
     failure: Literal["diverged", "collapsed"] | None = None  # diverged wins when both hold
     divergence: list[str] = []
     collapse: list[str] = []
-    train_loss_first: float | None = None  # first and last finite training loss
-    train_loss_last: float | None = None
-    train_loss_rise_factor: float | None = None
-    val_loss_min: float | None = None
-    val_loss_last: float | None = None
-    val_loss_explosion_factor: float | None = None
+    train_loss_first: Finite = None  # first and last finite training loss
+    train_loss_last: Finite = None
+    train_loss_rise_factor: Finite = None
+    val_loss_min: Finite = None
+    val_loss_last: Finite = None
+    val_loss_explosion_factor: Finite = None
     top_pred_class: str | None = None  # the class predicted most often on the evaluation split
-    top_pred_share: float | None = None
-    top_pred_true_share: float | None = None  # that class's share of the evaluation images' labels
-    collapse_share: float | None = None
-    collapse_ratio: float | None = None
-    chance: float | None = None  # 1 / number of classes, against ModelAnalysis.accuracy_ci
+    top_pred_share: Finite = None
+    top_pred_true_share: Finite = None  # that class's share of the evaluation images' labels
+    collapse_share: Finite = None
+    collapse_ratio: Finite = None
+    chance: Finite = None  # 1 / number of classes, against ModelAnalysis.accuracy_ci
 
 
 class ReliabilityBin(BaseModel):
     """One equal-width bin of the top-class confidence."""
 
-    low: float
-    high: float
+    low: Finite
+    high: Finite
     count: int
-    confidence: float | None  # mean confidence of its predictions (None: empty bin)
-    accuracy: float | None  # share of them that were right
+    confidence: Finite  # mean confidence of its predictions (None: empty bin)
+    accuracy: Finite  # share of them that were right
 
 
 class Calibration(BaseModel):
     """How well the predicted class probability matches how often the prediction is right."""
 
     n_bins: int
-    ece: float  # expected calibration error: sum over bins of count/n * |accuracy - confidence|
-    mean_confidence: float
+    ece: Finite  # expected calibration error: sum over bins of count/n * |accuracy - confidence|
+    mean_confidence: Finite
     bins: list[ReliabilityBin]
-    ece_threshold: float  # above it, with the mean confidence above the accuracy's 95% interval: over-confident
-    high_confidence: float  # a wrong prediction at least this confident is a confident mistake
+    ece_threshold: Finite  # above it, with the mean confidence above the accuracy's 95% interval: over-confident
+    high_confidence: Finite  # a wrong prediction at least this confident is a confident mistake
     wrong: int  # wrong predictions
     confident_wrong: int  # of them, with confidence >= high_confidence
     overconfident: bool
@@ -290,8 +286,8 @@ class Calibration(BaseModel):
 class Spread(BaseModel):
     """A value over repeated seeds."""
 
-    mean: float
-    sd: float | None  # sample standard deviation (n - 1 in the denominator); None with one value
+    mean: Finite
+    sd: Finite  # sample standard deviation (n - 1 in the denominator); None with one value
     n: int  # seeds with a value
 
 
@@ -300,11 +296,11 @@ class SeedResult(BaseModel):
 
     seed: int
     status: Literal["completed", "diverged", "pruned", "interrupted", "missing"]
-    accuracy: float | None  # on the evaluation split, recomputed from its predictions.csv
-    macro_f1: float | None
+    accuracy: Finite  # on the evaluation split, recomputed from its predictions.csv
+    macro_f1: Finite
     best_epoch: int | None
     epochs_run: int
-    train_seconds: float
+    train_seconds: Finite
 
 
 class SeedSummary(BaseModel):
@@ -336,7 +332,7 @@ class ModelAnalysis(BaseModel):
     params: int
     train_config: dict  # the resolved TrainConfig of this model
     model_params: dict  # the arch's params (e.g. conv_filters), defaults filled in
-    accuracy: float | None  # on the evaluation split (test, or validation when there is none)
+    accuracy: Finite  # on the evaluation split (test, or validation when there is none)
     macro: Averages | None
     weighted: Averages | None
     per_class: list[ClassMetrics]
@@ -344,12 +340,12 @@ class ModelAnalysis(BaseModel):
     best_epoch: int | None
     epochs_run: int
     stopped_early: bool
-    train_seconds: float
+    train_seconds: Finite
     precision: str | None = None  # "bf16" | "fp16" | "fp32" as trained (None: not finished)
-    train_acc: float | None  # at the best epoch
-    val_acc: float | None
-    train_loss: float | None
-    val_loss: float | None
+    train_acc: Finite  # at the best epoch
+    val_acc: Finite
+    train_loss: Finite
+    val_loss: Finite
     history: History
     architecture: ArchitectureTable | None
     diagnostics: Diagnostics | None
@@ -363,6 +359,9 @@ class ModelAnalysis(BaseModel):
     seeds: SeedSummary | None = None  # every seed's result and their mean ± sd (None: one seed)
     code: ModelCode | None = None  # its own source (None: an analysis.json older than it)
     init: str = ""  # the registry's weight initialisation of the architecture ("": as above)
+    # the machine's mean 1-minute load average at its epochs' ends (metrics.json; None: not measured),
+    # against Environment.cpu_count
+    load_average: Finite = None
 
     @property
     def failure(self) -> str | None:
@@ -375,10 +374,10 @@ class ModelAnalysis(BaseModel):
 
 class ModelDelta(BaseModel):
     label: str
-    accuracy_pp: float | None  # accuracy - baseline accuracy, percentage points
-    val_acc_pp: float | None
-    val_loss_delta: float | None
-    params_pct: float  # (params - baseline params) / baseline params * 100
+    accuracy_pp: Finite  # accuracy - baseline accuracy, percentage points
+    val_acc_pp: Finite
+    val_loss_delta: Finite
+    params_pct: Finite  # (params - baseline params) / baseline params * 100
 
 
 class Degradation(BaseModel):
@@ -386,9 +385,9 @@ class Degradation(BaseModel):
 
     plain: str
     residual: str
-    accuracy_pp: float  # residual - plain
-    train_loss_plain: float
-    train_loss_residual: float
+    accuracy_pp: Finite  # residual - plain
+    train_loss_plain: Finite
+    train_loss_residual: Finite
     residual_better: bool
 
 
@@ -401,9 +400,9 @@ class PairTest(BaseModel):
     n: int  # images
     a_only_correct: int  # discordant images: only a right
     b_only_correct: int  # only b right
-    p_value: float  # exact McNemar (1 when there is no discordant image)
-    p_adjusted: float  # Holm-adjusted over all pairs
-    diff_pp: float  # accuracy(a) - accuracy(b), percentage points
+    p_value: Finite  # exact McNemar (1 when there is no discordant image)
+    p_adjusted: Finite  # Holm-adjusted over all pairs
+    diff_pp: Finite  # accuracy(a) - accuracy(b), percentage points
     diff_ci_pp: Interval  # paired bootstrap, pp
     significant: bool  # p_adjusted <= alpha
 
@@ -411,7 +410,7 @@ class PairTest(BaseModel):
 class Rank(BaseModel):
     label: str
     rank: int  # 1 + the number of models significantly better; models not told apart share it
-    accuracy: float
+    accuracy: Finite
 
 
 class SeedTest(BaseModel):
@@ -423,13 +422,13 @@ class SeedTest(BaseModel):
     b: str
     n_a: int  # seeds with a result
     n_b: int
-    mean_a: float
-    mean_b: float
-    diff_pp: float  # mean_a - mean_b, percentage points
-    t: float | None  # None: not testable (neither model's accuracy varies over its seeds)
-    df: float | None  # Welch-Satterthwaite degrees of freedom
-    p_value: float | None
-    p_adjusted: float | None  # Holm-adjusted over the testable pairs
+    mean_a: Finite
+    mean_b: Finite
+    diff_pp: Finite  # mean_a - mean_b, percentage points
+    t: Finite  # None: not testable (neither model's accuracy varies over its seeds)
+    df: Finite  # Welch-Satterthwaite degrees of freedom
+    p_value: Finite
+    p_adjusted: Finite  # Holm-adjusted over the testable pairs
     significant: bool  # p_adjusted <= alpha
 
 
@@ -441,72 +440,29 @@ class Comparison(BaseModel):
     deltas: list[ModelDelta]  # every model vs the baseline
     degradation: Degradation | None
     figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> PNG path
-    alpha: float = 0.05  # significance level of the pair tests
+    alpha: Finite = 0.05  # significance level of the pair tests
     multiplicity: str = "holm"  # how the pair tests' p-values are adjusted
     pairs: list[PairTest] = []  # every pair of evaluated models, in ranking order
     ranks: list[Rank] = []  # by rank, then accuracy
     seed_tests: list[SeedTest] = []  # every pair of models with two or more seeds each (Welch, Holm-adjusted)
 
 
-class DatasetInfo(BaseModel):
-    name: str  # cifar10 | imagefolder | csv | digits | synthetic
-    classes: list[str]
-    train_size: int
-    val_size: int
-    test_size: int  # 0 = no test split; evaluation then uses the validation split
-    eval_split: Literal["test", "val"]
-    image_size: int
-    normalize_mean: list[float]
-    normalize_std: list[float]
-    augment: list[str]
+class DatasetInfo(DatasetFacts):
+    """dataset.json's facts and the figures drawn from them."""
+
     samples_figure: str  # PNG grid of sample images per class ("" when not available)
-    # Images per class (in `classes` order) of each split: "train", "val", and "test" when there is
-    # one ({}: a run written before they were counted, whose dataset is not available)
-    class_counts: dict[str, list[int]] = {}
     distribution_figure: str = ""  # bar chart of class_counts, grouped by split ("" when not counted)
 
 
-class Environment(BaseModel):
-    """environment.json; empty strings where a run directory lacks it."""
-
-    device: str = ""  # e.g. "cuda:0", "cpu"
-    device_name: str = ""  # e.g. "NVIDIA H100 80GB HBM3", or the CPU model
-    python: str = ""
-    torch: str = ""
-    torchvision: str = ""
-    platform: str = ""
-    git_commit: str = ""
-    command: str = ""
-    started: str = ""  # ISO timestamp
-
-
-class TuningTrial(BaseModel):
-    number: int
-    state: str  # complete | pruned (by the pruner) | diverged | fail | running
-    value: float | None  # the search metric (for a pruned trial: its last reported value)
-    params: dict  # dotted key -> value, e.g. {"train.lr": 0.01}
-    seconds: float | None
-    epochs: int | None = None  # epochs trained; None when failed, running, or from a summary that predates it
-
-
-class Tuning(BaseModel):
+class Tuning(TuningFacts):
     """The `reportgen tune` search that chose this run's configuration (tuning.json)."""
 
-    model: str
-    sampler: str  # grid | tpe
-    pruner: str
-    metric: str  # val_acc | val_loss
-    direction: str  # maximize | minimize
-    space: dict[str, list]
-    train: dict  # the searched model's training recipe, before each trial's point is applied
-    trials: list[TuningTrial]
-    best: TuningTrial | None
-    importances: dict[str, float]  # parameter -> share (empty when Optuna could not compute them)
-    search_seconds: float
     figure: str  # metric per trial (+ importances)
 
 
-class Analysis(BaseModel):
+class Analysis(RunFile):
+    VERSION = ANALYSIS_VERSION
+    UNVERSIONED = "stale"  # one written before versions is recomputed from the run's files
     run_dir: str
     experiment: dict  # the resolved experiment (experiment.toml as a dict)
     environment: Environment

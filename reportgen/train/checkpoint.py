@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from reportgen.rundir import HISTORY_COLUMNS, ModelDir, load_torch, save_torch, write_csv
+from reportgen.rundir import HISTORY_COLUMNS, ModelDir, load_run_checkpoint, save_torch, write_csv
 from reportgen.train.factory import Training
 from reportgen.train.seeding import rng_state, set_rng_state
 from reportgen.train.stopping import EarlyStopping
@@ -34,7 +34,7 @@ def load_checkpoint(out: ModelDir, tr: Training) -> bool:
     RNG and the history) from out/last.pt; False when there is none to resume from."""
     if not out.last.is_file():
         return False
-    state = load_torch(out.last)
+    state = load_run_checkpoint(out.last, out.root)
     tr.net.load_state_dict(state["model"])
     tr.optimizer.load_state_dict(state["optimizer"])
     tr.scheduler.load_state_dict(state["scheduler"])

@@ -4,6 +4,7 @@ from last.pt and checkpointing at every epoch end, so nothing is lost on an inte
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,14 @@ from reportgen.rundir import ModelDir
 from reportgen.train.checkpoint import load_checkpoint, save_checkpoint, write_history
 from reportgen.train.factory import Training, build_training, step_model
 from reportgen.train.steps import evaluate, train_one_epoch
+
+
+def load_average() -> float | None:
+    """The machine's 1-minute load average now (None where the system has none, e.g. Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return None
 
 
 @dataclass
@@ -83,7 +92,9 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
             break
         tr.scheduler.step()
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
-               "val_acc": val_acc, "lr": lr, "seconds": time.perf_counter() - started}
+               "val_acc": val_acc, "lr": lr, "seconds": time.perf_counter() - started,
+               # kept in last.pt's history (not history.csv): metrics.json states their mean
+               "load_average": load_average()}
         tr.history.append(row)
         improved = tr.stopper.update(epoch, val_acc if t.monitor == "val_acc" else val_loss)
         if world.is_main:
