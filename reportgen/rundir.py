@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from reportgen.errors import UserError
+from reportgen.starters import first_run_command
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
 
@@ -186,6 +187,6 @@ def newest_run(runs_dir: Path) -> RunDir:
     candidates = [p.parent for p in runs_dir.glob("*/*/analysis.json")] if runs_dir.is_dir() else []
     if not candidates:
         raise UserError(
-            f"no finished run under '{runs_dir}'; train one first, e.g. `reportgen run experiments/demo.toml`"
+            f"no finished run under '{runs_dir}'; train one first, e.g. `{first_run_command()}`"
         )
     return RunDir(max(candidates, key=lambda p: (p.stat().st_mtime, p.name)))

@@ -66,7 +66,7 @@ def test_val_split_larger_than_pool(tmp_path):
 
 
 def test_missing_cifar10_says_where_to_put_it(tmp_path):
-    (tmp_path / "cifar").mkdir()
+    (tmp_path / "cifar" / "cifar-10-batches-py").mkdir(parents=True)  # the folder, without its files
     with pytest.raises(UserError, match="cifar-10-batches-py"):
         load_dataset(DataConfig(dataset="cifar10", root=str(tmp_path / "cifar")), seed=0)
 
