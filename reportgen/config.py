@@ -51,12 +51,15 @@ def unknown_key(key: str, choices: list[str], table: str) -> str:
 KEY_ERROR = "reportgen"  # the pydantic error type of key_error's mistakes
 
 
-def key_error(key: str, message: str, **details: Any) -> ValidationError:
+def key_mistake(loc: tuple[str | int, ...], message: str) -> dict[str, Any]:
+    """One line of a ValidationError: `message` about the key at `loc`."""
+    return {"type": PydanticCustomError(KEY_ERROR, "{message}", {"message": message}), "loc": loc, "input": None}
+
+
+def key_error(key: str, message: str) -> ValidationError:
     """A mistake in the key `key` (dotted, relative to the table being validated) for a validator to
     raise: pydantic would place a validator's plain ValueError at the table, not at the key."""
-    error = PydanticCustomError(KEY_ERROR, "{message}", {"message": message})
-    return ValidationError.from_exception_data(
-        "experiment", [{"type": error, "loc": tuple(key.split(".")), "input": details}])
+    return ValidationError.from_exception_data("experiment", [key_mistake(tuple(key.split(".")), message)])
 
 
 def folder_contents(folder: Path, want: Callable[[Path], bool]) -> list[str]:
@@ -316,16 +319,18 @@ class ModelSpec(_Strict):
             return self
         try:
             info.params_model.model_validate(self.params)
-        except ValidationError as e:  # located at params.KEY, an unknown key with the arch's own keys
-            raise ValidationError.from_exception_data("params", [
-                {"type": PydanticCustomError(KEY_ERROR, "{message}", {"message": unknown_key(
-                    str(err["loc"][-1]), info.param_names(), f"arch '{self.arch}'")}),
-                 "loc": ("params", *err["loc"]), "input": err["input"]}
-                if err["type"] == "extra_forbidden" else
-                {"type": err["type"], "loc": ("params", *err["loc"]), "input": err["input"], **(
-                    {"ctx": err["ctx"]} if "ctx" in err else {})}
-                for err in e.errors()]) from None
+        except ValidationError as e:  # each mistake located at params.KEY
+            raise ValidationError.from_exception_data(
+                "params", [self._params_mistake(err) for err in e.errors()]) from None
         return self
+
+    def _params_mistake(self, err: Any) -> dict[str, Any]:
+        """A mistake of the params model, as one of this model's: an unknown key lists the arch's own."""
+        loc = ("params", *err["loc"])
+        if err["type"] == "extra_forbidden":
+            return key_mistake(loc, unknown_key(str(err["loc"][-1]), CATALOG[self.arch].param_names(),
+                                                f"arch '{self.arch}'"))
+        return {"type": err["type"], "loc": loc, "input": err["input"], **({"ctx": err["ctx"]} if "ctx" in err else {})}
 
     @property
     def slug(self) -> str:
@@ -495,14 +500,13 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> list[str]:
     for item, path, value in parsed:
         if len(path) != 2 or path[0] != "train":
             continue
-        replaced = []
+        key, replaced = path[1], []
         for index, spec in enumerate(models):
             own = spec.get("train") if isinstance(spec, dict) else None
-            key = path[1]
-            if isinstance(own, dict) and key in own and own[key] != value \
-                    and ("models", str(index), "train", key) not in chosen:
-                replaced.append(f"models.{index}.train.{key} = {toml_value(own[key])}")
-                own[key] = value
+            if not isinstance(own, dict) or own.get(key, value) == value or ("models", str(index), "train", key) in chosen:
+                continue
+            replaced.append(f"models.{index}.train.{key} = {toml_value(own[key])}")
+            own[key] = value
         if replaced:
             listed = ", ".join(replaced[:-1]) + " and " + replaced[-1] if len(replaced) > 1 else replaced[0]
             notes.append(f"--set {item} replaces {listed}")

@@ -48,8 +48,12 @@ def write_starter(template: str, target: Path | None) -> Path:
     """Write the starter `template` to `target` (a file, or a folder to put it in; default: the
     current folder) and return the file written. An existing file is never replaced."""
     text = template_text(template)
-    name = TEMPLATES[template]
-    path = Path(name) if target is None else target / name if target.is_dir() else target
+    if target is None:
+        path = Path(TEMPLATES[template])
+    elif target.is_dir():
+        path = target / TEMPLATES[template]
+    else:
+        path = target
     if path.suffix != ".toml":
         raise UserError(f"'{path}' does not end in .toml; name the experiment file, e.g. {path.with_suffix('.toml')}")
     if path.exists():

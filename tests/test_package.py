@@ -151,3 +151,31 @@ def test_the_demo_starter_runs_from_the_wheel_and_set_epochs_reaches_both_models
     assert "1 epoch of" in result.stderr
     rendered = reportgen_cli(installed, tmp_path, "render", "--format", "pdf")
     assert rendered.returncode == 0 and Path(tmp_path, rendered.stdout.strip()).stat().st_size > 0
+
+
+def test_init_writes_to_a_named_file_or_into_a_folder_and_only_toml(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exps").mkdir()
+    assert CliRunner().invoke(app, ["init", "exps", "--template", "csv"]).exit_code == 0
+    assert (tmp_path / "exps" / "csv.toml").read_text() == (ROOT / "experiments" / "csv.toml").read_text()
+    result = CliRunner().invoke(app, ["init", "new/mine.toml"])
+    assert result.exit_code == 0 and "reportgen run new/mine.toml" in result.output
+    assert (tmp_path / "new" / "mine.toml").read_text() == (ROOT / "experiments" / "demo.toml").read_text()
+    result = CliRunner().invoke(app, ["init", "mine.txt"])
+    assert result.exit_code == 2 and "does not end in .toml" in result.output and not (tmp_path / "mine.txt").exists()
+
+
+def test_the_first_run_suggested_is_one_that_works_in_the_current_folder(tmp_path, monkeypatch):
+    from reportgen.starters import first_run_command
+
+    monkeypatch.chdir(tmp_path)
+    assert first_run_command() == "reportgen init && reportgen run demo.toml"  # after pip install, anywhere
+    (tmp_path / "demo.toml").write_text("")
+    assert first_run_command() == "reportgen run demo.toml"  # after reportgen init
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "demo.toml").write_text("")
+    assert first_run_command() == "reportgen run experiments/demo.toml"  # in a checkout
