@@ -8,7 +8,7 @@ multiplies the median seconds per batch by the batches of one epoch and by the r
 figures leave out data work, validation and evaluation (so they are lower bounds per epoch) and
 early stopping (which may end a recipe sooner). The README quotes them.
 
-    .venv/bin/python bench/recipes.py [--batches 3] [--out bench/recipes.md]
+    .venv/bin/python bench/recipes.py [--batches 3] [--recipe resnet34.toml] [--out bench/recipes.md]
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def recipe(name: str, data_root: Path) -> Experiment:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=3, help="timed batches per model (after one warm-up)")
+    parser.add_argument("--recipe", choices=list(RECIPES), action="append", help="only these (default: all)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("recipes.md"))
     args = parser.parse_args()
 
@@ -75,7 +76,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as root:
         (Path(root) / "train").mkdir()
         (Path(root) / "train.csv").write_text("filename,label\n")
-        for name, (classes, images) in RECIPES.items():
+        for name in args.recipe or RECIPES:
+            classes, images = RECIPES[name]
             exp = recipe(name, Path(root))
             for spec in exp.models:
                 seconds, precision = seconds_per_batch(spec, classes, exp.data.image_size, args.batches, device)
