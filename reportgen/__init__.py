@@ -1,7 +1,7 @@
 """reportgen: train a deep-learning experiment and write its report and slide deck.
 
     import reportgen
-    run_dir = reportgen.run("experiments/demo.toml", ["train.epochs=2"])
+    run_dir = reportgen.run("demo.toml", ["train.epochs=2"])  # `reportgen init` writes demo.toml
     reportgen.render(run_dir, "pdf")
 """
 

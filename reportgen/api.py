@@ -15,22 +15,26 @@ from pathlib import Path
 def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str | Path = "runs",
         resume: str | Path | None = None, reporter=None, world=None) -> Path:
     """Train, evaluate and analyse every model of `experiment` (a TOML file); `overrides` are
-    `KEY=VALUE` strings as `--set` takes them. `resume` continues an interrupted run directory.
-    Returns the run directory. `reporter` shows progress (default: silent); `world` is the
-    torchrun process group (default: this process alone)."""
+    `KEY=VALUE` strings as `--set` takes them; a `train.KEY` reaches every model, also one whose own
+    `train` table sets KEY, unless `models.N.train.KEY` is among them too. `resume` continues an
+    interrupted run directory. Returns the run directory. `reporter` shows progress and which of the
+    file's values the overrides replaced (default: silent); `world` is the torchrun process group
+    (default: this process alone)."""
     from reportgen.config import load_experiment
-    from reportgen.distributed import SINGLE
-    from reportgen.errors import RunInterrupted, UserError
     from reportgen.progress import Reporter
+
+    reporter = reporter or Reporter(quiet=True)
+    exp = load_experiment(experiment, list(overrides), on_replace=reporter.message)
+    from reportgen.distributed import SINGLE  # the training stack, once the experiment is known to be valid
+    from reportgen.errors import RunInterrupted, UserError
     from reportgen.runner import discard_untrained, prepare_run, run_experiment
 
     world = world or SINGLE
-    exp = load_experiment(experiment, list(overrides))
     # Rank 0 creates (or checks) the run directory; the other processes use the same one.
     run_dir = world.broadcast(prepare_run(exp, Path(runs_dir), Path(resume) if resume else None)
                               if world.is_main else None)
     try:
-        run_experiment(exp, run_dir, reporter or Reporter(quiet=True), world=world)
+        run_experiment(exp, run_dir, reporter, world=world)
     except KeyboardInterrupt:
         raise RunInterrupted(run_dir.path) from None
     except UserError:

@@ -16,20 +16,52 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Train deep-learning experiments and render their reports and slide decks.")
 
 
+# One key per --set: `--set a=1 b=2` would read b=2 as a second experiment file.
+SET_HELP = "override a key; repeat it for several: --set train.epochs=2 --set data.root=PATH"
+
+
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
+def check_experiment(experiment: Path, overrides: list[str]) -> None:
+    """Validate the experiment before torch and the training stack are imported, so that a mistake
+    in it is answered in about a second rather than after seconds of imports."""
+    from reportgen.config import load_experiment
+
+    try:
+        load_experiment(experiment, overrides)
+    except UserError as e:
+        fail(str(e))
+
+
+@app.command()
+def init(
+    path: Optional[Path] = typer.Argument(None, help="file to write, or a folder to write it in; default: "
+                                                     "the template's file name in the current folder"),
+    template: str = typer.Option("demo", "--template", help="demo | imagefolder | csv | cifar10 | tuning | resnet34"),
+) -> None:
+    """Write a commented starter experiment; the lines to edit for your own data are marked '# EDIT'."""
+    from reportgen.starters import next_steps, write_starter
+
+    try:
+        written = write_starter(template, path)
+    except UserError as e:
+        fail(str(e))
+    typer.echo(next_steps(written))
+
+
 @app.command()
 def run(
     experiment: Path = typer.Argument(..., help="experiment TOML file"),
-    set_: list[str] = typer.Option([], "--set", help="override a key, e.g. --set train.epochs=2"),
+    set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where run directories are created"),
     resume: Optional[Path] = typer.Option(None, "--resume", help="continue this interrupted run directory"),
 ) -> None:
     """Train every model of EXPERIMENT, evaluate and analyse; prints the run directory last.
     Under `torchrun --nproc_per_node=N -m reportgen run ...` the N processes train it together."""
+    check_experiment(experiment, set_)
     from reportgen import api
     from reportgen.distributed import init_world, shutdown
     from reportgen.errors import RunInterrupted
@@ -77,7 +109,7 @@ def render(
 @app.command()
 def tune(
     experiment: Path = typer.Argument(..., help="experiment TOML file with a [tune] table"),
-    set_: list[str] = typer.Option([], "--set", help="override a key, e.g. --set train.epochs=2"),
+    set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP),
     storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL (default: SQLite under runs/)"),
     workers: int = typer.Option(1, "--workers", min=1, help="local worker processes"),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where trial run directories are created"),
@@ -85,6 +117,7 @@ def tune(
 ) -> None:
     """Hyper-parameter search over [tune]; prints the folder with summary.json and best.toml, and
     with --run then the directory of best.toml's run last."""
+    check_experiment(experiment, set_)
     from reportgen import api
     from reportgen.errors import RunInterrupted
     from reportgen.progress import make_reporter

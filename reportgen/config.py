@@ -1,17 +1,19 @@
 """Experiment TOML -> validated, typed objects. Nothing downstream re-checks the experiment.
 
 Every user mistake (bad TOML, unknown key, wrong type, out-of-range value, unknown arch, missing
-dataset root) becomes a `UserError` naming the file, the key and what is expected.
+data) becomes a `UserError` naming the file, the dotted key and what is expected, with "did you mean"
+for a near miss. Nothing here imports torch: a mistake is answered before the heavy imports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Callable, Literal, get_args
 
 import tomli_w
 from pydantic import (
@@ -23,15 +25,64 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from reportgen.errors import UserError
 from reportgen.language.phrases import Phrases
-from reportgen.models import registry
+from reportgen.models.catalog import CATALOG
+from reportgen.starters import TEMPLATES
 
 
 class _Strict(BaseModel):
     # Unknown keys are errors, and "5" is not silently an int.
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def did_you_mean(word: str, choices: list[str], quote: str = "`") -> str:
+    """" (did you mean `epochs`?)" for a near miss among `choices`, else ""."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""
+
+
+def unknown_key(key: str, choices: list[str], table: str) -> str:
+    """The message for `key`, not one of `choices`, the keys `table` (e.g. "`train`") takes."""
+    return f"unknown key{did_you_mean(key, choices)}; {table} takes: {', '.join(choices) or 'nothing'}"
+
+
+KEY_ERROR = "reportgen"  # the pydantic error type of key_error's mistakes
+
+
+def key_mistake(loc: tuple[str | int, ...], message: str) -> dict[str, Any]:
+    """One line of a ValidationError: `message` about the key at `loc`."""
+    return {"type": PydanticCustomError(KEY_ERROR, "{message}", {"message": message}), "loc": loc, "input": None}
+
+
+def key_error(key: str, message: str) -> ValidationError:
+    """A mistake in the key `key` (dotted, relative to the table being validated) for a validator to
+    raise: pydantic would place a validator's plain ValueError at the table, not at the key."""
+    return ValidationError.from_exception_data("experiment", [key_mistake(tuple(key.split(".")), message)])
+
+
+def folder_contents(folder: Path, want: Callable[[Path], bool]) -> list[str]:
+    """The names in `folder` that `want` accepts, sorted; [] for a folder that cannot be listed."""
+    try:
+        return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and want(p))
+    except OSError:
+        return []
+
+
+def what_is_there(folder: Path, name: str, want: Callable[[Path], bool], kind: str) -> str:
+    """"; '<folder>' holds these <kind>: a, b (did you mean 'a'?)" for a `name` missing in `folder`."""
+    found = folder_contents(folder, want)
+    if not found:
+        return f"; '{folder}' holds no {kind}"
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    near = did_you_mean(name, found, quote="'")
+    return f"; '{folder}' holds these {kind}: {shown}{near}"
+
+
+# Said by every error about missing data: a starter experiment's path may not be the user's.
+POINT_ROOT = "point data.root at your dataset, e.g. --set data.root=PATH"
 
 
 class Author(_Strict):
@@ -108,6 +159,7 @@ NORMALIZATIONS = {
 }
 
 DATASETS_WITH_ROOT = ("cifar10", "imagefolder", "csv")
+CIFAR10_FOLDER = "cifar-10-batches-py"  # what torchvision's CIFAR10 reads under `root`
 # Names of the built-in datasets; a folder of images is named by its folder (Experiment.dataset_name).
 DATASET_NAMES = {"cifar10": "CIFAR-10", "digits": "Digits (scikit-learn)", "synthetic": "Synthetic"}
 
@@ -145,17 +197,43 @@ class DataConfig(_Strict):
         "synthetic: training-pool images per class (a quarter as many, at least 2, form the test split)."))] = 40
 
     @model_validator(mode="after")
-    def _root_exists(self, info: ValidationInfo) -> DataConfig:
+    def _data_exists(self, info: ValidationInfo) -> DataConfig:
+        # Checked here, before a run starts (and before torch is imported), with the key to fix.
         if self.dataset not in DATASETS_WITH_ROOT:
             return self
         if self.root is None:
-            raise ValueError(f"dataset '{self.dataset}' needs `root`, the folder holding its images")
-        if info.context == STORED:  # the training machine's folder: not this one's to check
+            raise key_error("root", f"dataset '{self.dataset}' needs `data.root`, the folder holding its images; "
+                                    f"{POINT_ROOT}")
+        if info.context == STORED:  # the training machine's folders: not this one's to check
             return self
-        if not Path(self.root).is_dir() and not (self.dataset == "cifar10" and self.download):
-            hint = " (or set download = true)" if self.dataset == "cifar10" else ""
-            raise ValueError(f"dataset root '{Path(self.root).resolve()}' does not exist{hint}")
+        root = Path(self.root).resolve()
+        download = self.dataset == "cifar10" and self.download
+        if not root.is_dir() and not download:
+            hint = "; or set data.download = true to fetch CIFAR-10" if self.dataset == "cifar10" else ""
+            near = did_you_mean(root.name, folder_contents(root.parent, Path.is_dir), quote="'")
+            raise key_error("root", f"dataset folder '{root}' does not exist{near} (a relative path is read from "
+                                    f"the folder you run reportgen in); {POINT_ROOT}{hint}")
+        if self.dataset == "cifar10" and not download and not (root / CIFAR10_FOLDER).is_dir():
+            raise key_error("root", f"'{root}' has no {CIFAR10_FOLDER} folder (the extracted CIFAR-10 archive); "
+                                    f"{POINT_ROOT}, or set data.download = true")
+        if self.dataset == "csv" and not (root / self.csv).is_file():
+            raise key_error("csv", f"label file '{root / self.csv}' does not exist (expected columns filename,label)"
+                                   f"{what_is_there(root, self.csv, Path.is_file, 'files')}; {POINT_ROOT}")
+        if self.dataset in ("imagefolder", "csv"):
+            self._folder_exists("train_dir", self.train_dir, root)
+        if self.dataset == "imagefolder" and self.test_dir is not None:
+            self._folder_exists("test_dir", self.test_dir, root)
         return self
+
+    @staticmethod
+    def _folder_exists(key: str, name: str, root: Path) -> None:
+        if (root / name).is_dir():
+            return
+        if root.name == name:  # the usual slip: data.root names the training folder itself
+            raise key_error(key, f"image folder '{root / name}' does not exist: data.root names the '{name}' "
+                                 f"folder itself; point it at the folder above, e.g. --set data.root={root.parent}")
+        raise key_error(key, f"image folder '{root / name}' does not exist"
+                             f"{what_is_there(root, name, Path.is_dir, 'folders')}; {POINT_ROOT}")
 
     @property
     def norm(self) -> Normalization:
@@ -234,12 +312,28 @@ class ModelSpec(_Strict):
 
     @model_validator(mode="after")
     def _known_arch(self) -> ModelSpec:
-        if self.arch not in registry.ARCHITECTURES:
-            raise ValueError(
-                f"unknown arch '{self.arch}'; expected one of: {', '.join(registry.ARCHITECTURES)}"
-            )
-        registry.ARCHITECTURES[self.arch].validate_params(self.params)
+        if self.arch not in CATALOG:
+            near = did_you_mean(self.arch, list(CATALOG), quote="'")
+            raise key_error("arch", f"unknown arch '{self.arch}'{near}; expected one of: {', '.join(CATALOG)}")
+        info = CATALOG[self.arch]
+        if info.params_model is None:
+            if self.params:
+                raise key_error(f"params.{next(iter(self.params))}", f"unknown key; arch '{self.arch}' takes no params")
+            return self
+        try:
+            info.params_model.model_validate(self.params)
+        except ValidationError as e:  # each mistake located at params.KEY
+            raise ValidationError.from_exception_data(
+                "params", [self._params_mistake(err) for err in e.errors()]) from None
         return self
+
+    def _params_mistake(self, err: Any) -> dict[str, Any]:
+        """A mistake of the params model, as one of this model's: an unknown key lists the arch's own."""
+        loc = ("params", *err["loc"])
+        if err["type"] == "extra_forbidden":
+            return key_mistake(loc, unknown_key(str(err["loc"][-1]), CATALOG[self.arch].param_names(),
+                                                f"arch '{self.arch}'"))
+        return {"type": err["type"], "loc": loc, "input": err["input"], **({"ctx": err["ctx"]} if "ctx" in err else {})}
 
     @property
     def slug(self) -> str:
@@ -318,6 +412,10 @@ class Experiment(_Strict):
         dupes = sorted({s for s in slugs if slugs.count(s) > 1})
         if dupes:
             raise ValueError(f"model labels must be distinct (as folder names: {', '.join(dupes)})")
+        for index, m in enumerate(self.models):
+            problem = CATALOG[m.arch].image_size_problem(self.data.image_size)
+            if problem:
+                raise key_error("data.image_size", f"model '{m.label}' (models.{index}): {problem}")
         labels = [m.label for m in self.models]
         if self.report.baseline is not None and self.report.baseline not in labels:
             raise ValueError(f"report.baseline '{self.report.baseline}' is not a model label: {labels}")
@@ -387,6 +485,37 @@ def apply_override(raw: dict[str, Any], path: list[str], value: Any, item: str) 
     node[last] = value
 
 
+def toml_value(value: Any) -> str:
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").strip()
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> list[str]:
+    """Apply `--set` items to the file's table. A `train.KEY` is the whole command line's training
+    recipe: it also replaces KEY in every model's own `train` table, except where the same command
+    line sets `models.N.train.KEY`, which wins. Returns what it replaced, one phrase per item, e.g.
+    "--set train.epochs=1 replaces models.0.train.epochs = 12 and models.1.train.epochs = 8"."""
+    parsed = [(item, *parse_override(item)) for item in overrides]
+    for item, path, value in parsed:
+        apply_override(raw, path, value, item)
+    chosen = {tuple(path[:4]) for _, path, _ in parsed if path[:1] == ["models"] and path[2:3] == ["train"]}
+    models = raw.get("models") if isinstance(raw.get("models"), list) else []
+    notes = []
+    for item, path, value in parsed:
+        if len(path) != 2 or path[0] != "train":
+            continue
+        key, replaced = path[1], []
+        for index, spec in enumerate(models):
+            own = spec.get("train") if isinstance(spec, dict) else None
+            if not isinstance(own, dict) or own.get(key, value) == value or ("models", str(index), "train", key) in chosen:
+                continue
+            replaced.append(f"models.{index}.train.{key} = {toml_value(own[key])}")
+            own[key] = value
+        if replaced:
+            listed = ", ".join(replaced[:-1]) + " and " + replaced[-1] if len(replaced) > 1 else replaced[0]
+            notes.append(f"--set {item} replaces {listed}")
+    return notes
+
+
 def nested_model(annotation: Any) -> type[BaseModel] | None:
     """The table type inside a field's annotation: `X`, `X | None`, `list[X]`, `Literal[...] | X`."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -417,29 +546,37 @@ def format_validation_error(source: str, err: ValidationError) -> str:
         loc = re.sub(r"\.(int|float|str|constrained-\w+|Normalization|list\[.*?\])(?=\.|$)", "", loc)
         msg = e["msg"].removeprefix("Value error, ")
         # A whole table as the input (a check across its keys) would bury the message.
-        quiet = e["type"] in ("missing", "extra_forbidden") or isinstance(e["input"], dict)
+        quiet = e["type"] in ("missing", "extra_forbidden", KEY_ERROR) or isinstance(e["input"], dict)
         got = "" if quiet else f" (got {e['input']!r})"
         if e["type"] == "extra_forbidden":
             table = f"`{loc.rpartition('.')[0]}`" if "." in loc else "the top level"
-            msg = f"unknown key; {table} takes: {', '.join(table_keys(e['loc'][:-1]))}"
+            msg = unknown_key(str(e["loc"][-1]), table_keys(e["loc"][:-1]), table)
+        elif e["type"] == "literal_error" and isinstance(e["input"], str):
+            msg += did_you_mean(e["input"], re.findall(r"'([^']*)'", e["ctx"]["expected"]), quote="'")
         problems.append(f"`{loc}`: {msg}{got}" if loc else f"{msg}{got}")
     unique = list(dict.fromkeys(problems))
-    hint = (" Every key is described in the README's Experiment reference; the examples in experiments/ use them."
-            if any(e["type"] == "extra_forbidden" for e in errors) else "")
+    hint = (" Every key is described in the README's Experiment reference; `reportgen init` writes a "
+            "commented starter." if any("unknown key" in p for p in problems) else "")
     return f"{source}: invalid experiment: " + "; ".join(unique) + "." + hint
 
 
-def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:
+def load_experiment(path: str | Path, overrides: list[str] = (),
+                    on_replace: Callable[[str], None] | None = None) -> Experiment:
+    """The experiment file with the `--set` overrides applied; `on_replace` is told, in one line,
+    which of the file's values the overrides replaced (nothing when they replaced none)."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such experiment file")
+        raise UserError(f"{path}: no such experiment file; `reportgen init --template NAME` writes a starter "
+                        f"({', '.join(TEMPLATES)})")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{path}: not valid TOML: {e}") from None
-    for item in overrides:
-        apply_override(raw, *parse_override(item), item)
-    return validate_experiment(raw, str(path))
+    notes = apply_overrides(raw, list(overrides))
+    exp = validate_experiment(raw, str(path))
+    if notes and on_replace is not None:
+        on_replace(f"{'; '.join(notes)} of {path}")
+    return exp
 
 
 def validate_experiment(raw: dict[str, Any], source: str) -> Experiment:

@@ -32,7 +32,8 @@ class Reporter:
 
     def start_model(self, label: str, params: int, epochs: int, batches: int, device: torch.device) -> None:
         self.label, self.epochs = label, epochs
-        self.message(f"[{label}] {params:,} parameters, {epochs} epochs of {batches} batches on {device}")
+        self.message(f"[{label}] {params:,} parameters, {epochs} epoch{'s' * (epochs != 1)} of {batches} "
+                     f"batch{'es' * (batches != 1)} on {device}")
 
     def start_epoch(self, epoch: int) -> None:
         pass

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from reportgen.config import Experiment, nested_model
-from reportgen.models import ARCHITECTURES
+from reportgen.models.catalog import CATALOG
 
 START = "<!-- experiment-reference:start -->"
 END = "<!-- experiment-reference:end -->"
@@ -137,12 +137,12 @@ def sections() -> list[Section]:
 
 def params_sections() -> list[Section]:
     archs = "\n".join(f"| `{a.name}` | {cell(a.summary)} | {'below' if a.params_model else 'none'} |"
-                      for a in ARCHITECTURES.values())
+                      for a in CATALOG.values())
     overview = Section("`[[models]].params` per `arch`",
                        "What each architecture takes in `params` (`reportgen models` counts their weights):\n\n"
                        "| arch | model | `params` |\n| --- | --- | --- |\n" + archs, [])
     per_arch = [Section(f"`arch = \"{a.name}\"`", "", list(rows(a.params_model, "[[models]].params.", {})), level=4)
-                for a in ARCHITECTURES.values() if a.params_model is not None]
+                for a in CATALOG.values() if a.params_model is not None]
     return [overview, *per_arch]
 
 

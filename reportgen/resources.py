@@ -1,8 +1,9 @@
 """Where the files reportgen ships beside its code are: templates (report HTML and CSS, phrase
-tables, bibliography) and assets (fonts with their licence, images).
+tables, bibliography), assets (fonts with their licence, images) and the starter experiments.
 
-The project keeps them in the top-level templates/ and assets/ folders. A wheel carries them inside
-the package (pyproject maps the folders to reportgen/templates and reportgen/assets); in a checkout,
+The project keeps them in the top-level templates/, assets/ and experiments/ folders. A wheel carries
+them inside the package (pyproject maps the folders to reportgen/templates, reportgen/assets and
+reportgen/experiments); in a checkout,
 an editable install or tests run from it, they are beside the package.
 """
 
@@ -21,3 +22,4 @@ def shipped(folder: str) -> Path:
 
 TEMPLATES_DIR = shipped("templates")
 ASSETS_DIR = shipped("assets")
+EXPERIMENTS_DIR = shipped("experiments")

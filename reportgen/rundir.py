@@ -40,6 +40,7 @@ from reportgen.errors import UserError
 from reportgen.schema.base import RunFile
 # HISTORY_COLUMNS: history.csv's header, declared by its schema; the writers import it from here.
 from reportgen.schema.run import HISTORY_COLUMNS, Environment, EnvironmentFile  # noqa: F401
+from reportgen.starters import first_run_command
 
 # The most bytes a file of each kind in a run directory may have: far above what reportgen
 # writes (a 100-class, 4-model analysis.json is a few MB), low enough that a hostile file cannot
@@ -406,6 +407,6 @@ def newest_run(runs_dir: Path) -> RunDir:
     candidates = [run for run in candidates if not present(run.lock)]
     if not candidates:
         raise UserError(
-            f"no finished run under '{runs_dir}'; train one first, e.g. `reportgen run experiments/demo.toml`"
+            f"no finished run under '{runs_dir}'; train one first, e.g. `{first_run_command()}`"
         )
     return max(candidates, key=lambda run: (started(run), run.path.name))

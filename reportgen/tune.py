@@ -65,6 +65,10 @@ from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_text, write_model
 from reportgen.schema.run import TuningSummary, TuningTrial
 
+# The reporter says what each trial does; Optuna's own INFO lines ("[I ...] Trial 3 finished") would
+# interleave with it. Its warnings still show.
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 # A trial another worker is training counts: starting one more then would overshoot `trials`.
 TPE_BUDGET = (*FINISHED, TrialState.RUNNING)
@@ -401,7 +405,7 @@ def _worker_process(experiment: str, overrides: list[str], runs_dir: str, url: s
 def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str | None, workers: int,
            reporter: Reporter) -> Path:
     """Prepare the study, run `workers` local workers, write the summary; returns the tune folder."""
-    exp = load_experiment(experiment, overrides)
+    exp = load_experiment(experiment, overrides, on_replace=reporter.message)
     if exp.tune is None:
         raise UserError(f"{experiment}: has no [tune] table to search over")
     if exp.tune.sampler == "tpe" and exp.tune.trials == 0:

@@ -61,6 +61,29 @@ def write_experiment(folder: Path, *edits: tuple[str, str]) -> Path:
     return path
 
 
+def starter_data(dataset: str, folder: Path) -> list[str]:
+    """A tiny dataset in `folder` laid out as a starter experiment of `dataset` expects it (its
+    train_dir, csv and folder names left as shipped), and the --set that points the starter at it."""
+    from PIL import Image
+
+    root = folder / "starter-data"
+    if dataset == "cifar10":
+        (root / "cifar-10-batches-py").mkdir(parents=True)  # enough to validate; never loaded here
+    elif dataset in ("imagefolder", "csv"):
+        rows = ["filename,label"]
+        for label in ("bakso", "rendang"):
+            for k in range(4):
+                name = f"{label}/{k}.png" if dataset == "imagefolder" else f"{label}-{k}.png"
+                (root / "train" / name).parent.mkdir(parents=True, exist_ok=True)
+                Image.new("RGB", (12, 12), (60 * k, 0, 0)).save(root / "train" / name)
+                rows.append(f"{name},{label}")
+        if dataset == "csv":
+            (root / "train.csv").write_text("\n".join(rows) + "\n")
+    else:
+        return []  # built-in data: nothing to point at
+    return [f"data.root={root}"]
+
+
 def history_rows(train_acc, val_acc, train_loss, val_loss):
     return [[e + 1, train_loss[e], train_acc[e], val_loss[e], val_acc[e], 0.01, 1.5] for e in range(len(train_acc))]
 

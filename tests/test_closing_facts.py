@@ -199,8 +199,9 @@ def test_a_clear_winner_and_what_its_margin_costs_are_the_key_insight():
 ])
 def test_dataset_display_name(tmp_path, monkeypatch, data, name):
     monkeypatch.chdir(tmp_path)
-    if "root" in data and data["dataset"] != "cifar10":
-        (tmp_path / data["root"]).mkdir(parents=True, exist_ok=True)
+    if "root" in data and data["dataset"] != "cifar10":  # the layout validation looks for: train/, train.csv
+        (tmp_path / data["root"] / "train").mkdir(parents=True, exist_ok=True)
+        (tmp_path / data["root"] / "train.csv").touch()
     exp = validate_experiment({"name": "x", "report": {"title": "Eksplorasi"}, "data": data,
                                "models": [{"arch": "cnn"}]}, "test")
     assert exp.dataset_name == name

@@ -66,9 +66,26 @@ def test_val_split_larger_than_pool(tmp_path):
 
 
 def test_missing_cifar10_says_where_to_put_it(tmp_path):
-    (tmp_path / "cifar").mkdir()
+    (tmp_path / "cifar" / "cifar-10-batches-py").mkdir(parents=True)  # the folder, without its files
     with pytest.raises(UserError, match="cifar-10-batches-py"):
         load_dataset(DataConfig(dataset="cifar10", root=str(tmp_path / "cifar")), seed=0)
+
+
+@pytest.mark.parametrize("existing", [(), ("data",)])
+def test_a_failed_cifar10_download_leaves_no_folder_it_made(tmp_path, monkeypatch, existing):
+    import urllib.error
+
+    import torchvision.datasets.utils
+
+    def offline(url, *args, **kwargs):  # the first request of torchvision's download, after it made `root`
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(torchvision.datasets.utils, "_get_redirect_url", offline)
+    for folder in existing:
+        (tmp_path / folder).mkdir()
+    with pytest.raises(UserError, match=r"no network.*--set data\.root=PATH"):
+        load_dataset(DataConfig(dataset="cifar10", root=str(tmp_path / "data" / "cifar10"), download=True), seed=0)
+    assert [p.name for p in tmp_path.iterdir()] == list(existing)  # what was there before stays
 
 
 def test_train_and_eval_transforms_are_independent():

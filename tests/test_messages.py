@@ -47,3 +47,14 @@ def test_help_shows_toml_table_names_literally():
     result = CliRunner().invoke(app, ["tune", "--help"], terminal_width=200)
     assert result.exit_code == 0
     assert "search over [tune]" in result.output and "with a [tune] table" in result.output
+
+
+def test_progress_counts_one_epoch_and_one_batch_in_the_singular(capsys):
+    import torch
+
+    from reportgen.progress import Reporter
+
+    Reporter().start_model("m", 1000, 1, 1, torch.device("cpu"))
+    Reporter().start_model("m", 1000, 2, 18, torch.device("cpu"))
+    assert capsys.readouterr().err.splitlines() == ["[m] 1,000 parameters, 1 epoch of 1 batch on cpu",
+                                                    "[m] 1,000 parameters, 2 epochs of 18 batches on cpu"]

@@ -15,7 +15,7 @@ def run(tmp_path, *edits):
 
 
 @pytest.mark.parametrize("size,device,message", [
-    (20, "cpu", "model 'c': cnn needs an image_size divisible by 8"),
+    (20, "cpu", "`data.image_size`: model 'c' (models.0): cnn needs an image_size divisible by 8"),
     pytest.param(16, "cuda", 'train.device = "cuda", but this machine has no such device',
                  marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")),
     pytest.param(16, "cuda:7", 'train.device = "cuda:7", but this machine has no such device',

@@ -160,7 +160,7 @@ def test_render_without_a_run_says_how_to_make_one(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["render", "--format", "pdf"])
-    assert result.exit_code == 2 and "reportgen run experiments/demo.toml" in result.output
+    assert result.exit_code == 2 and "reportgen init && reportgen run demo.toml" in result.output
     result = CliRunner().invoke(app, ["render", str(tmp_path), "--format", "docx"])
     assert result.exit_code == 2 and "format must be one of pdf, html, pptx" in result.output
 

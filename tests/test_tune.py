@@ -290,3 +290,13 @@ def test_ctrl_c_to_the_process_group_prints_no_worker_traceback(tmp_path):
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert "Continue with:" in stderr
+
+
+@pytest.mark.slow
+def test_tune_output_has_the_reporters_lines_and_none_of_optunas(tmp_path):
+    experiment = write_search(tmp_path, epochs=1, space=ONE_LR)
+    proc = subprocess.run([sys.executable, "-m", "reportgen", "tune", str(experiment), "--runs-dir",
+                           str(tmp_path / "runs")], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "study 'search'" in proc.stderr and "trial 0:" in proc.stderr
+    assert "[I " not in proc.stderr and "Trial 0 finished" not in proc.stderr, proc.stderr

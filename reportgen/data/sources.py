@@ -9,6 +9,7 @@ wherever it points (Path.rglob does not descend into linked folders below a clas
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from pathlib import Path
@@ -93,14 +94,19 @@ def load_cifar10(cfg: DataConfig) -> Source:
     import torchvision
 
     root = Path(cfg.root)
+    # The download makes `root` (and any missing folder above it) before it fails offline.
+    made = [p for p in (root.absolute(), *root.absolute().parents) if not p.exists()]
     try:
         train = torchvision.datasets.CIFAR10(root, train=True, download=cfg.download)
         test = torchvision.datasets.CIFAR10(root, train=False, download=False)
     except (RuntimeError, OSError) as e:  # not found / corrupt / no network for the download
+        for folder in made:  # deepest first; a folder that is not empty stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise UserError(
             f"CIFAR-10 is not under '{root.resolve()}' ({e}). Put the extracted 'cifar-10-batches-py' "
-            f"folder there, or set data.download = true on a machine with internet access, or use "
-            f"dataset = \"imagefolder\" for a CIFAR-10 copy in folders."
+            f"folder there (or point data.root at it: --set data.root=PATH), or set data.download = true "
+            f"on a machine with internet access, or use dataset = \"imagefolder\" for a CIFAR-10 copy in folders."
         ) from None
 
     def to_split(ds) -> Split:  # ds.data: (N, 32, 32, 3) uint8

@@ -1,25 +1,11 @@
 """The custom CNN of the reference deck (its CIFAR10NetWithFeatureMaps): three conv-BN-ReLU blocks,
-each followed by a shared 2x2 pool, then FC -> dropout -> FC. Defaults are the deck's."""
+each followed by a shared 2x2 pool, then FC -> dropout -> FC. Its params and their defaults (the deck's)
+are catalog.py's CNNParams; the image side must be a multiple of 8 (catalog.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
-
-from reportgen.models.registry import Architecture, register
-
-
-class CNNParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    conv_filters: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=3, max_length=3, description=(
-        "Output channels of the three conv blocks."))] = [64, 128, 256]
-    kernel_size: Annotated[int, Field(ge=1, description="Convolution kernel side (odd keeps the size).")] = 3
-    pool_type: Literal["max", "avg"] = Field("max", description="The 2x2 pooling after each conv block.")
-    fc_neurons: Annotated[int, Field(ge=1, description="Width of the hidden fully connected layer.")] = 1024
-    dropout_rate: Annotated[float, Field(ge=0, lt=1, description="Dropout before the output layer.")] = 0.4
 
 
 def conv_block(c_in: int, c_out: int, kernel_size: int) -> nn.Sequential:
@@ -35,8 +21,6 @@ class CNN(nn.Module):
     def __init__(self, num_classes: int, image_size: int, conv_filters: list[int], kernel_size: int,
                  pool_type: str, fc_neurons: int, dropout_rate: float):
         super().__init__()
-        if image_size % 8:
-            raise ValueError(f"cnn needs an image_size divisible by 8 (three 2x2 pools), got {image_size}")
         f1, f2, f3 = conv_filters
         self.conv1 = conv_block(3, f1, kernel_size)
         self.conv2 = conv_block(f1, f2, kernel_size)
@@ -58,14 +42,3 @@ class CNN(nn.Module):
 
 def build_cnn(num_classes: int, image_size: int, **params) -> CNN:
     return CNN(num_classes, image_size, **params)
-
-
-register(Architecture(
-    name="cnn",
-    summary="custom 3-block CNN of the reference deck (conv-BN-ReLU x3, pool, FC, dropout, FC)",
-    builder=build_cnn,
-    cam_layer="conv3",  # the third conv block (before its pool)
-    params_model=CNNParams,
-    code=(conv_block, CNN),
-    init="pytorch",  # no init code of its own: the layers keep PyTorch's defaults
-))

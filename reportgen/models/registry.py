@@ -1,4 +1,6 @@
-"""One registry of architectures: `build(arch, ...)` and `ARCHITECTURES` (name -> entry).
+"""One registry of architectures: `build(arch, ...)` and `ARCHITECTURES` (name -> entry): every
+entry of the torch-free catalog (catalog.py: name, summary, params, image sizes, paper) with how it
+is built.
 
 Every model exposes `feature_stages`: stage name -> submodule whose output is that stage's
 activation. Analysis hooks those submodules to draw feature maps, so every architecture gets
@@ -10,28 +12,24 @@ It also names its own `code` (the listing a run records and the report shows) an
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import partial
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ValidationError
 from torch import nn
 
+from reportgen.models import cnn, resnet
+from reportgen.models.catalog import CATALOG, ArchitectureInfo
 
-@dataclass(frozen=True)
-class Architecture:
-    name: str
-    summary: str  # one line shown by `reportgen models`
+
+@dataclass(frozen=True, kw_only=True)
+class Architecture(ArchitectureInfo):
     builder: Callable[..., nn.Module]  # builder(num_classes, image_size, **params)
     # The submodule (a `model.get_submodule` name) whose output is the last convolutional stage,
     # before global pooling or the classifier: Grad-CAM's target layer, where the maps keep their
     # spatial layout and are closest to the decision. It must own parameters (analysis/explain.py
     # lets gradients flow back to it and no further).
     cam_layer: str
-    params_model: type[BaseModel] | None = None  # validates `params`; None = takes no params
-    reference: str = ""  # key into the report's bibliography (templates/references.toml)
-    # The architecture without skip connections that this one is compared against to show the
-    # degradation problem (He et al.), e.g. resnet34 -> plain34; "" = none.
-    plain_counterpart: str = ""
     # The project's own classes and functions the model is built from, in reading order: its code
     # listing in the report (a library's code, e.g. torchvision's, is never listed).
     code: tuple[Callable, ...] = ()
@@ -46,30 +44,38 @@ class Architecture:
         """The model's own code: the source of `code`, as the installed reportgen has it."""
         return "\n\n\n".join(inspect.getsource(obj).rstrip() for obj in self.code) + "\n"
 
-    def validate_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        if self.params_model is None:
-            if params:
-                raise ValueError(f"arch '{self.name}' takes no params (got {sorted(params)})")
-            return {}
-        try:
-            return self.params_model.model_validate(params).model_dump()
-        except ValidationError as e:
-            detail = "; ".join(
-                f"params.{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()
-            )
-            raise ValueError(f"arch '{self.name}': {detail}") from None
+
+def resnet34_like(block: type[nn.Module], cam_layer: str = "layer4") -> dict[str, Any]:
+    return {"builder": partial(resnet.resnet34_with, block), "cam_layer": cam_layer,
+            "code": (resnet.conv, resnet.projection, resnet.two_convs, block, resnet.ResNet),
+            "init": "kaiming_fan_out"}  # ResNet.__init__'s loop
 
 
-ARCHITECTURES: dict[str, Architecture] = {}
+IMPLEMENTATIONS: dict[str, dict[str, Any]] = {
+    # the third conv block (before its pool); no init code of its own: the layers keep PyTorch's defaults
+    "cnn": {"builder": cnn.build_cnn, "cam_layer": "conv3", "code": (cnn.conv_block, cnn.CNN), "init": "pytorch"},
+    # torchvision's ResNet draws Kaiming normal (fan_out) for its convs; the stem swapped in keeps PyTorch's default.
+    "resnet18_cifar": {"builder": resnet.resnet18_cifar, "cam_layer": "layer4", "code": (resnet.resnet18_cifar,),
+                       "init": "kaiming_fan_out_new_stem"},
+    "plain34": resnet34_like(resnet.PlainBlock),
+    "resnet34": resnet34_like(resnet.BasicBlock),
+    "multipath_resnet34": resnet34_like(resnet.MultiPathBlock),
+    # Grad-CAM's layer: a pre-activation stage's output is not yet normalised and activated; its
+    # closing BN-ReLU (`post`) is.
+    "preact_resnet34": resnet34_like(resnet.PreActBlock, cam_layer="post"),
+}
 
-
-def register(arch: Architecture) -> Architecture:
-    ARCHITECTURES[arch.name] = arch
-    return arch
+ARCHITECTURES: dict[str, Architecture] = {
+    name: Architecture(**{f.name: getattr(info, f.name) for f in fields(info)}, **IMPLEMENTATIONS[name])
+    for name, info in CATALOG.items()
+}
 
 
 def build(arch: str, num_classes: int, image_size: int, params: dict[str, Any] | None = None) -> nn.Module:
     entry = ARCHITECTURES[arch]
+    problem = entry.image_size_problem(image_size)
+    if problem:
+        raise ValueError(problem)
     return entry.builder(num_classes=num_classes, image_size=image_size, **entry.validate_params(params or {}))
 
 

@@ -7,8 +7,6 @@ import torch
 import torchvision
 from torch import nn
 
-from reportgen.models.registry import Architecture, register
-
 STAGE_CHANNELS = (64, 128, 256, 512)
 LAYERS_34 = (3, 4, 6, 3)
 
@@ -137,24 +135,5 @@ def resnet18_cifar(num_classes: int, image_size: int) -> nn.Module:
     return model
 
 
-register(Architecture(
-    name="resnet18_cifar", builder=resnet18_cifar, reference="he2016", cam_layer="layer4",
-    summary="torchvision resnet18 with a 3x3 stride-1 stem and no max-pool (CIFAR)",
-    # torchvision's ResNet draws Kaiming normal (fan_out) for its convs; the stem swapped in above
-    # keeps PyTorch's default.
-    code=(resnet18_cifar,), init="kaiming_fan_out_new_stem",
-))
-# Grad-CAM's layer: the last stage, except that a pre-activation stage's output is not yet
-# normalised and activated; its closing BN-ReLU (`post`) is.
-for _name, _block, _summary, _ref, _plain, _cam in [
-    ("plain34", PlainBlock, "34-layer plain network: ResNet-34 without skip connections", "he2016", "", "layer4"),
-    ("resnet34", BasicBlock, "ResNet-34 with residual (skip) connections", "he2016", "plain34", "layer4"),
-    ("multipath_resnet34", MultiPathBlock, "ResNet-34 with parallel 3x3 and 5x5 paths per block", "ding2022", "",
-     "layer4"),
-    ("preact_resnet34", PreActBlock, "pre-activation ResNet-34 (BN-ReLU-conv)", "he2016identity", "", "post"),
-]:
-    register(Architecture(
-        name=_name, summary=_summary, reference=_ref, plain_counterpart=_plain, cam_layer=_cam,
-        builder=lambda num_classes, image_size, _block=_block: ResNet(_block, LAYERS_34, num_classes),
-        code=(conv, projection, two_convs, _block, ResNet), init="kaiming_fan_out",  # ResNet.__init__'s loop
-    ))
+def resnet34_with(block: type[nn.Module], num_classes: int, image_size: int) -> ResNet:
+    return ResNet(block, LAYERS_34, num_classes)  # global average pooling: any image size
