@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from reportgen.imagefile import image_size
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
@@ -23,6 +24,7 @@ ENV = jinja2.Environment(
 
 
 def data_uri(path: Path) -> str:
+    image_size(path)  # what the browser or WeasyPrint will decode: a regular file of at most MAX_PIXELS
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 

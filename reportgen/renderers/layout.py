@@ -19,8 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from PIL import Image
-
+from reportgen.imagefile import image_size
 from reportgen.renderers.textfit import WIDTH_SLACK, clean, line_pitch, text_width, wrap
 
 Align = Literal["left", "center", "right"]
@@ -312,8 +311,7 @@ def shrink_to_fit(paras: list[Para], box: Box, min_scale: float = 0.45, layout: 
 
 def fit_picture(path: Path, box: Box) -> Box:
     """The largest box with the image's aspect ratio inside `box`, centred."""
-    with Image.open(path) as img:
-        iw, ih = img.size
+    iw, ih = image_size(path)  # a regular file of at most MAX_PIXELS, or one line naming it
     scale = min(box.w / iw, box.h / ih)
     w, h = iw * scale, ih * scale
     return Box(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
