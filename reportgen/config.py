@@ -351,7 +351,7 @@ class Experiment(_Strict):
         """The dataset as the documents name it: never the loader's name ("imagefolder", "csv"), which
         says how the files are laid out, not what they are."""
         d = self.data
-        folder = Path(os.path.normpath(d.root)).name if d.root else ""
+        folder = clean_user_text(Path(os.path.normpath(d.root)).name) if d.root else ""  # user text too
         return (d.name or DATASET_NAMES.get(d.dataset) or (folder if folder not in ("", ".", "..") else "")
                 or self.report.title or self.name)
 

@@ -147,7 +147,7 @@ def preflight(exp: Experiment) -> None:
     if exp.report.tuning:
         try:
             Tuning.model_validate({**json.loads(Path(exp.report.tuning).read_text(encoding="utf-8")), "figure": ""})
-        except (ValueError, TypeError) as e:  # not JSON, or not a summary of `reportgen tune`
+        except (ValueError, TypeError, RecursionError) as e:  # not UTF-8, not JSON (or absurdly deep), no summary
             raise UserError(f"report.tuning '{exp.report.tuning}' is not the summary.json of `reportgen tune` "
                             f"({str(e).splitlines()[0]}); run the search again or remove the key") from None
 

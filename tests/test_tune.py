@@ -236,7 +236,7 @@ def enqueue_at_once(experiment: str, url: str, barrier) -> None:
     exp = load_experiment(experiment)
     study = reportgen.tune.open_study(exp, storage)
     barrier.wait(timeout=120)
-    reportgen.tune.enqueue_grid(study, storage, exp)
+    reportgen.tune.enqueue_grid(study, storage, exp, Reporter())
 
 
 def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):

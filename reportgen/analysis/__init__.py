@@ -148,11 +148,12 @@ def analyse(run_dir: Path) -> Analysis:
     models = [model_facts(spec, run.model(spec.slug), info.classes, info.image_size) for spec in exp.models]
     for spec, m in zip(exp.models, models):
         m.seeds = seed_summary(spec, run, info.classes, info.image_size)
-    if all(m.status == "diverged" for m in models):  # resuming would repeat it: the recipe must change
-        raise UserError(f"{run.path}: every model diverged (its loss became infinite or NaN), so there is nothing "
-                        "to report; start a new run with a lower learning rate, e.g. --set train.lr=0.01 "
-                        f"(now {', '.join(sorted({f'{spec.train.lr:g}' for spec in exp.models}))})")
     if not any(m.accuracy is not None for m in models):
+        if all(m.status == "diverged" for m in models):  # resuming would diverge again: the recipe must change
+            raise UserError(f"{run.path}: every model diverged before a finite epoch could be evaluated (its loss "
+                            "became infinite or NaN), so there is nothing to report; start a new run with a lower "
+                            "learning rate, e.g. --set train.lr=0.01 (now "
+                            f"{', '.join(sorted({f'{spec.train.lr:g}' for spec in exp.models}))})")
         raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "
                         f"the run with `reportgen run <experiment.toml> --resume {run.path}`")
     data_notes: list[Note] = []

@@ -1,6 +1,9 @@
 """Where images come from: the built-in datasets (CIFAR-10, scikit-learn digits, synthetic
 stripes) and the two file layouts (ImageFolder, a CSV of file names and labels). Each source
-returns (classes, training pool, test split or None); `split` divides the pool.
+returns (classes, training pool, test split or None); `split` divides the pool. A file layout is
+listed and checked (FileListing) before anything is decoded, also by preflight before a run
+directory exists: every class has images, there are two classes or more, a CSV parses and lists
+each file once, and the files tools leave beside images (dot-files, `__MACOSX/`) are skipped.
 
 A CSV name must stay inside the image folder as written: `../x.jpg` or `/etc/...` is refused,
 because a typo or a copied table would otherwise train on files nobody meant to include. Symbolic
@@ -91,7 +94,8 @@ def list_image_folder(folder: Path, classes: list[str] | None = None) -> tuple[l
             if p.suffix.lower() in IMAGE_EXTENSIONS and not any(map(is_hidden, inside)) and p.is_file():
                 paths.append(p)
                 labels.append(label)
-    empty = [name for label, name in enumerate(classes) if label not in labels]
+    present = set(labels)
+    empty = [name for label, name in enumerate(classes) if label not in present]
     if empty:
         raise UserError(f"class '{empty[0]}' has no images ({', '.join(IMAGE_EXTENSIONS)}) in "
                         f"'{folder / empty[0]}'" + (f" (nor {len(empty) - 1} other class(es))" if len(empty) > 1
