@@ -228,6 +228,33 @@ def file_lock(path: str) -> Iterator[None]:
         yield
 
 
+def advisory_lock_key(text: str) -> int:
+    """A PostgreSQL advisory lock's key: 64 bits of the text's hash, the same on every machine."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+@contextlib.contextmanager
+def creation_lock(url: str) -> Iterator[None]:
+    """Held while Optuna opens the storage, so that of several `tune` started at once on a fresh
+    database the first creates its tables and the others find them (unlocked, each would create
+    them, and all but one fail on alembic_version's unique key)."""
+    parsed = sqlalchemy.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        with file_lock(f"{parsed.database}.lock"):
+            yield
+    elif parsed.get_backend_name() == "postgresql":
+        engine = sqlalchemy.create_engine(parsed, poolclass=sqlalchemy.pool.NullPool)
+        try:
+            with engine.connect() as connection:  # a session lock: it ends with the connection
+                connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"),
+                                   {"key": advisory_lock_key("reportgen tune storage")})
+                yield
+        finally:
+            engine.dispose()
+    else:  # refused by open_storage once opened
+        yield
+
+
 def open_storage(url: str) -> RDBStorage:
     if in_memory_sqlite(url):
         raise UserError(f"study storage '{shown_url(url)}' is in memory, where the workers cannot share it and "
@@ -235,11 +262,8 @@ def open_storage(url: str) -> RDBStorage:
                         "--storage out (the default is runs/<name>/tune/study.db)")
     try:
         sqlite = url.startswith("sqlite")
-        database = sqlalchemy.engine.make_url(url).database if sqlite else None
         # Heartbeats let a later `tune` fail (and so re-run) trials of a worker that was killed.
-        with warnings.catch_warnings(), file_lock(f"{database}.lock") if sqlite else contextlib.nullcontext():
-            # Under the lock, a fresh database's tables are created by the first of several `tune`
-            # started at once; the others find them (unlocked, two would both create them).
+        with warnings.catch_warnings(), creation_lock(url):
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
                                  engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else None)
@@ -260,9 +284,9 @@ def study_lock(storage: RDBStorage, name: str) -> Iterator[None]:
     `tune` at a time reads the study and then writes what it did not find there."""
     url = storage.engine.url
     if url.get_backend_name() == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"reportgen tune {name}".encode()).digest()[:8], "big", signed=True)
         with storage.engine.begin() as connection:  # the lock ends with this transaction
-            connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": advisory_lock_key(f"reportgen tune {name}")})
             yield
     else:
         # SQLite locks the whole database for a transaction, which would block Optuna's own writes

@@ -4,19 +4,22 @@ fresh SQLite study, and SIGTERM to the parent of several workers."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-import os
 import shlex
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
 import pytest
 
 from conftest import write_experiment
+from test_tune import exit_codes_at_once, postgres_url, write_search
 from reportgen.config import load_experiment
 
 
@@ -74,20 +77,38 @@ def open_at_once(experiment: Path, url: str, barrier) -> None:
     open_study(exp, open_storage(url))
 
 
-def test_searches_started_at_once_share_a_fresh_sqlite_study(tmp_path):
-    """Unlocked, each creates the tables: 'UNIQUE constraint failed: alembic_version' or 'table
-    studies already exists' for all but one."""
+@contextlib.contextmanager
+def fresh_database(backend: str, tmp_path: Path, attempt: int) -> Iterator[str]:
+    """The URL of an empty study storage: a new SQLite file, or a new database on the PostgreSQL
+    server the tests are given (created and dropped here)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / f'study{attempt}.db'}"
+        return
+    import sqlalchemy
+
+    server = sqlalchemy.engine.make_url(postgres_url())
+    name = f"reportgen_race_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool)
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_searches_started_at_once_share_a_fresh_study(tmp_path, backend):
+    """Unlocked, each creates the tables: 'UNIQUE constraint failed: alembic_version' (SQLite) or
+    'duplicate key value violates unique constraint' (PostgreSQL) for all but one."""
     experiment = write_experiment(tmp_path, ("fc_neurons = 16 }\n", 'fc_neurons = 16 }\n[tune]\nmodel = "c"\n'
                                                                    'space = { "train.lr" = [0.1] }\n'))
     ctx = multiprocessing.get_context("fork")  # reportgen is imported already: the race starts at once
     for attempt in range(3):
-        url, barrier = f"sqlite:///{tmp_path / f'study{attempt}.db'}", ctx.Barrier(3)
-        procs = [ctx.Process(target=open_at_once, args=(experiment, url, barrier)) for _ in range(3)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(timeout=120)
-        assert [p.exitcode for p in procs] == [0, 0, 0]
+        with fresh_database(backend, tmp_path, attempt) as url:
+            assert exit_codes_at_once(ctx, 3, open_at_once, experiment, url) == [0, 0, 0]
 
 
 def worker_pids(pid: int) -> list[int]:
@@ -104,8 +125,6 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_sigterm_to_the_parent_stops_its_workers_and_prints_the_resume_line(tmp_path):
-    from test_tune import write_search
-
     experiment = write_search(tmp_path, epochs=200)  # far longer than the test waits
     cmd = [sys.executable, "-m", "reportgen", "tune", str(experiment), "--workers", "2",
            "--runs-dir", str(tmp_path / "my runs")]
