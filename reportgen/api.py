@@ -20,6 +20,8 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
     interrupted run directory. Returns the run directory. `reporter` shows progress and which of the
     file's values the overrides replaced (default: silent); `world` is the torchrun process group
     (default: this process alone)."""
+    import contextlib
+
     from reportgen.config import load_experiment
     from reportgen.progress import Reporter
 
@@ -30,21 +32,38 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
     from reportgen.runner import discard_untrained, prepare_run, run_experiment
 
     world = world or SINGLE
-    # Rank 0 creates (or checks) the run directory; the other processes use the same one.
-    run_dir = world.broadcast(prepare_run(exp, Path(runs_dir), Path(resume) if resume else None)
-                              if world.is_main else None)
+    runs_dir = Path(runs_dir)
+    # The folders a new run creates above its own: removed with it when it is discarded.
+    created = [folder for folder in (runs_dir / exp.name, runs_dir) if not folder.exists()]
+
+    def remove_created() -> None:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty: another run may have started there meanwhile
+
+    try:
+        # Rank 0 creates (or checks) the run directory; the other processes use the same one.
+        run_dir = world.broadcast(prepare_run(exp, runs_dir, Path(resume) if resume else None)
+                                  if world.is_main else None)
+    except BaseException:
+        remove_created()
+        raise
     try:
         run_experiment(exp, run_dir, reporter, world=world)
-    except KeyboardInterrupt:
-        raise RunInterrupted(run_dir.path) from None
-    except UserError:
-        if world.is_main and not resume:  # a resumed run keeps what it had
-            discard_untrained(exp, run_dir)
+    except BaseException as e:
+        # Whatever stops a new run before its first finished epoch (bad data, a failed
+        # allocation, Ctrl-C while loading) leaves no folder that looks like a run behind.
+        discarded = world.is_main and not resume and discard_untrained(exp, run_dir)
+        if discarded:
+            remove_created()
+        if isinstance(e, KeyboardInterrupt):
+            raise (KeyboardInterrupt() if discarded else RunInterrupted(run_dir.path)) from None
+        if isinstance(e, OSError):  # a full disk, a folder made read-only mid-run: the writes before it are whole
+            kept = ("no epoch had finished, so nothing was kept" if discarded else
+                    f"every finished epoch is saved in {run_dir.path}: free space (or fix permissions) and "
+                    f"continue with --resume {run_dir.path}")
+            raise UserError(f"cannot write {e.filename or run_dir.path}: {e.strerror or e}; {kept}") from None
         raise
-    except OSError as e:  # a full disk, a folder made read-only mid-run: the writes before it are whole
-        raise UserError(f"cannot write {e.filename or run_dir.path}: {e.strerror or e}; every finished epoch "
-                        f"is saved in {run_dir.path}: free space (or fix permissions) and continue with "
-                        f"--resume {run_dir.path}") from None
     return run_dir.path
 
 

@@ -1,15 +1,18 @@
 """Command line (typer). Commands only parse arguments and call the pipeline; a UserError becomes
-a one-paragraph message and exit code 2, Ctrl-C during training exit code 130 with the command
-that resumes the run."""
+a one-paragraph message and exit code 2, Ctrl-C (or SIGTERM, see signals.py) exit code 130, with
+the command that resumes the run when there is one. Every message is printed as terminal_text:
+user text in it (a label, a file name) cannot drive the terminal."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from reportgen.errors import UserError
+from reportgen.language.text import terminal_text
 
 # rich_markup_mode=None: help names TOML tables ("[tune]"), which rich markup would swallow as tags.
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -20,8 +23,31 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 SET_HELP = "override a key; repeat it for several: --set train.epochs=2 --set data.root=PATH"
 
 
+def set_options(overrides: list[str]) -> list[str]:
+    return [arg for item in overrides for arg in ("--set", item)]
+
+
+def resume_hint(run: Path, experiment: Path, overrides: list[str]) -> str:
+    """The command that continues `run`, quoted so that it can be pasted into a shell."""
+    return shlex.join(["reportgen", "run", str(experiment), *set_options(overrides), "--resume", str(run)])
+
+
+def tune_resume_hint(experiment: Path, overrides: list[str], runs_dir: Path, storage: str | None, workers: int,
+                     yes: bool, run_best: bool) -> str:
+    """The `reportgen tune` that continues an interrupted search with the same options, quoted so
+    that it can be pasted into a shell (a storage password is masked: type it in)."""
+    from reportgen.tune import shown_url
+
+    args = ["reportgen", "tune", str(experiment), *set_options(overrides), "--runs-dir", str(runs_dir)]
+    args += ["--storage", shown_url(storage)] if storage else []
+    args += ["--workers", str(workers)] if workers > 1 else []
+    args += ["--yes"] if yes else []
+    args += ["--run"] if run_best else []
+    return shlex.join(args)
+
+
 def fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(terminal_text(f"error: {message}"), err=True)
     raise typer.Exit(code)
 
 
@@ -66,7 +92,6 @@ def run(
     from reportgen.distributed import init_world, shutdown
     from reportgen.errors import RunInterrupted
     from reportgen.progress import Reporter, make_reporter
-    from reportgen.runner import resume_hint
 
     world = init_world()
     reporter = make_reporter() if world.is_main else Reporter(quiet=True)
@@ -78,6 +103,9 @@ def run(
     except RunInterrupted as e:
         reporter.close()
         fail(f"{e}. Continue with:\n  {resume_hint(e.run_dir, experiment, set_)}", code=130)
+    except KeyboardInterrupt:  # before any epoch finished: the run directory was removed
+        reporter.close()
+        fail("interrupted before any epoch finished; nothing was kept", code=130)
     reporter.close()
     shutdown(world)
     if world.is_main:
@@ -93,15 +121,19 @@ def render(
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where to look for the newest run"),
 ) -> None:
     """Render a finished run as a PDF report, PPTX deck or HTML page; prints the written file."""
-    from reportgen import api
     from reportgen.progress import make_reporter
 
     reporter = make_reporter()  # a run without its analysis is analysed first: that shows progress
     try:
+        from reportgen import api  # in the try: Ctrl-C may come while the renderers are imported
+
         written = api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir, reporter=reporter)
     except UserError as e:
         reporter.close()
         fail(str(e))
+    except KeyboardInterrupt:
+        reporter.close()
+        fail("interrupted; nothing was written", code=130)
     reporter.close()
     typer.echo(str(written))
 
@@ -114,6 +146,7 @@ def tune(
     workers: int = typer.Option(1, "--workers", min=1, help="local worker processes"),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where trial run directories are created"),
     run_best: bool = typer.Option(False, "--run", help="then train best.toml (every model) into --runs-dir"),
+    yes: bool = typer.Option(False, "--yes", help="search a large grid (tune names its size and asks for this)"),
 ) -> None:
     """Hyper-parameter search over [tune]; prints the folder with summary.json and best.toml, and
     with --run then the directory of best.toml's run last."""
@@ -121,13 +154,12 @@ def tune(
     from reportgen import api
     from reportgen.errors import RunInterrupted
     from reportgen.progress import make_reporter
-    from reportgen.runner import resume_hint
-    from reportgen.tune import best_toml, search, shown_url
+    from reportgen.tune import best_toml, search
 
     reporter = make_reporter()
     run_dir = None
     try:
-        out = search(experiment, set_, runs_dir, storage, workers, reporter)
+        out = search(experiment, set_, runs_dir, storage, workers, reporter, yes)
         if run_best:
             run_dir = api.run(best_toml(out), runs_dir=runs_dir, reporter=reporter)
     except UserError as e:
@@ -138,9 +170,8 @@ def tune(
         fail(f"{e}. Continue with:\n  {resume_hint(e.run_dir, best_toml(out), [])}", code=130)
     except KeyboardInterrupt:
         reporter.close()
-        sets = "".join(f" --set {o}" for o in set_)
-        fail(f"interrupted; finished trials are kept in the study. Continue with:\n  "
-             f"reportgen tune {experiment}{sets}" + (f" --storage {shown_url(storage)}" if storage else ""), code=130)
+        fail("interrupted; finished trials are kept in the study. Continue with:\n  "
+             + tune_resume_hint(experiment, set_, runs_dir, storage, workers, yes, run_best), code=130)
     reporter.close()
     typer.echo(str(out))
     if run_dir is not None:
@@ -149,20 +180,32 @@ def tune(
 
 @app.command()
 def models(
-    num_classes: int = typer.Option(10, "--num-classes", min=2),
-    image_size: int = typer.Option(32, "--image-size", min=8),
+    num_classes: int = typer.Option(10, "--num-classes", help="classes of the output layer (at least 2)"),
+    image_size: int = typer.Option(32, "--image-size", help="side of the input images in pixels, as data.image_size"),
 ) -> None:
     """Every registered architecture with its parameter count (default params)."""
     from rich.console import Console
     from rich.table import Table
 
-    from reportgen.models import ARCHITECTURES, build, count_params
+    from reportgen.config import MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, TrainConfig
+    from reportgen.device import resolve_device
+    from reportgen.models import ARCHITECTURES
+    from reportgen.train.memory import device_memory, footprint, gigabytes
 
-    table = Table("arch", "parameters", "description")
+    if not MIN_IMAGE_SIZE <= image_size <= MAX_IMAGE_SIZE:  # what an experiment may use
+        fail(f"--image-size must be in [{MIN_IMAGE_SIZE}, {MAX_IMAGE_SIZE}], as data.image_size (got {image_size})")
+    if num_classes < 2:
+        fail(f"--num-classes must be at least 2 (got {num_classes})")
+    train = TrainConfig()
+    have = device_memory(resolve_device(train.device))
+    table = Table("arch", "parameters", f"memory to train ({train.batch_size} per batch)", "description")
     for name, entry in ARCHITECTURES.items():
-        try:
-            count = f"{count_params(build(name, num_classes, image_size)):,}"
-        except ValueError as e:  # e.g. cnn needs an image size divisible by 8
-            count = f"n/a ({e})"
-        table.add_row(name, count, entry.summary)
+        try:  # on the meta device: counted, never allocated, so a model of any size costs nothing here
+            need = footprint(name, num_classes, image_size, "{}")
+        except (ValueError, RuntimeError) as e:  # e.g. cnn needs an image size divisible by 8
+            table.add_row(name, f"n/a ({str(e).splitlines()[0]})", "", entry.summary)
+            continue
+        memory = gigabytes(need.training_bytes(train))
+        fits = "" if need.training_bytes(train) <= have else f" (this machine has {gigabytes(have)})"
+        table.add_row(name, f"{need.params:,}", f"~{memory}{fits}", entry.summary)
     Console(width=max(100, Console().width)).print(table)

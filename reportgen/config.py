@@ -12,11 +12,13 @@ import difflib
 import os
 import re
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, get_args
 
 import tomli_w
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -29,13 +31,21 @@ from pydantic_core import PydanticCustomError
 
 from reportgen.errors import UserError
 from reportgen.language.phrases import Phrases
+from reportgen.language.text import clean_user_text
 from reportgen.models.catalog import CATALOG
 from reportgen.starters import TEMPLATES
 
 
 class _Strict(BaseModel):
-    # Unknown keys are errors, and "5" is not silently an int.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # Unknown keys are errors, "5" is not silently an int, and nan or inf is no float a run can use.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+# Text the documents and the terminal show: without control characters (an ESC that would drive the
+# terminal, a bidi override that would reverse a sentence), from the moment it is read.
+Text = Annotated[str, AfterValidator(clean_user_text)]
+# numpy and scikit-learn take seeds in [0, 2**32 - 1].
+SEED_RANGE = {"ge": 0, "le": 2**32 - 1}
 
 
 def did_you_mean(word: str, choices: list[str], quote: str = "`") -> str:
@@ -86,12 +96,12 @@ POINT_ROOT = "point data.root at your dataset, e.g. --set data.root=PATH"
 
 
 class Author(_Strict):
-    name: str = Field(description="The author's name.")
-    id: str = Field("", description="Student or staff number, shown next to the name.")
+    name: Text = Field(description="The author's name.")
+    id: Text = Field("", description="Student or staff number, shown next to the name.")
 
 
 class Link(_Strict):
-    label: str = Field(description="What the link leads to, e.g. \"Kode\" or \"Notebook Colab\".")
+    label: Text = Field(description="What the link leads to, e.g. \"Kode\" or \"Notebook Colab\".")
     url: Annotated[str, Field(pattern=r"^https?://\S+$", description=(
         "The address, http:// or https://; shown as a link, never fetched."))]
 
@@ -100,19 +110,19 @@ LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 class ReportConfig(_Strict):
-    title: str = Field("", description="Title of the report and the deck (empty: the experiment's `name`).")
-    subtitle: str = Field("", description="Line under the title.")
-    course: str = Field("", description="Course named on the title page.")
-    assignment: str = Field("", description="Assignment named on the title page.")
+    title: Text = Field("", description="Title of the report and the deck (empty: the experiment's `name`).")
+    subtitle: Text = Field("", description="Line under the title.")
+    course: Text = Field("", description="Course named on the title page.")
+    assignment: Text = Field("", description="Assignment named on the title page.")
     authors: list[Author] = Field([], description="Authors on the title page and the members slide.")
     date: dt.date | None = Field(None, description="Date on the title page, a TOML date such as 2025-05-01 "
                                                    "(unset: the day the run started).")
     language: Literal["id", "en"] = Field("id", description="Language of the documents: Indonesian or English "
                                                             "(`reportgen render --lang` overrides it).")
-    objectives: list[str] = Field([], description="The objectives, one string each (empty: generated ones).")
-    introduction: str = Field("", description="Introduction; a blank line starts a new paragraph "
+    objectives: list[Text] = Field([], description="The objectives, one string each (empty: generated ones).")
+    introduction: Text = Field("", description="Introduction; a blank line starts a new paragraph "
                                               "(empty: a generated one).")
-    baseline: str | None = Field(None, description="Label of the model the others are compared against "
+    baseline: Text | None = Field(None, description="Label of the model the others are compared against "
                                                    "(unset: the first model with a score).")
     alpha: float = Field(0.05, gt=0, lt=0.5, description="Significance level of the pairwise model comparisons "
                                                          "(exact McNemar, Holm-adjusted): a model is called better "
@@ -122,7 +132,7 @@ class ReportConfig(_Strict):
     links: list[Link] = Field([], description=(
         "Links shown after the references and on the closing slides, e.g. "
         "`[{ label = \"Kode\", url = \"https://github.com/...\" }]` for the code repository or a notebook."))
-    tools_statement: str = Field("", description=(
+    tools_statement: Text = Field("", description=(
         "Which tools (e.g. AI assistants) helped and how, shown in its own section of the report and on a "
         "slide; a blank line starts a new paragraph (empty: no such section)."))
     # The run copies the summary so the report can show the search.
@@ -160,6 +170,7 @@ NORMALIZATIONS = {
 
 DATASETS_WITH_ROOT = ("cifar10", "imagefolder", "csv")
 CIFAR10_FOLDER = "cifar-10-batches-py"  # what torchvision's CIFAR10 reads under `root`
+MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 8, 1024
 # Names of the built-in datasets; a folder of images is named by its folder (Experiment.dataset_name).
 DATASET_NAMES = {"cifar10": "CIFAR-10", "digits": "Digits (scikit-learn)", "synthetic": "Synthetic"}
 
@@ -169,7 +180,7 @@ class DataConfig(_Strict):
         "`cifar10`: torchvision's CIFAR-10 in `root`; `imagefolder`: `root/train_dir/<class>/*`; "
         "`csv`: `root/csv` lists `filename,label` of the images in `root/train_dir/`; `digits`: "
         "scikit-learn's bundled 8x8 digits; `synthetic`: generated patterns, for tests and smoke runs."))
-    name: str | None = Field(None, description=(
+    name: Text | None = Field(None, description=(
         "The dataset's name in the documents (unset: \"CIFAR-10\" for cifar10, \"Digits (scikit-learn)\" for "
         "digits, for imagefolder and csv the folder name of `root`, or the report's title when `root` has none)."))
     root: str | None = Field(None, description="Folder holding the dataset; cifar10, imagefolder and csv need it.")
@@ -181,7 +192,8 @@ class DataConfig(_Strict):
     csv: str = Field("train.csv", description="csv: the table under `root` listing `filename,label`.")
     val_split: Annotated[int, Field(ge=1)] | Annotated[float, Field(gt=0, lt=1)] = Field(0.2, description=(
         "Validation split taken from the training pool, stratified and seeded: a count of images or a fraction."))
-    image_size: Annotated[int, Field(ge=8, le=1024, description="Side in pixels every image is resized to.")] = 32
+    image_size: Annotated[int, Field(ge=MIN_IMAGE_SIZE, le=MAX_IMAGE_SIZE, description=(
+        "Side in pixels every image is resized to."))] = 32
     normalize: Literal["half", "imagenet"] | Normalization = Field("half", description=(
         "Per-channel normalisation: `half` (mean = std = 0.5), `imagenet` (ImageNet's mean and std), "
         "or a table of your own `mean` and `std`."))
@@ -262,9 +274,9 @@ class TrainConfig(_Strict):
         "Stop after this many epochs without improvement of `monitor` (0: never stop early)."))] = 0
     monitor: Literal["val_acc", "val_loss"] = Field("val_acc", description=(
         "Validation metric that picks the best epoch (best.pt, the one evaluated) and drives early stopping."))
-    seed: int = Field(42, description="Seed of the data split and subset; also of initialisation, shuffling and "
-                                      "augmentation unless `seeds` is set.")
-    seeds: Annotated[list[int], Field(min_length=1)] | None = Field(None, description=(
+    seed: int = Field(42, **SEED_RANGE, description="Seed of the data split and subset; also of initialisation, "
+                                                    "shuffling and augmentation unless `seeds` is set.")
+    seeds: Annotated[list[Annotated[int, Field(**SEED_RANGE)]], Field(min_length=1)] | None = Field(None, description=(
         "Train every model once per seed (initialisation, shuffling, augmentation), e.g. `[42, 43, 44]`, "
         "into the same run; the split keeps `seed`, so every seed is evaluated on the same images. The "
         "report gives mean ± sd over seeds and its figures come from the first seed (unset: `seed` alone)."))
@@ -293,19 +305,26 @@ class TrainConfig(_Strict):
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
-SLUG_PATTERN = re.compile(r"[^a-z0-9]+")
+SLUG_PATTERN = re.compile(r"[\W_]+")  # anything but letters and digits, of any script
+# A slug names a folder and, twice, a figure file (disagree-<a>-<b>.png): 100 bytes keeps both
+# under the 255 bytes a file name may have.
+SLUG_BYTES = 100
 
 
 def slugify(text: str) -> str:
-    return SLUG_PATTERN.sub("-", text.lower()).strip("-") or "model"
+    """A label as a folder name: letters and digits of any script joined by "-" ("ResNet-18 (CIFAR)"
+    -> "resnet-18-cifar", "日本" -> "日本"), at most SLUG_BYTES of UTF-8."""
+    slug = SLUG_PATTERN.sub("-", unicodedata.normalize("NFKC", text).lower()).strip("-")
+    slug = slug.encode()[:SLUG_BYTES].decode(errors="ignore").strip("-")
+    return slug or "model"
 
 
 class ModelSpec(_Strict):
     arch: str = Field(description="Architecture; `reportgen models` lists them (see also `params` below).")
-    label: str = Field("", description=(
+    label: Text = Field("", description=(
         "Name in the report, unique per experiment (empty: the architecture's name in `report.language`, "
         "e.g. \"CNN Kustom\" for `cnn`; the registry's `arch` id is never shown to readers)."))
-    description: str = Field("", description="A paragraph describing the model in the report and the deck.")
+    description: Text = Field("", description="A paragraph describing the model in the report and the deck.")
     params: dict[str, Any] = Field({}, description="The architecture's own parameters; see below.")
     # Required here because Experiment fills it: [train] updated by this model's own table.
     train: TrainConfig = Field(description="This model's overrides of `[train]`.")
@@ -350,7 +369,7 @@ class ModelSpec(_Strict):
 
 
 class TuneConfig(_Strict):
-    model: str = Field(description="Label of the `[[models]]` entry to search.")
+    model: Text = Field(description="Label of the `[[models]]` entry to search.")
     sampler: Literal["grid", "tpe"] = Field("grid", description=(
         "`grid` trains every point of `space` exactly once; `tpe` (Optuna's TPE) samples `trials` points."))
     metric: Literal["val_acc", "val_loss"] = Field("val_acc", description=(
@@ -375,7 +394,7 @@ class TuneConfig(_Strict):
 
 
 class Experiment(_Strict):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description=(
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100, description=(
         "Names the runs folder (`runs/<name>/`) and the tuning study."))]
     report: ReportConfig = Field(ReportConfig(), description="Title page and text of the report and the deck.")
     data: DataConfig = Field(description="The dataset, its split, image size, normalisation and augmentation.")
@@ -409,9 +428,11 @@ class Experiment(_Strict):
         for m in self.models:  # an unlabelled model is named by its architecture, in the report's language
             m.label = m.label or names(f"ui.arch.{m.arch}")
         slugs = [m.slug for m in self.models]
-        dupes = sorted({s for s in slugs if slugs.count(s) > 1})
-        if dupes:
-            raise ValueError(f"model labels must be distinct (as folder names: {', '.join(dupes)})")
+        clash = next((slug for slug in slugs if slugs.count(slug) > 1), None)
+        if clash is not None:
+            same = " and ".join(repr(m.label) for m in self.models if m.slug == clash)
+            raise ValueError(f"model labels {same} would share the folder name '{clash}'; make them differ "
+                             "in a letter or digit")
         for index, m in enumerate(self.models):
             problem = CATALOG[m.arch].image_size_problem(self.data.image_size)
             if problem:
@@ -431,7 +452,7 @@ class Experiment(_Strict):
         """The dataset as the documents name it: never the loader's name ("imagefolder", "csv"), which
         says how the files are laid out, not what they are."""
         d = self.data
-        folder = Path(os.path.normpath(d.root)).name if d.root else ""
+        folder = clean_user_text(Path(os.path.normpath(d.root)).name) if d.root else ""  # user text too
         return (d.name or DATASET_NAMES.get(d.dataset) or (folder if folder not in ("", ".", "..") else "")
                 or self.report.title or self.name)
 
@@ -465,6 +486,8 @@ def parse_override(item: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text  # `--set train.optimizer=adam` reads as the string "adam"
+    except RecursionError:
+        raise UserError(f"--set '{item[:60]}...': the value is nested too deeply") from None
     return key.strip().split("."), value
 
 
@@ -481,7 +504,13 @@ def apply_override(raw: dict[str, Any], path: list[str], value: Any, item: str) 
                 raise UserError(f"--set '{item}': '{'.'.join(path[: depth + 1])}' is not a table")
     last = path[-1]
     if isinstance(node, list):
-        raise UserError(f"--set '{item}': a whole [[models]] entry cannot be replaced; name a key in it")
+        if path[:-1] == ["models"]:
+            raise UserError(f"--set '{item}': a whole [[models]] entry cannot be replaced; name a key in it")
+        if not last.isdigit() or int(last) >= len(node):
+            raise UserError(f"--set '{item}': '{last}' is not an index of {'.'.join(path[:-1])}, which has "
+                            f"{len(node)} item(s) numbered from 0")
+        node[int(last)] = value
+        return
     node[last] = value
 
 
@@ -560,19 +589,56 @@ def format_validation_error(source: str, err: ValidationError) -> str:
     return f"{source}: invalid experiment: " + "; ".join(unique) + "." + hint
 
 
+# An experiment nests a few tables deep (models -> params -> a list); far deeper is no experiment,
+# and would exhaust the recursion of the parser, the validator or the TOML writer.
+MAX_NESTING = 16
+MAX_EXPERIMENT_BYTES = 1_000_000  # a large experiment is a few kB
+
+
+def nesting_depth(value: Any) -> int:
+    """How many tables and lists deep `value` goes, counted without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def read_experiment_file(path: Path) -> dict[str, Any]:
+    """The TOML of an experiment file; every way it cannot be read is one message naming the file."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such experiment file; `reportgen init --template NAME` writes a starter "
+                        f"({', '.join(TEMPLATES)})" if not path.exists() else
+                        f"{path}: not a regular file; name the experiment's .toml file")
+    if path.stat().st_size > MAX_EXPERIMENT_BYTES:
+        raise UserError(f"{path}: {path.stat().st_size:,} bytes is no experiment file (those are a few kB); "
+                        "is it the right file?")
+    data = path.read_bytes()
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise UserError(f"{path}: line {line} is not UTF-8 text; save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:  # the parser recurses per nested value: this one is far deeper than MAX_NESTING
+        raise UserError(f"{path}: nested more than {MAX_NESTING} tables or lists deep; an experiment "
+                        "needs a few levels") from None
+
+
 def load_experiment(path: str | Path, overrides: list[str] = (),
                     on_replace: Callable[[str], None] | None = None) -> Experiment:
     """The experiment file with the `--set` overrides applied; `on_replace` is told, in one line,
     which of the file's values the overrides replaced (nothing when they replaced none)."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such experiment file; `reportgen init --template NAME` writes a starter "
-                        f"({', '.join(TEMPLATES)})")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise UserError(f"{path}: not valid TOML: {e}") from None
+    raw = read_experiment_file(path)
     notes = apply_overrides(raw, list(overrides))
+    if nesting_depth(raw) > MAX_NESTING:
+        source = f"{path} with --set {' '.join(overrides)}" if overrides else str(path)
+        raise UserError(f"{source}: nested more than {MAX_NESTING} tables or lists deep; an experiment needs "
+                        "a few levels")
     exp = validate_experiment(raw, str(path))
     if notes and on_replace is not None:
         on_replace(f"{'; '.join(notes)} of {path}")

@@ -1,7 +1,9 @@
 """Training progress: a rich progress bar in a terminal, one plain line per epoch in a log.
 
 Everything goes to stderr: stdout is reserved for results (the run directory's path is the
-last line `reportgen run` prints).
+last line `reportgen run` prints). Every line is terminal_text and the bar's description is no
+rich markup: a model label or a class name cannot move the cursor, retitle the terminal or be
+taken for a style tag ("[/x]" would stop the run with a MarkupError).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import sys
 import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reportgen.language.text import terminal_text
 
 
 def plain_epoch_line(label: str, epochs: int, row: dict) -> str:
@@ -28,7 +32,7 @@ class Reporter:
 
     def message(self, text: str) -> None:
         if not self.quiet:
-            print(text, file=sys.stderr, flush=True)
+            print(terminal_text(text), file=sys.stderr, flush=True)
 
     def start_model(self, label: str, params: int, epochs: int, batches: int, device: torch.device) -> None:
         self.label, self.epochs = label, epochs
@@ -53,7 +57,7 @@ class RichReporter(Reporter):
         super().__init__()
         self.console = Console(stderr=True)
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=self.console, transient=True,
         )
         self.task = None
@@ -61,7 +65,7 @@ class RichReporter(Reporter):
         self.progress.start()
 
     def message(self, text: str) -> None:
-        self.console.print(text, markup=False, highlight=False)
+        self.console.print(terminal_text(text), markup=False, highlight=False)
 
     def start_model(self, label, params, epochs, batches, device) -> None:
         super().start_model(label, params, epochs, batches, device)
@@ -70,7 +74,7 @@ class RichReporter(Reporter):
     def start_epoch(self, epoch: int) -> None:
         if self.task is not None:
             self.progress.remove_task(self.task)
-        self.task = self.progress.add_task(f"{self.label} {epoch}/{self.epochs}", total=self.batches)
+        self.task = self.progress.add_task(terminal_text(f"{self.label} {epoch}/{self.epochs}"), total=self.batches)
 
     def advance(self) -> None:
         self.progress.advance(self.task)

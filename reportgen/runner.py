@@ -12,27 +12,28 @@ import platform
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import torch
 import torchvision
-from PIL import Image
 
 import reportgen
 from reportgen.analysis.distribution import class_counts
 from reportgen.config import DataConfig, Experiment, differences
 from reportgen.data import DatasetSplits, load_dataset
+from reportgen.data.sources import check_files
 from reportgen.device import device_name, resolve_device
 from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
-from reportgen.models import ARCHITECTURES, build
+from reportgen.imagefile import open_image
+from reportgen.models import ARCHITECTURES
 from reportgen.progress import Reporter
 from reportgen.rundir import (DamagedFile, OtherVersion, RunDir, atomic_write_bytes, atomic_write_text, present,
                               read_experiment, read_model, recorded_data, remove_orphan_temps, training_lock,
                               write_model)
 from reportgen.schema.run import DatasetFile, EnvironmentFile, TuningSummary
 from reportgen.train import evaluate_best, fit
+from reportgen.train.memory import device_memory, footprint, gigabytes
 
 
 # The folder above the package: a git checkout for an editable install, site-packages for a wheel.
@@ -74,15 +75,21 @@ def dataset_info(cfg: DataConfig, data: DatasetSplits) -> DatasetFile:
     )
 
 
+def logo_png(source: Path) -> bytes:
+    """[report] logo as PNG bytes; a file that is missing, no image, too large or not a regular
+    file (a FIFO would block) is one message naming it."""
+    buffer = io.BytesIO()
+    with open_image(source, "report.logo") as image:
+        try:
+            image.convert("RGBA").save(buffer, format="PNG")
+        except (OSError, ValueError, SyntaxError) as e:  # a header that opens, a body that does not decode
+            raise UserError(f"report.logo '{source}' cannot be read as an image ({e})") from None
+    return buffer.getvalue()
+
+
 def copy_logo(source: Path, target: Path) -> None:
     """The run's own PNG copy of [report] logo, so the documents never depend on the original."""
-    try:
-        with Image.open(source) as image:
-            buffer = io.BytesIO()
-            image.convert("RGBA").save(buffer, format="PNG")
-    except (OSError, ValueError) as e:  # missing, unreadable or not an image
-        raise UserError(f"report.logo '{source}': cannot be read as an image ({e})") from None
-    atomic_write_bytes(target, buffer.getvalue())
+    atomic_write_bytes(target, logo_png(source))
 
 
 def start_run(exp: Experiment, run: RunDir) -> RunDir:
@@ -106,25 +113,34 @@ def reopen_run(exp: Experiment, run_path: Path) -> RunDir:
     return run
 
 
-@lru_cache(maxsize=None)  # a tuning grid repeats the same few models thousands of times
-def build_problem(arch: str, image_size: int, params: str) -> str:
-    """Why `arch` cannot be built at this image size ("" when it can)."""
-    try:
-        with torch.device("meta"):  # shapes only: no memory, no time
-            build(arch, 2, image_size, json.loads(params))
-    except ValueError as e:
-        return str(e)
-    return ""
+def check_models(exp: Experiment) -> None:
+    """Every model builds and runs at the image size, on a device that is present and has the
+    memory its training needs (estimated from the parameter count and one shape-only pass)."""
+    size = exp.data.image_size
+    for spec in exp.models:
+        device = resolve_device(spec.train.device)
+        try:
+            # 2 classes: the data is not loaded yet, and the output layer is a small part of any model
+            need = footprint(spec.arch, 2, size, json.dumps(spec.params, sort_keys=True))
+        except (ValueError, RuntimeError) as e:  # a builder's refusal, or a layer that cannot run at this size
+            raise UserError(f"model '{spec.label}': {str(e).splitlines()[0]}") from None
+        have, needed = device_memory(device), need.training_bytes(spec.train)
+        if needed > have:
+            raise UserError(
+                f"model '{spec.label}' needs about {gigabytes(needed)} to train ({need.params:,} "
+                f"parameters, batches of {spec.train.batch_size} images of {size} px), more than the "
+                f"{gigabytes(have)} of memory of this machine's {device.type}: make the model smaller (its params), "
+                "or lower data.image_size or train.batch_size")
 
 
 def preflight(exp: Experiment) -> None:
-    """What the experiment file alone cannot show, checked before a run directory exists: every
-    model builds at this image size, every named device is present, the tuning summary is one."""
-    for spec in exp.models:
-        resolve_device(spec.train.device)
-        problem = build_problem(spec.arch, exp.data.image_size, json.dumps(spec.params, sort_keys=True))
-        if problem:
-            raise UserError(f"model '{spec.label}': {problem}")
+    """What the experiment file alone cannot show, checked before a run directory exists: the
+    models (check_models), the data's files are listed and usable, the logo decodes, the tuning
+    summary is one."""
+    check_models(exp)
+    check_files(exp.data)
+    if exp.report.logo:
+        logo_png(Path(exp.report.logo))
     if exp.report.tuning:
         tuning_summary(exp)
 
@@ -145,11 +161,15 @@ def prepare_run(exp: Experiment, runs_dir: Path, resume: Path | None = None) -> 
     return reopen_run(exp, resume) if resume else start_run(exp, RunDir.create(runs_dir, exp.name))
 
 
-def discard_untrained(exp: Experiment, run: RunDir) -> None:
-    """Remove a new run directory that failed before any model began training (unusable data, logo
-    or tuning summary): it holds no result, only a folder that looks like a run under runs/."""
-    if not any(run.model(spec.slug).path.exists() for spec in exp.models):
+def discard_untrained(exp: Experiment, run: RunDir) -> bool:
+    """Remove a new run directory that failed before any model finished an epoch (unusable data,
+    an allocation that failed, Ctrl-C while loading): it holds no result, only a folder that looks
+    like a run under runs/. True when it was removed."""
+    trained = any(out.history.is_file() for spec in exp.models
+                  for _, out in run.model_seeds(spec.slug, spec.train.run_seeds))
+    if not trained:
         shutil.rmtree(run.path, ignore_errors=True)
+    return not trained
 
 
 ENVIRONMENT_ADVICE = ("it records where the run started and its data root: delete it, and `reportgen run "
@@ -221,7 +241,3 @@ def train_models(exp: Experiment, run: RunDir, reporter: Reporter, prune, world:
                                  f"{data.eval_split} accuracy {'-' if acc is None else f'{acc:.4f}'}")
             world.barrier()
 
-
-def resume_hint(run: Path, experiment: Path, overrides: list[str]) -> str:
-    sets = "".join(f" --set {o}" for o in overrides)
-    return f"reportgen run {experiment}{sets} --resume {run}"

@@ -42,7 +42,9 @@ import fcntl
 import hashlib
 import itertools
 import json
+import math
 import multiprocessing
+import os
 import re
 import sys
 import threading
@@ -59,6 +61,7 @@ from optuna.storages import RDBStorage
 from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
+from reportgen import signals
 from reportgen.config import Experiment, apply_override, differences, load_experiment, validate_experiment
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
@@ -75,6 +78,10 @@ TPE_BUDGET = (*FINISHED, TrialState.RUNNING)
 HEARTBEAT_SECONDS = 20
 # How old a RUNNING trial's last heartbeat must be before `tune` takes its worker for dead.
 GRACE_SECONDS = 3 * HEARTBEAT_SECONDS
+# A larger grid is more likely a typo in tune.space than days of training meant: `--yes` confirms it.
+MAX_GRID_POINTS = 1_000
+ENQUEUE_REPORT_EVERY = 100  # queued points between progress lines, at least
+WORKER_STOP_SECONDS = 60  # how long an interrupted worker may take to record its trial and exit
 
 
 # --- the space -----------------------------------------------------------------------------------
@@ -91,6 +98,12 @@ def decode(value: Any) -> Any:
 def grid_points(space: dict[str, list[Any]]) -> list[dict[str, Any]]:
     keys = list(space)
     return [dict(zip(keys, combo)) for combo in itertools.product(*(space[k] for k in keys))]
+
+
+def each_value(space: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Points that hold every value of the space once, the other keys at their first value."""
+    first = {key: values[0] for key, values in space.items()}
+    return [{**first, key: value} for key, values in space.items() for value in values]
 
 
 def encode_point(point: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +139,7 @@ def best_experiment(exp: Experiment, point: dict[str, Any], summary: Path) -> Ex
     """The whole experiment with the searched model set to the best point: ready to run, and
     pointing at the search's summary so its report shows how the point was chosen."""
     raw = exp.model_dump(mode="python", exclude_none=True)
-    raw["report"]["tuning"] = str(summary)
+    raw["report"]["tuning"] = str(summary.resolve())  # best.toml runs from any folder
     index = next(i for i, m in enumerate(exp.models) if m.label == exp.tune.model)
     for key, value in point.items():
         apply_override(raw["models"][index], key.split("."), value, key)
@@ -149,11 +162,25 @@ def tune_dir(exp: Experiment, runs_dir: Path) -> Path:
     return runs_dir / exp.name / "tune"
 
 
+def check_tune_dir(exp: Experiment, runs_dir: Path) -> None:
+    """The search's folder (trials, summary, best.toml) can be made, checked without making it: a
+    read-only --runs-dir, or a file in its place, is one line before the study opens, not a failed
+    trial after."""
+    folder = tune_dir(exp, runs_dir)
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write the search's folder '{folder}': '{existing}' is "
+                        f"{'no folder' if not existing.is_dir() else 'read-only'}; choose another --runs-dir")
+
+
 def storage_url(exp: Experiment, runs_dir: Path, override: str | None) -> str:
     if override or exp.tune.storage:
         return override or exp.tune.storage
     path = tune_dir(exp, runs_dir) / "study.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a full disk, or made read-only since check_tune_dir
+        raise UserError(f"cannot write the search's folder '{path.parent}': {e.strerror or e}") from None
     return f"sqlite:///{path.resolve()}"
 
 
@@ -190,11 +217,60 @@ def shown_url(url: str) -> str:
         return re.sub(r":[^:@/]*@", ":***@", url)
 
 
+def in_memory_sqlite(url: str) -> bool:
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        return False
+    return parsed.get_backend_name() == "sqlite" and (parsed.database in (None, "", ":memory:")
+                                                       or parsed.query.get("mode") == "memory")
+
+
+@contextlib.contextmanager
+def file_lock(path: str) -> Iterator[None]:
+    """An exclusive flock on `path`, shared by every process on this machine; closing the file
+    releases it, also when the process dies."""
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def advisory_lock_key(text: str) -> int:
+    """A PostgreSQL advisory lock's key: 64 bits of the text's hash, the same on every machine."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+@contextlib.contextmanager
+def creation_lock(url: str) -> Iterator[None]:
+    """Held while Optuna opens the storage, so that of several `tune` started at once on a fresh
+    database the first creates its tables and the others find them (unlocked, each would create
+    them, and all but one fail on alembic_version's unique key)."""
+    parsed = sqlalchemy.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        with file_lock(f"{parsed.database}.lock"):
+            yield
+    elif parsed.get_backend_name() == "postgresql":
+        engine = sqlalchemy.create_engine(parsed, poolclass=sqlalchemy.pool.NullPool)
+        try:
+            with engine.connect() as connection:  # a session lock: it ends with the connection
+                connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"),
+                                   {"key": advisory_lock_key("reportgen tune storage")})
+                yield
+        finally:
+            engine.dispose()
+    else:  # refused by open_storage once opened
+        yield
+
+
 def open_storage(url: str) -> RDBStorage:
+    if in_memory_sqlite(url):
+        raise UserError(f"study storage '{shown_url(url)}' is in memory, where the workers cannot share it and "
+                        "the next `tune` cannot continue it; name a file (sqlite:///path/study.db) or leave "
+                        "--storage out (the default is runs/<name>/tune/study.db)")
     try:
         sqlite = url.startswith("sqlite")
         # Heartbeats let a later `tune` fail (and so re-run) trials of a worker that was killed.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), creation_lock(url):
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
                                  engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else None)
@@ -215,18 +291,16 @@ def study_lock(storage: RDBStorage, name: str) -> Iterator[None]:
     `tune` at a time reads the study and then writes what it did not find there."""
     url = storage.engine.url
     if url.get_backend_name() == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"reportgen tune {name}".encode()).digest()[:8], "big", signed=True)
         with storage.engine.begin() as connection:  # the lock ends with this transaction
-            connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": advisory_lock_key(f"reportgen tune {name}")})
             yield
-    elif url.database in (None, "", ":memory:"):  # an in-memory SQLite study has one process
-        yield
     else:
         # SQLite locks the whole database for a transaction, which would block Optuna's own writes
-        # in this process: the lock is a file beside the database instead.
-        with open(f"{url.database}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield  # closing the file releases it, also when the process dies
+        # in this process: the lock is a file beside the database instead (open_storage refuses
+        # an in-memory database).
+        with file_lock(f"{url.database}.lock"):
+            yield
 
 
 def recorded_experiment(exp: Experiment) -> dict[str, Any]:
@@ -265,18 +339,21 @@ def open_study(exp: Experiment, storage: RDBStorage) -> optuna.Study:
     return study
 
 
-def enqueue_grid(study: optuna.Study, storage: RDBStorage, exp: Experiment) -> None:
+def enqueue_grid(study: optuna.Study, storage: RDBStorage, exp: Experiment, reporter: Reporter) -> None:
     """Every grid point not yet finished, running or waiting goes into the queue once, also when
     several `tune` enqueue at the same instant: the study's lock is held from the read to the last
     write. A trial that was interrupted (left FAIL) is enqueued again; finished ones never are.
-    Each queued trial carries its point as the user attribute `grid_point`."""
+    Each queued trial carries its point as the user attribute `grid_point`. Optuna writes a queued
+    trial in tens of milliseconds, so a large grid says how far it got every 1% of the way."""
     with study_lock(storage, study.study_name):
         taken = {t.user_attrs.get("grid_point") for t in study.get_trials(
             deepcopy=False, states=(*FINISHED, TrialState.WAITING, TrialState.RUNNING))}
-        for point in grid_points(exp.tune.space):
-            key = point_key(point)
-            if key not in taken:
-                study.enqueue_trial(encode_point(point), user_attrs={"grid_point": key})
+        missing = [point for point in grid_points(exp.tune.space) if point_key(point) not in taken]
+        step = max(ENQUEUE_REPORT_EVERY, -(-len(missing) // 100))
+        for done, point in enumerate(missing, start=1):
+            study.enqueue_trial(encode_point(point), user_attrs={"grid_point": point_key(point)})
+            if done % step == 0 or done == len(missing) >= ENQUEUE_REPORT_EVERY:
+                reporter.message(f"queued {done:,} of {len(missing):,} grid points")
 
 
 def require_grid_finished(study: optuna.Study, exp: Experiment) -> None:
@@ -394,26 +471,73 @@ def worker(experiment: Path, overrides: list[str], runs_dir: Path, url: str, rep
 
 
 def _worker_process(experiment: str, overrides: list[str], runs_dir: str, url: str) -> None:
+    # SIGTERM too ends the trial as Ctrl-C does (told FAIL, enqueued again by the next `tune`); a
+    # second signal, say the parent's forward of a Ctrl-C the worker already had, must not cut that short.
+    signals.raise_interrupt_on_signals(once=True)
     try:
         worker(Path(experiment), overrides, Path(runs_dir), url, Reporter())
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent alone says what to do
         sys.exit(130)
 
 
+def run_workers(experiment: Path, overrides: list[str], runs_dir: Path, url: str, workers: int) -> None:
+    """`workers` worker processes until they stop. Ctrl-C or SIGTERM to this process (an interrupt
+    here) is passed on to the workers, which end their trials, before it goes on up."""
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
+    procs = [ctx.Process(target=_worker_process, args=(str(experiment), overrides, str(runs_dir), url))
+             for _ in range(workers)]
+    try:
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+    except KeyboardInterrupt:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()  # SIGTERM: the worker tells the study its trial failed, then exits
+        for p in procs:
+            p.join(timeout=WORKER_STOP_SECONDS)
+            if p.is_alive():
+                p.kill()
+        raise
+    if any(p.exitcode for p in procs):
+        raise UserError(f"{sum(bool(p.exitcode) for p in procs)} of {workers} workers failed; "
+                        "run `reportgen tune` again to continue the study")
+
+
 # --- the search ----------------------------------------------------------------------------------
 
-def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str | None, workers: int,
-           reporter: Reporter) -> Path:
-    """Prepare the study, run `workers` local workers, write the summary; returns the tune folder."""
-    exp = load_experiment(experiment, overrides, on_replace=reporter.message)
+def check_search(exp: Experiment, experiment: Path, yes: bool, reporter: Reporter) -> None:
+    """What must hold before the study opens: a [tune] table, a grid of at most MAX_GRID_POINTS
+    points unless `yes`, the experiment itself (preflight) and every point of the space."""
     if exp.tune is None:
         raise UserError(f"{experiment}: has no [tune] table to search over")
     if exp.tune.sampler == "tpe" and exp.tune.trials == 0:
         raise UserError(f"{experiment}: `tune.trials` must be > 0 with the tpe sampler")
-    from reportgen.runner import preflight
+    space, grid = exp.tune.space, exp.tune.sampler == "grid"
+    count = math.prod(len(values) for values in space.values())
+    size = f"{count:,} points (" + " x ".join(f"{len(values)} {key}" for key, values in space.items()) + ")"
+    if grid and count > MAX_GRID_POINTS and not yes:
+        raise UserError(f"{experiment}: the grid has {size}, each a model to train; add --yes to search it all, "
+                        "or give tune.space fewer values")
+    from reportgen.runner import check_models, preflight
 
-    for point in grid_points(exp.tune.space):  # every point must be a valid experiment before any training
-        preflight(trial_experiment(exp, point))
+    preflight(exp)  # the data, logo and every model as best.toml's run trains them
+    if count > ENQUEUE_REPORT_EVERY:  # checking and queueing it takes a while: say what is coming
+        reporter.message(f"search space: {size}")
+    # Every point of a grid is trained, so every one must be a valid experiment before any training;
+    # tpe's space may be far larger than what it samples: each value is checked once.
+    for point in grid_points(space) if grid else each_value(space):
+        check_models(trial_experiment(exp, point))
+
+
+def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str | None, workers: int,
+           reporter: Reporter, yes: bool = False) -> Path:
+    """Prepare the study, run `workers` local workers, write the summary; returns the tune folder.
+    A grid of more than MAX_GRID_POINTS points is searched only with `yes`."""
+    exp = load_experiment(experiment, overrides, on_replace=reporter.message)
+    check_search(exp, experiment, yes, reporter)
+    check_tune_dir(exp, runs_dir)
     url = storage_url(exp, runs_dir, storage)
     rdb = open_storage(url)
     study = open_study(exp, rdb)
@@ -421,7 +545,7 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
     if exp.tune.sampler == "grid":
-        enqueue_grid(study, rdb, exp)
+        enqueue_grid(study, rdb, exp, reporter)
     reporter.message(f"study '{exp.name}' in {shown_url(url)}")
     seeds = exp.model(exp.tune.model).train.run_seeds
     if len(seeds) > 1:
@@ -431,16 +555,7 @@ def search(experiment: Path, overrides: list[str], runs_dir: Path, storage: str 
     if workers <= 1:
         worker(experiment, overrides, runs_dir, url, reporter)
     else:
-        ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
-        procs = [ctx.Process(target=_worker_process, args=(str(experiment), overrides, str(runs_dir), url))
-                 for _ in range(workers)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join()
-        if any(p.exitcode for p in procs):
-            raise UserError(f"{sum(bool(p.exitcode) for p in procs)} of {workers} workers failed; "
-                            "run `reportgen tune` again to continue the study")
+        run_workers(experiment, overrides, runs_dir, url, workers)
     study = optuna.load_study(study_name=exp.name, storage=url)
     if exp.tune.sampler == "grid":
         require_grid_finished(study, exp)

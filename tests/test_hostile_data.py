@@ -1,5 +1,6 @@
-"""Hostile inputs: CSV names that leave the image folder, an Excel CSV with a BOM,
-and user text that looks like mathtext in figures."""
+"""Hostile inputs: CSV names that leave the image folder, an Excel CSV with a BOM, user text that
+looks like mathtext in figures, files that tools leave beside the images, and class names with
+control characters."""
 
 import numpy as np
 import pytest
@@ -95,3 +96,36 @@ def test_a_corrupt_image_on_the_streaming_path_is_one_line_naming_it(tmp_path, m
         list(loader)
     message = str(err.value)
     assert "2.png" in message and len(message.splitlines()) == 1 and "Traceback" not in message
+
+
+def test_files_and_folders_made_by_tools_are_skipped_in_every_folder(tmp_path):
+    """A zip made on a Mac: AppleDouble `._x.png` beside every image (garbage to a decoder), a
+    hidden `.thumbnails/` inside a class, and `__MACOSX/` beside the classes; none is an image or a class."""
+    for cls in ("a", "b"):
+        for i in range(3):
+            png(tmp_path / "train" / cls / f"{i}.png", 30 * i)
+            (tmp_path / "train" / cls / f"._{i}.png").write_bytes(b"\x00\x05\x16\x07AppleDouble")
+        png(tmp_path / "train" / cls / ".thumbnails" / "0.png")
+    png(tmp_path / "train" / "__MACOSX" / "a" / "0.png")
+    data = load_dataset(DataConfig(dataset="imagefolder", root=str(tmp_path), val_split=2, image_size=8,
+                                   num_workers=0), seed=0)
+    assert data.classes == ["a", "b"] and len(data.train) + len(data.val) == 6
+
+
+def test_class_names_lose_their_control_characters(tmp_path):
+    """A class folder named with a terminal escape (or a bidi override) is shown without it in every
+    table and line; its images are still read from the folder as named."""
+    for cls in ("cat\x1b[31m", "dog\u202e"):
+        for i in range(3):
+            png(tmp_path / "train" / cls / f"{i}.png", 30 * i)
+    data = load_dataset(DataConfig(dataset="imagefolder", root=str(tmp_path), val_split=2, image_size=8,
+                                   num_workers=0), seed=0)
+    assert data.classes == ["cat[31m", "dog"] and len(data.train) + len(data.val) == 6
+
+
+def test_class_names_equal_once_cleaned_are_refused(tmp_path):
+    for cls in ("cat", "cat\x1b"):
+        for i in range(2):
+            png(tmp_path / "train" / cls / f"{i}.png", 30 * i)
+    with pytest.raises(UserError, match=r"classes 'cat' and 'cat\\x1b' are one name without their control"):
+        load_dataset(DataConfig(dataset="imagefolder", root=str(tmp_path), val_split=2, image_size=8), seed=0)

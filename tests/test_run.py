@@ -129,13 +129,29 @@ def test_resume_gives_the_uninterrupted_history(experiment, tmp_path, monkeypatc
 
 
 def test_ctrl_c_prints_the_resume_command(experiment, tmp_path, monkeypatch):
+    real, calls = reportgen.train.loop.train_one_epoch, []
+
+    def interrupt_the_second_epoch(*args, **kwargs):  # the first one is saved: there is a run to resume
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reportgen.train.loop, "train_one_epoch", interrupt_the_second_epoch)
+    result = CliRunner().invoke(app, ["run", str(experiment), "--runs-dir", str(tmp_path / "runs")])
+    assert result.exit_code == 130
+    assert f"reportgen run {experiment} --resume" in result.output
+
+
+def test_ctrl_c_in_the_first_epoch_keeps_no_run_directory(experiment, tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(reportgen.train.loop, "train_one_epoch", interrupt)
     result = CliRunner().invoke(app, ["run", str(experiment), "--runs-dir", str(tmp_path / "runs")])
     assert result.exit_code == 130
-    assert f"reportgen run {experiment} --resume" in result.output
+    assert result.stderr.strip().splitlines()[-1] == "error: interrupted before any epoch finished; nothing was kept"
+    assert not (tmp_path / "runs").exists()
 
 
 def test_resume_with_another_experiment_is_refused(experiment, tmp_path):

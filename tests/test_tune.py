@@ -236,20 +236,24 @@ def enqueue_at_once(experiment: str, url: str, barrier) -> None:
     exp = load_experiment(experiment)
     study = reportgen.tune.open_study(exp, storage)
     barrier.wait(timeout=120)
-    reportgen.tune.enqueue_grid(study, storage, exp)
+    reportgen.tune.enqueue_grid(study, storage, exp, Reporter())
+
+
+def exit_codes_at_once(ctx, count: int, target, *args) -> list[int]:
+    """`count` processes of `target(*args, barrier)`, released together by the barrier."""
+    barrier = ctx.Barrier(count)
+    procs = [ctx.Process(target=target, args=(*args, barrier)) for _ in range(count)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    return [p.exitcode for p in procs]
 
 
 def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):
     experiment, url = str(write_search(tmp_path)), f"sqlite:///{tmp_path / 'study.db'}"
     reportgen.tune.open_study(load_experiment(experiment), reportgen.tune.open_storage(url))  # the race is the enqueue
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=enqueue_at_once, args=(experiment, url, barrier)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    assert [p.exitcode for p in procs] == [0, 0]
+    assert exit_codes_at_once(multiprocessing.get_context("spawn"), 2, enqueue_at_once, experiment, url) == [0, 0]
     study = optuna.load_study(study_name="search", storage=url)
     assert Counter(Counter(t.user_attrs["grid_point"] for t in study.trials).values()) == {1: 8}
 

@@ -175,6 +175,11 @@ def read_run_files(run_dir: Path) -> RunFiles:
         if present(run.model(spec.slug).best):  # loaded later, by the feature maps and Grad-CAM: checked now
             open_run_file(run.model(spec.slug).best, run.path).close()
     if not any(m.accuracy is not None for m in models):
+        if all(m.status == "diverged" for m in models):  # resuming would diverge again: the recipe must change
+            raise UserError(f"{run.path}: every model diverged before a finite epoch could be evaluated (its loss "
+                            "became infinite or NaN), so there is nothing to report; start a new run with a lower "
+                            "learning rate, e.g. --set train.lr=0.01 (now "
+                            f"{', '.join(sorted({f'{spec.train.lr:g}' for spec in exp.models}))})")
         raise UserError(f"{run.path}: no model has predictions.csv yet, so there is nothing to report; finish "
                         f"the run with `reportgen run <experiment.toml> --resume {run.path}`")
     tuning = read_model(run.tuning, run.path, TuningSummary, TUNING_ADVICE) if present(run.tuning) else None

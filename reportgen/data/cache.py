@@ -5,6 +5,7 @@ streams from its files."""
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +24,15 @@ def cache_dir() -> Path:
 
 def max_decoded_bytes() -> int:
     """Decoded datasets up to this size live in memory (CIFAR-10 is 150 MB); larger ones stream."""
-    return int(float(os.environ.get("REPORTGEN_MAX_DECODED_GB", "8")) * 2**30)
+    text = os.environ.get("REPORTGEN_MAX_DECODED_GB", "8")
+    try:
+        gigabytes = float(text)
+    except ValueError:
+        gigabytes = math.nan
+    if not 0 <= gigabytes < math.inf:
+        raise UserError(f"REPORTGEN_MAX_DECODED_GB = '{text}' is not a size in GB; set a number such as 8 "
+                        "(0 streams every dataset from its files) or unset it")
+    return int(gigabytes * 2**30)
 
 
 def decode_files(paths: list[Path], labels: list[int], size: int, workers: int) -> Split:

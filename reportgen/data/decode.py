@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from reportgen.errors import UserError
+from reportgen.imagefile import open_image
 
 
 def resize_batch(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -22,10 +23,10 @@ def resize_batch(images: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def decode_image(path: Path, size: int) -> torch.Tensor:
-    """One file -> (3, size, size) uint8; an unreadable file names itself."""
-    try:
-        with Image.open(path) as img:
+    """One file -> (3, size, size) uint8; an unreadable or oversized file names itself."""
+    with open_image(path) as img:
+        try:  # the header was read; a truncated or damaged body fails only here
             rgb = img.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise UserError(f"cannot read image '{path}': {e}. Remove or replace the file and run again.") from None
+        except (OSError, ValueError, SyntaxError) as e:  # SyntaxError: some of PIL's parsers
+            raise UserError(f"cannot read image '{path}': {e}. Remove or replace the file and run again.") from None
     return torch.from_numpy(np.asarray(rgb, dtype=np.uint8).copy()).permute(2, 0, 1)

@@ -4,10 +4,12 @@ a single self-contained file: figures are embedded as data: URIs, so it opens of
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
 
 import jinja2
 
+from reportgen.imagefile import image_size
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
@@ -24,8 +26,11 @@ ENV = jinja2.Environment(
 
 
 def data_uri(run: Path, path: Path) -> str:
-    """A picture of the run embedded in the page, read only from inside the run directory."""
-    return "data:image/png;base64," + base64.b64encode(read_run_bytes(path, run)).decode("ascii")
+    """A picture of the run embedded in the page, read only from inside the run directory, and
+    only when the browser or WeasyPrint could decode it (at most imagefile.MAX_PIXELS)."""
+    data = read_run_bytes(path, run)
+    image_size(io.BytesIO(data), name=path)
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def render_html(doc: Document, fonts_css: str = "") -> str:

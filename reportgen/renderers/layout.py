@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 from typing import Literal
 
-from PIL import Image
-
+from reportgen.imagefile import image_size
 from reportgen.renderers.textfit import WIDTH_SLACK, clean, line_pitch, text_width, wrap
 
 Align = Literal["left", "center", "right"]
@@ -318,8 +317,7 @@ Picture = Path | BinaryIO
 
 def fit_picture(picture: Picture, box: Box) -> Box:
     """The largest box with the image's aspect ratio inside `box`, centred."""
-    with Image.open(picture) as img:
-        iw, ih = img.size
+    iw, ih = image_size(picture)  # a picture of at most MAX_PIXELS, or one line naming it
     scale = min(box.w / iw, box.h / ih)
     w, h = iw * scale, ih * scale
     return Box(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
