@@ -29,9 +29,12 @@ class Architecture:
     cam_layer: str
     params_model: type[BaseModel] | None = None  # validates `params`; None = takes no params
     reference: str = ""  # key into the report's bibliography (templates/references.toml)
-    # The architecture without skip connections that this one is compared against to show the
-    # degradation problem (He et al.), e.g. resnet34 -> plain34; "" = none.
-    plain_counterpart: str = ""
+    # The architecture this one modifies, its parent: the report tests each modification against it
+    # (an experiment may name another with `[[models]] parent`); "" = none. `change` names what it
+    # changes: "skip_connections" (resnet34 over plain34, He et al.'s degradation experiment),
+    # "multipath", "preactivation".
+    modifies: str = ""
+    change: str = ""
     # The project's own classes and functions the model is built from, in reading order: its code
     # listing in the report (a library's code, e.g. torchvision's, is never listed).
     code: tuple[Callable, ...] = ()

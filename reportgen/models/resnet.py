@@ -146,15 +146,17 @@ register(Architecture(
 ))
 # Grad-CAM's layer: the last stage, except that a pre-activation stage's output is not yet
 # normalised and activated; its closing BN-ReLU (`post`) is.
-for _name, _block, _summary, _ref, _plain, _cam in [
-    ("plain34", PlainBlock, "34-layer plain network: ResNet-34 without skip connections", "he2016", "", "layer4"),
-    ("resnet34", BasicBlock, "ResNet-34 with residual (skip) connections", "he2016", "plain34", "layer4"),
-    ("multipath_resnet34", MultiPathBlock, "ResNet-34 with parallel 3x3 and 5x5 paths per block", "ding2022", "",
+for _name, _block, _summary, _ref, _parent, _change, _cam in [
+    ("plain34", PlainBlock, "34-layer plain network: ResNet-34 without skip connections", "he2016", "", "", "layer4"),
+    ("resnet34", BasicBlock, "ResNet-34 with residual (skip) connections", "he2016", "plain34", "skip_connections",
      "layer4"),
-    ("preact_resnet34", PreActBlock, "pre-activation ResNet-34 (BN-ReLU-conv)", "he2016identity", "", "post"),
+    ("multipath_resnet34", MultiPathBlock, "ResNet-34 with parallel 3x3 and 5x5 paths per block", "ding2022",
+     "resnet34", "multipath", "layer4"),
+    ("preact_resnet34", PreActBlock, "pre-activation ResNet-34 (BN-ReLU-conv)", "he2016identity", "resnet34",
+     "preactivation", "post"),
 ]:
     register(Architecture(
-        name=_name, summary=_summary, reference=_ref, plain_counterpart=_plain, cam_layer=_cam,
+        name=_name, summary=_summary, reference=_ref, modifies=_parent, change=_change, cam_layer=_cam,
         builder=lambda num_classes, image_size, _block=_block: ResNet(_block, LAYERS_34, num_classes),
         code=(conv, projection, two_convs, _block, ResNet), init="kaiming_fan_out",  # ResNet.__init__'s loop
     ))
