@@ -243,3 +243,11 @@ def test_a_run_stopped_early_is_not_undertrained():
     models, _, _ = judged(THREE, [Model("A", A110, STILL_RISING), Model("B", B80)])
     stopped = models[0].model_copy(update={"stopped_early": True})
     assert model_state(stopped, 120).state == "healthy"
+
+
+def test_holms_strictest_step_sets_the_level_of_the_detectable_difference():
+    _, comparison, _ = judged(THREE, [Model("A", A110), Model("B", B80), Model("C", CHANCE_45)])
+    assert len(comparison.pairs) == 3
+    for pair in comparison.pairs:
+        assert pair.mdd_alpha == pytest.approx(0.05 / 3) and pair.mdd_power == 0.8
+        assert pair.mdd_pp > pair.mdd_unadjusted_pp  # the stricter level needs a larger difference
