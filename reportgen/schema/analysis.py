@@ -384,7 +384,7 @@ class PredictionSkew(BaseModel):
 
 class Convergence(BaseModel):
     """Whether training had stopped improving: the best monitored value of the last `window` epochs
-    against the best before them."""
+    against the best before them, and against the whole run's improvement."""
 
     monitor: Literal["val_acc", "val_loss"]
     epochs_run: int  # finite epochs of the monitored metric
@@ -395,8 +395,12 @@ class Convergence(BaseModel):
     # (n = validation images); val_loss with Diagnostics.val_loss_noise.
     gain: float | None
     noise: float | None
+    total_gain: float | None  # the run's best against its first epoch, in the same unit
+    late_gain_share: float  # improving needs gain > late_gain_share x total_gain: a curve still rising
     stopped_early: bool  # early stopping ended it: no improvement in its last `patience` epochs
-    improving: bool | None  # gain > noise and not stopped early; None: not judged (too few epochs, no noise)
+    # gain > noise and > late_gain_share x total_gain; False when stopped early; None: not judged
+    # (too few epochs, no noise)
+    improving: bool | None
 
 
 class ModelState(BaseModel):
