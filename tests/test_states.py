@@ -262,3 +262,11 @@ def test_a_flattening_curve_is_converging_though_it_still_gains_beyond_noise():
     trend = state.convergence
     assert trend.window == 3 and trend.gain > trend.noise and trend.gain < trend.late_gain_share * trend.total_gain
     assert (state.state, trend.improving) == ("healthy", False)
+
+
+def test_a_model_without_predictions_has_a_state_only_when_it_diverged():
+    m = facts(Model("A", A110), THREE).model_copy(update={
+        "confusion_matrix": [], "per_class": [], "accuracy": None, "diagnostics": None, "history": History()})
+    assert model_state(m, 120) is None  # interrupted before its evaluation: nothing to judge it by
+    diverged = model_state(m.model_copy(update={"status": "diverged"}), 120)
+    assert (diverged.state, diverged.skew, diverged.convergence, diverged.verdicts) == ("diverged", None, None, [])
