@@ -328,6 +328,10 @@ class ModelSpec(_Strict):
     params: dict[str, Any] = Field({}, description="The architecture's own parameters; see below.")
     # Required here because Experiment fills it: [train] updated by this model's own table.
     train: TrainConfig = Field(description="This model's overrides of `[train]`.")
+    parent: str | None = Field(None, description=(
+        "Label of the model this one modifies: the report tests its hypothesis against that model (unset: the "
+        "architecture's own parent in the run, e.g. ResNet-34 for `preact_resnet34` and `multipath_resnet34`, "
+        "Plain-34 for `resnet34`)."))
 
     @model_validator(mode="after")
     def _known_arch(self) -> ModelSpec:
@@ -438,6 +442,9 @@ class Experiment(_Strict):
             if problem:
                 raise key_error("data.image_size", f"model '{m.label}' (models.{index}): {problem}")
         labels = [m.label for m in self.models]
+        for i, m in enumerate(self.models):
+            if m.parent is not None and (m.parent == m.label or m.parent not in labels):
+                raise ValueError(f"models.{i}.parent '{m.parent}' is not the label of another model: {labels}")
         if self.report.baseline is not None and self.report.baseline not in labels:
             raise ValueError(f"report.baseline '{self.report.baseline}' is not a model label: {labels}")
         if self.tune is not None and self.tune.model not in labels:

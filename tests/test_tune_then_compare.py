@@ -79,6 +79,8 @@ def test_tune_then_best_is_one_report_with_the_search_and_both_models(tuned_run)
     analysis = load_analysis(run_dir)
     doc = build_document(analysis, "id")
     assert [m.label for m in analysis.models if m.accuracy is not None] == ["c", "d"]
+    # the search chose c's configuration (dropout 0.25 from its space), not d's
+    assert [(m.conditions.tuned, m.conditions.dropout) for m in analysis.models] == [(True, 0.25), (False, 0.4)]
     assert doc.comparison is not None and {row[0] for row in doc.comparison.table.rows} >= {"c", "d"}
     trials = doc.tuning.trials
     assert trials.header == ["Trial", "Laju pembelajaran", "Dropout", "Akurasi validasi", "Status", "Epoch",

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
 from reportgen.analysis import analyse
-from reportgen.analysis.diagnostics import COLLAPSE_SHARE, diagnose
+from reportgen.analysis.diagnostics import diagnose
+from reportgen.analysis.states import COLLAPSE_SHARE
 from reportgen.schema.analysis import ClassMetrics, FeatureMapCase, StageActivation, Tuning, TuningTrial
 from reportgen.config import load_experiment
 from reportgen.language.format import Formatter

@@ -12,16 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.analysis import figures
+from reportgen.analysis.advice import run_health
 from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.calibration import calibration
+from reportgen.analysis.conditions import timing, training_conditions
 from reportgen.analysis.depth import weight_depth
 from reportgen.analysis.diagnostics import compare, cross_entropies, diagnose
 from reportgen.analysis.distribution import class_counts, distribution_chart
 from reportgen.analysis.explain import explain_models
 from reportgen.analysis.facts import Predictions, model_facts, read_predictions
 from reportgen.analysis.featuremaps import feature_map_cases
+from reportgen.analysis.findings import conclude
+from reportgen.analysis.modifications import modifications
 from reportgen.analysis.seeds import seed_summary, seed_tests
 from reportgen.analysis.source import model_code
+from reportgen.analysis.states import model_state
 from reportgen.analysis.stats import model_intervals
 from reportgen.config import Experiment
 from reportgen.data import DatasetSplits, load_dataset
@@ -63,11 +68,12 @@ def try_load_data(exp: Experiment, info: DatasetInfo, environment: Environment,
 
 
 def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Experiment, info: DatasetInfo,
-                  data: DatasetSplits | None, prediction: Predictions | None) -> None:
-    """Fill in one model's figures, diagnostics, layer table and feature maps."""
+                  data: DatasetSplits | None, prediction: Predictions | None, tuning: Tuning | None) -> None:
+    """Fill in one model's figures, diagnostics, layer table, training conditions and feature maps."""
     spec = exp.model(m.label)
     net = build(spec.arch, len(info.classes), info.image_size, spec.params)
     m.architecture = layer_table(net, info.image_size)
+    m.conditions = training_conditions(m, net, info.augment, tuning)
     m.architecture.depth = weight_depth(net)
     h = m.history
     if len(h.epoch) >= figures.MIN_CURVE_EPOCHS:  # fewer: the report shows a table of the epochs instead
@@ -208,18 +214,23 @@ def analyse_files(files: RunFiles, reporter: Reporter | None = None) -> Analysis
         figures.drawn_in_languages(lambda t, file: distribution_chart(info.classes, info.class_counts, t, file), path)
         info.distribution_figure = relative(path, run)
     predictions = read_evaluations(models, run)
+    tuning = tuning_facts(run, files.tuning)
     for number, m in enumerate(models, 1):
         reporter.message(f"analysing {m.label} ({number}/{len(models)})")
         m.notes += data_notes if m.accuracy is not None else []
-        analyse_model(m, run.model(m.slug), run, exp, info, data, predictions.get(m.label))
+        analyse_model(m, run.model(m.slug), run, exp, info, data, predictions.get(m.label), tuning)
         if m.label in predictions:
             calibrate(m, predictions[m.label], run)
+        m.state = model_state(m, info.val_size)
+    health = run_health(models, info.image_size)
 
     labels = next(iter(predictions.values()))[0]
     comparison = compare(models, exp.report.baseline, labels, {k: p[1] for k, p in predictions.items()},
                          exp.report.alpha)
     if comparison is not None:
         comparison.seed_tests = seed_tests(models, exp.report.alpha)
+        conclude(comparison, models, health.weak)
+        comparison.modifications = modifications(exp, models, comparison)
         for metric, train, val in (("loss", "train_loss", "val_loss"), ("accuracy", "train_acc", "val_acc")):
             series = {m.label: (m.history.epoch, getattr(m.history, train), getattr(m.history, val))
                       for m in models if m.history.epoch}
@@ -237,8 +248,8 @@ def analyse_files(files: RunFiles, reporter: Reporter | None = None) -> Analysis
                                                            info.image_size, data,
                                                            comparison.baseline if comparison else None)
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
-                        dataset=info, models=models, comparison=comparison, tuning=tuning_facts(run, files.tuning),
-                        disagreements=disagreements)
+                        dataset=info, models=models, comparison=comparison, tuning=tuning,
+                        disagreements=disagreements, health=health, timing=timing(models, exp, run, environment))
     write_model(run.analysis, analysis)
     return analysis
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 import statistics
 
-from reportgen.analysis import stats
+from reportgen.analysis import power, stats
+from reportgen.analysis.states import prediction_skew
 from reportgen.schema.analysis import (
     Comparison, ConfusedPair, Degradation, Diagnostics, ModelAnalysis, ModelDelta, PairTest, Rank,
 )
@@ -42,12 +43,10 @@ SMALLEST_PROBABILITY = 5e-7
 # ln K), is an explosion, not the gradual rise of overfitting (0.002 -> 0.03 late in training).
 TRAIN_LOSS_RISE_FACTOR = 1.5
 VAL_LOSS_EXPLOSION_FACTOR = 10.0
-# Collapse: one class predicted for most (more than this share) of the evaluation images, and at
-# least COLLAPSE_RATIO times as often as it occurs there, is a model that has stopped telling the
-# classes apart (the ratio keeps a common class, or a 2-class split, from counting as collapse).
-COLLAPSE_SHARE = 0.5
-COLLAPSE_RATIO = 2.0
+# A list of best or hardest classes shows at least this many (never splitting equal recalls) and
+# says how many more meet the criterion.
 TOP = 3
+SKIP_CONNECTIONS = "skip_connections"  # the registry's `change` of a residual network over its plain parent
 
 
 def cross_entropies(labels: list[int], probs: list[list[float]]) -> list[float]:
@@ -64,14 +63,14 @@ def val_loss_noise(image_losses: list[float] | None, val_size: int) -> float | N
 
 
 def extreme_classes(recall: list[float], cis: list[tuple[float, float] | None], names: list[str],
-                    best: bool) -> list[str]:
-    """The classes (highest recall first for `best`, lowest first otherwise; at least TOP, never
-    splitting classes of equal recall) whose interval lies wholly beyond the opposite extreme's and
-    is not wholly beaten by any class's."""
+                    best: bool) -> tuple[list[str], int]:
+    """Every class (highest recall first for `best`, lowest first otherwise) whose interval lies
+    wholly beyond the opposite extreme's and is not wholly beaten by any class's, and how many of
+    them a shorter list shows: at least TOP, never splitting classes of equal recall."""
     sign = 1 if best else -1
     present = [i for i, ci in enumerate(cis) if ci is not None]
     if not present:
-        return []
+        return [], 0
     far = min(sign * recall[i] for i in present)
     opposite = [i for i in present if sign * recall[i] == far]
 
@@ -80,13 +79,26 @@ def extreme_classes(recall: list[float], cis: list[tuple[float, float] | None], 
 
     chosen = [i for i in sorted(present, key=lambda i: (-sign * recall[i], names[i]))
               if all(beats(i, j) for j in opposite) and not any(beats(j, i) for j in present)]
-    cut = next((k for k in range(TOP, len(chosen)) if recall[chosen[k]] != recall[chosen[k - 1]]), len(chosen))
-    return [names[i] for i in chosen[:cut]]
+    shown = next((k for k in range(TOP, len(chosen)) if recall[chosen[k]] != recall[chosen[k - 1]]), len(chosen))
+    return [names[i] for i in chosen], shown
+
+
+def confused_pairs(m: ModelAnalysis) -> list[ConfusedPair]:
+    """Every (true, predicted) pair of different classes with a mistake, the most frequent first."""
+    pairs = []
+    for i, row in enumerate(m.confusion_matrix):
+        for j, count in enumerate(row):
+            if i != j and count > 0:
+                pairs.append(ConfusedPair(true_label=m.per_class[i].name, pred_label=m.per_class[j].name,
+                                          count=count, share=count / sum(row)))
+    return sorted(pairs, key=lambda p: (-p.count, p.true_label, p.pred_label))
 
 
 def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None = None) -> Diagnostics | None:
     """The verdicts on one model's curves and predictions; `image_losses` are the per-image
     cross-entropies of its evaluated checkpoint (for the noise of the validation loss)."""
+    # Long: it gathers every verdict on the curves into one Diagnostics beside its threshold and
+    # noise, each verdict a few lines that read the same series.
     h = m.history
     val_epochs, val_loss = h.finite("val_loss")
     train_epochs, train_loss = h.finite("train_loss")
@@ -102,14 +114,6 @@ def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None =
     changes = [(b - a) / span for a, b in zip(late, late[1:])]
     fluctuation = statistics.pstdev(changes) if len(changes) >= 2 else 0.0
     worst_train = max(range(len(train_loss)), key=lambda i: train_loss[i])
-    pairs = []
-    for i, row in enumerate(m.confusion_matrix):
-        for j, count in enumerate(row):
-            if i != j and count > 0:
-                support = sum(row)
-                pairs.append(ConfusedPair(true_label=m.per_class[i].name, pred_label=m.per_class[j].name,
-                                          count=count, share=count / support))
-    pairs.sort(key=lambda p: (-p.count, p.true_label, p.pred_label))
     # A class with F1 = 0 has recall 0, so its interval starts at 0 and never lies above another's.
     cis = [stats.accuracy_interval(round(c.recall * c.support), c.support) if c.support else None for c in m.per_class]
     recall, names = [c.recall for c in m.per_class], [c.name for c in m.per_class]
@@ -121,19 +125,16 @@ def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None =
         ("train_loss_rising", len(train_loss) >= 2 and train_loss[-1] > TRAIN_LOSS_RISE_FACTOR * train_loss[0]),
         ("val_loss_exploding", val_loss[-1] > max(VAL_LOSS_EXPLOSION_FACTOR * min(val_loss), val_loss[0])),
     ) if holds]
-    collapse, top, top_share, top_true = [], None, None, None
-    if m.confusion_matrix:
-        cm = m.confusion_matrix
-        n, k = sum(map(sum, cm)), len(cm)
-        predicted = [sum(row[j] for row in cm) for j in range(k)]
-        top = max(range(k), key=lambda j: (predicted[j], -j))
-        top_share, top_true = predicted[top] / n, sum(cm[top]) / n
-        if top_share > COLLAPSE_SHARE and top_share >= COLLAPSE_RATIO * top_true:
-            collapse.append("one_class")
-        low, high = stats.accuracy_interval(sum(cm[i][i] for i in range(k)), n)
-        if low <= 1 / k <= high:
-            collapse.append("chance")
+    skew = prediction_skew(m.confusion_matrix, names) if m.confusion_matrix else None
+    collapse, shares = [], {}
+    if skew is not None:
+        collapse = [reason for reason, holds in (("one_class", skew.collapsed), ("chance", skew.at_chance)) if holds]
+        shares = dict(top_pred_class=skew.top_class, top_pred_share=skew.top_share,
+                      top_pred_true_share=skew.top_true_share, collapse_share=skew.collapse_share,
+                      collapse_ratio=skew.collapse_ratio, chance=skew.chance)
     diverged = bool(divergence)
+    best, best_shown = extreme_classes(recall, cis, names, best=True)
+    worst, worst_shown = extreme_classes(recall, cis, names, best=False)
 
     def judged(verdict: bool, noise: float | None, size: float) -> bool | None:
         """verdict (the threshold is exceeded) kept when the size also exceeds the noise."""
@@ -154,17 +155,14 @@ def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None =
         else not spikes and fluctuation <= FLUCTUATION_LIMIT,
         min_epochs_for_stability=MIN_EPOCHS_FOR_STABILITY,
         max_train_loss=train_loss[worst_train], max_train_loss_epoch=train_epochs[worst_train],
-        confused_pairs=pairs[:TOP],
-        best_classes=extreme_classes(recall, cis, names, best=True),
-        worst_classes=extreme_classes(recall, cis, names, best=False),
+        confused_pairs=confused_pairs(m)[:TOP],
+        best_classes=best, worst_classes=worst, best_classes_shown=best_shown, worst_classes_shown=worst_shown,
         class_recall_ci=[None if ci is None else stats.interval(ci, stats.WILSON) for ci in cis],
         failure="diverged" if diverged else "collapsed" if collapse else None,
         divergence=divergence, collapse=collapse,
         train_loss_first=train_loss[0], train_loss_last=train_loss[-1], train_loss_rise_factor=TRAIN_LOSS_RISE_FACTOR,
         val_loss_min=min(val_loss), val_loss_last=val_loss[-1], val_loss_explosion_factor=VAL_LOSS_EXPLOSION_FACTOR,
-        top_pred_class=None if top is None else names[top], top_pred_share=top_share, top_pred_true_share=top_true,
-        collapse_share=COLLAPSE_SHARE, collapse_ratio=COLLAPSE_RATIO,
-        chance=1 / len(names) if names else None,
+        **shares,
     )
 
 
@@ -190,11 +188,15 @@ def compare(models: list[ModelAnalysis], baseline: str | None, labels: list[int]
     ]
     n = len(labels)
     tests = stats.pair_tests(labels, [preds[m.label] for m in ranking], alpha)
+    strictest = alpha / len(tests)  # Holm's first step: the level any pair may have to pass
     pairs = [PairTest(a=ranking[t.a].label, b=ranking[t.b].label, n=n, a_only_correct=t.a_only,
                       b_only_correct=t.b_only, p_value=t.p, p_adjusted=t.p_adjusted,
                       diff_pp=100 * (t.a_only - t.b_only) / n,
                       diff_ci_pp=stats.interval(stats.difference_interval(t.a_only, t.b_only, n), stats.BOOTSTRAP),
-                      significant=t.significant) for t in tests]
+                      significant=t.significant,
+                      mdd_pp=power.minimum_detectable_difference(t.a_only + t.b_only, n, strictest),
+                      mdd_unadjusted_pp=power.minimum_detectable_difference(t.a_only + t.b_only, n, alpha),
+                      mdd_alpha=strictest, mdd_power=power.POWER) for t in tests]
     ranks = [Rank(label=m.label, rank=r, accuracy=m.accuracy)
              for m, r in zip(ranking, stats.ranks(len(ranking), tests))]
     return Comparison(baseline=base.label, best=ranking[0].label, worst=ranking[-1].label,
@@ -209,12 +211,13 @@ def pair_of(pairs: list[PairTest], x: str, y: str) -> PairTest:
 
 
 def degradation(scored: list[ModelAnalysis], pairs: list[PairTest]) -> Degradation | None:
-    """He et al.'s degradation experiment, when a residual network and the plain network the
-    registry names as its counterpart were both trained. The residual network is better only when
-    the pair's test says so."""
+    """He et al.'s degradation experiment, when a network that adds skip connections to another
+    (the registry's `modifies` and `change`) was trained beside it. The residual network is better
+    only when the pair's test says so."""
     by_arch = {m.arch: m for m in scored}
     for res in scored:
-        plain = by_arch.get(ARCHITECTURES[res.arch].plain_counterpart)
+        entry = ARCHITECTURES[res.arch]
+        plain = by_arch.get(entry.modifies) if entry.change == SKIP_CONNECTIONS else None
         if plain is not None:
             test = pair_of(pairs, res.label, plain.label)
             return Degradation(plain=plain.label, residual=res.label, accuracy_pp=pp(res.accuracy, plain.accuracy),

@@ -20,6 +20,11 @@ from reportgen.schema.analysis import ModelAnalysis, SeedResult, SeedSummary, Se
 from reportgen.config import ModelSpec
 from reportgen.rundir import RunDir
 
+# A seed-level test with fewer seeds than this for either model is exploratory, never a finding:
+# with two seeds a model's standard deviation rests on one difference, and Welch's test on it is
+# as likely to follow one lucky seed as the recipe (findings.py reconciles it with McNemar).
+MIN_SEEDS = 3
+
 
 def spread(values: list[float | None]) -> Spread | None:
     known = [v for v in values if v is not None]
@@ -75,7 +80,10 @@ def seed_tests(models: list[ModelAnalysis], alpha: float) -> list[SeedTest]:
         mean_a, mean_b = float(np.mean(samples[a])), float(np.mean(samples[b]))
         t, df, p = result if result is not None else (None, None, None)
         p_adjusted = next(adjusted) if result is not None else None
+        significant = p_adjusted is not None and p_adjusted <= alpha and mean_a > mean_b
+        exploratory = min(len(samples[a]), len(samples[b])) < MIN_SEEDS
         tests.append(SeedTest(a=a, b=b, n_a=len(samples[a]), n_b=len(samples[b]), mean_a=mean_a, mean_b=mean_b,
                               diff_pp=100 * (mean_a - mean_b), t=t, df=df, p_value=p, p_adjusted=p_adjusted,
-                              significant=p_adjusted is not None and p_adjusted <= alpha and mean_a > mean_b))
+                              significant=significant, exploratory=exploratory, min_seeds=MIN_SEEDS,
+                              finding=significant and not exploratory))
     return tests

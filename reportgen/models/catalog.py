@@ -1,5 +1,5 @@
 """What a user may choose and set for each architecture, without torch: its name, one-line summary,
-`params` (a pydantic model), the image sizes it accepts, its paper and its plain counterpart.
+`params` (a pydantic model), the image sizes it accepts, its paper and the architecture it modifies.
 
 The experiment's validation reads only this module, so a mistake in an experiment file is answered
 before torch is imported (seconds on a small machine). How each architecture is built, explained and
@@ -30,9 +30,12 @@ class ArchitectureInfo:
     summary: str  # one line shown by `reportgen models`
     params_model: type[BaseModel] | None = None  # validates `params`; None = takes no params
     reference: str = ""  # key into the report's bibliography (templates/references.toml)
-    # The architecture without skip connections that this one is compared against to show the
-    # degradation problem (He et al.), e.g. resnet34 -> plain34; "" = none.
-    plain_counterpart: str = ""
+    # The architecture this one modifies, its parent: the report tests each modification against it
+    # (an experiment may name another with `[[models]] parent`); "" = none. `change` names what it
+    # changes: "skip_connections" (resnet34 over plain34, He et al.'s degradation experiment),
+    # "multipath", "preactivation".
+    modifies: str = ""
+    change: str = ""
     # The image side must be a multiple of this, and why (e.g. the CNN's three 2x2 pools, whose
     # flattened output sizes its first fully connected layer); 1 = any size.
     image_size_multiple: int = 1
@@ -69,8 +72,9 @@ CATALOG: dict[str, ArchitectureInfo] = {a.name: a for a in (
                      reference="he2016"),
     ArchitectureInfo("plain34", "34-layer plain network: ResNet-34 without skip connections", reference="he2016"),
     ArchitectureInfo("resnet34", "ResNet-34 with residual (skip) connections", reference="he2016",
-                     plain_counterpart="plain34"),
+                     modifies="plain34", change="skip_connections"),
     ArchitectureInfo("multipath_resnet34", "ResNet-34 with parallel 3x3 and 5x5 paths per block",
-                     reference="ding2022"),
-    ArchitectureInfo("preact_resnet34", "pre-activation ResNet-34 (BN-ReLU-conv)", reference="he2016identity"),
+                     reference="ding2022", modifies="resnet34", change="multipath"),
+    ArchitectureInfo("preact_resnet34", "pre-activation ResNet-34 (BN-ReLU-conv)", reference="he2016identity",
+                     modifies="resnet34", change="preactivation"),
 )}

@@ -234,14 +234,18 @@ class Diagnostics(BaseModel):
     # Classes whose recall's Wilson 95% interval lies wholly above that of the lowest-recall classes
     # and not wholly below that of any class (best), or the mirror image (worst); recall first, ties
     # kept together. Both empty: the classes cannot be told apart on this split.
+    # Every class meeting the criterion; a shorter list shows the first `*_shown` (at least
+    # diagnostics.TOP, never splitting equal recalls) and says how many more meet it.
     best_classes: list[str]
     worst_classes: list[str]
+    best_classes_shown: int
+    worst_classes_shown: int
     class_recall_ci: list[Interval | None] = []  # per class as in per_class (None: no image of the class)
     # Named failure modes and their evidence. divergence: "non_finite" (a loss became NaN/inf),
     # "train_loss_rising" (last finite train loss > train_loss_rise_factor x the first),
     # "val_loss_exploding" (last val loss > val_loss_explosion_factor x its minimum, and above the first).
-    # collapse: "one_class" (top_pred_share > collapse_share of the evaluation images and >=
-    # collapse_ratio x that class's own share), "chance" (accuracy's Wilson 95% interval contains 1 / classes).
+    # collapse: "one_class" (PredictionSkew.collapsed), "chance" (PredictionSkew.at_chance): both
+    # decided by analysis/states.py, whose ModelState is the finer fact (collapsed vs at chance).
     failure: Literal["diverged", "collapsed"] | None = None  # diverged wins when both hold
     divergence: list[str] = []
     collapse: list[str] = []
@@ -322,6 +326,192 @@ class Note(BaseModel):
     values: dict[str, str] = {}  # e.g. the English error behind it, kept for the user, not shown
 
 
+# --- What the run's facts allow to be said: each model's state, the verdicts it allows, the
+# tests' reach and reconciliation, the modifications' parents, the conditions of training. Every
+# threshold is stored beside the fact it decides (analysis/states.py, power.py, findings.py,
+# modifications.py, conditions.py).
+
+# Precedence (the first that holds is the state): diverged, collapsed, at chance, undertrained,
+# biased; healthy when none holds.
+StateName = Literal["diverged", "collapsed", "chance", "undertrained", "biased", "healthy"]
+# The verdicts the documents make of a model: named best; called more accurate than another;
+# the overfitting (train-validation gap) verdict; "memorising" (validation loss rising after its
+# minimum); stable or fluctuating; calibration advice (temperature scaling); lessons from parameter
+# counts; readings of its feature maps; readings of its Grad-CAM maps; its best and hardest classes.
+VerdictName = Literal["best", "better", "overfitting", "memorising", "stable", "calibration_advice",
+                      "parameter_lesson", "feature_maps", "grad_cam", "class_extremes"]
+
+
+class ClassBias(BaseModel):
+    """A class predicted at least `PredictionSkew.bias_ratio` times as often as it occurs on the
+    evaluation split, with the predicted share's 95% Wilson interval wholly above its true share."""
+
+    name: str
+    predicted_share: Finite  # of the evaluation images, predicted as this class
+    predicted_share_ci: Interval
+    true_share: Finite  # of the evaluation images, labelled with this class
+
+
+class PredictionSkew(BaseModel):
+    """How a model's predictions spread over the classes: the evidence behind collapsed, biased and
+    at chance, with their thresholds."""
+
+    images: int  # evaluation images
+    chance: Finite  # 1 / classes
+    accuracy_ci: Interval  # Wilson 95% of the accuracy
+    # At chance: the accuracy's interval does not lie wholly above chance (it contains 1 / classes,
+    # or lies below it): nothing shows the model does better than guessing.
+    at_chance: bool
+    top_class: str  # predicted most often
+    top_share: Finite  # of the evaluation images
+    top_true_share: Finite  # that class's own share of the labels
+    # Classes whose recall is at least chance: classes the model still tells apart from the rest
+    recognised: int
+    # Collapsed: top_share > collapse_share, top_share >= collapse_ratio x top_true_share, and at
+    # most recognised_limit x the classes recognised (a model that still recognises most classes is
+    # biased, not collapsed)
+    collapse_share: Finite
+    collapse_ratio: Finite
+    recognised_limit: Finite
+    collapsed: bool
+    bias_ratio: Finite
+    biased: list[ClassBias]  # largest predicted / true share first
+
+
+class Convergence(BaseModel):
+    """Whether training had stopped improving: the best monitored value of the last `window` epochs
+    against the best before them, and against the whole run's improvement."""
+
+    monitor: Literal["val_acc", "val_loss"]
+    epochs_run: int  # finite epochs of the monitored metric
+    min_epochs: int  # fewer: no curve shows convergence, and the model counts as undertrained
+    window: int
+    # The improvement of the window's best over the best before it (> 0: better), and its noise, in
+    # the monitor's unit: val_acc in pp with the Wilson 95% upper half-width of the earlier best
+    # (n = validation images); val_loss with Diagnostics.val_loss_noise.
+    gain: Finite
+    noise: Finite
+    total_gain: Finite  # the run's best against its first epoch, in the same unit
+    late_gain_share: Finite  # improving needs gain > late_gain_share x total_gain: a curve still rising
+    stopped_early: bool  # early stopping ended it: no improvement in its last `patience` epochs
+    # gain > noise and > late_gain_share x total_gain; False when stopped early; None: not judged
+    # (too few epochs, no noise)
+    improving: bool | None
+
+
+class ModelState(BaseModel):
+    """What a model's facts allow to be said of it."""
+
+    state: StateName
+    holds: list[StateName]  # every state whose criterion holds, in precedence order (empty: healthy)
+    skew: PredictionSkew | None  # None: no predictions
+    convergence: Convergence | None  # None: no finite epoch of the monitored metric
+    verdicts: list[VerdictName]  # the verdicts the documents may state of this model (states.VERDICT_STATES)
+
+
+class TrainingConditions(BaseModel):
+    """What a model trained with, for sentences that state it rather than hedge ("bila dipakai")."""
+
+    params: int
+    trainable_params: int | None  # None: no architecture table
+    frozen_params: int | None  # params - trainable_params (Plain-34's unused projections: 173,824)
+    dropout: Finite  # the largest p among its Dropout layers; None: it has none
+    augmentation: list[str]  # data.augment: every model of a run sees the same training images
+    tuned: bool  # its configuration is the best point of the run's tuning search (tuning.json)
+
+
+class PairConclusion(BaseModel):
+    """What may be concluded of two models' accuracy. The exact McNemar test on the same evaluation
+    images is the primary test and the conclusion always rests on it: it was named before any result
+    was seen, and choosing between tests after seeing them would inflate the error rate. The
+    seed-level test (Welch) is reconciled with it."""
+
+    a: str  # as in the PairTest: a ranked higher by accuracy
+    b: str
+    # a_better: the Holm-adjusted p <= alpha and a's state allows "better"; not_judged: the test
+    # rejects but a's state does not allow it (a collapsed model is not "more accurate"); else
+    # not_distinguishable (with this data: see PairTest.mdd_pp), never "equal"
+    outcome: Literal["a_better", "not_distinguishable", "not_judged"]
+    rests_on: Literal["mcnemar"] = "mcnemar"
+    # none: one seed per model; exploratory: fewer than seeds.MIN_SEEDS seeds for a model, so the
+    # seed test is never a finding; agrees / disagrees: with enough seeds, whether it reaches the
+    # same outcome in the same direction (disagreeing: the difference depends on the seed)
+    seed_test: Literal["none", "exploratory", "agrees", "disagrees"]
+
+
+class Modification(BaseModel):
+    """A model that modifies another (its parent), tested against it on the same images."""
+
+    model: str
+    parent: str
+    source: Literal["registry", "experiment"]  # the registry's `modifies`, or `[[models]] parent`
+    change: str  # the registry's name of the change ("skip_connections", ...); "" when the experiment names it
+    # better / worse: the pair's Holm-adjusted McNemar test rejects; not_distinguishable: it does
+    # not; not_judged: either model's state does not allow a comparison (listed in blocked_by);
+    # not_evaluated: either model has no predictions
+    outcome: Literal["better", "worse", "not_distinguishable", "not_judged", "not_evaluated"]
+    blocked_by: list[str] = []
+    diff_pp: Finite = None  # accuracy(model) - accuracy(parent)
+    diff_ci_pp: Interval | None = None  # of model - parent
+    p_adjusted: Finite = None
+    mdd_pp: Finite = None  # the pair's minimum detectable difference
+
+
+class KeyFinding(BaseModel):
+    """The one comparison with the strongest evidence, or why the run supports none."""
+
+    # strongest: the a_better pair with the smallest Holm-adjusted p (ties: the larger lower bound
+    # of its difference); none_distinguishable: no pair is a_better; all_weak: no model is healthy
+    # or biased, so no comparison speaks for an architecture
+    reason: Literal["strongest", "none_distinguishable", "all_weak"]
+    a: str | None = None  # the more accurate model
+    b: str | None = None
+    diff_pp: Finite = None
+    diff_ci_pp: Interval | None = None
+    p_adjusted: Finite = None
+
+
+class Advice(BaseModel):
+    """One thing to try next, for the models it concerns, each with the fact behind it."""
+
+    # more_epochs: undertrained (values: epochs run); lower_lr: diverged (values: learning rate);
+    # learning_rate: collapsed or at chance (values: learning rate); stem: the last convolutional
+    # stage is smaller than RunHealth.min_stage_side at this image size (values: its side in px)
+    key: Literal["more_epochs", "lower_lr", "learning_rate", "stem"]
+    models: list[str]
+    values: list[Finite]
+
+
+class RunHealth(BaseModel):
+    """The run as a whole: whether any model learned enough for rankings to lead, and what to try."""
+
+    weak: bool  # no evaluated model is healthy or biased (every one undertrained, at chance, collapsed or diverged)
+    advice: list[Advice]
+    image_size: int
+    min_stage_side: int
+
+
+class ModelTiming(BaseModel):
+    label: str
+    seconds: Finite  # training time, the mean over its seeds
+    seeds: int  # seeds the mean is over
+    sd: Finite  # over the seeds (None: one)
+    load_average: Finite  # mean 1-minute load average over its epochs (metrics.json; None: not recorded)
+
+
+class Timing(BaseModel):
+    """Training times and whether they may be ranked."""
+
+    cpu_count: int | None  # environment.json (None: not recorded)
+    models: list[ModelTiming]
+    # Trained while the machine was shared: its mean load average exceeded the CPU count (more
+    # runnable work than cores, so its time includes waiting for them)
+    shared: list[str]
+    # Rank times only when True: every model's load average and the CPU count are recorded and no
+    # model trained on a shared machine
+    comparable: bool
+
+
 class ModelAnalysis(BaseModel):
     label: str
     slug: str
@@ -362,6 +552,8 @@ class ModelAnalysis(BaseModel):
     # the machine's mean 1-minute load average at its epochs' ends (metrics.json; None: not measured),
     # against Environment.cpu_count
     load_average: Finite = None
+    state: ModelState | None = None  # None: neither predictions nor a divergence to judge it by
+    conditions: TrainingConditions | None = None
 
     @property
     def failure(self) -> str | None:
@@ -405,6 +597,16 @@ class PairTest(BaseModel):
     diff_pp: Finite  # accuracy(a) - accuracy(b), percentage points
     diff_ci_pp: Interval  # paired bootstrap, pp
     significant: bool  # p_adjusted <= alpha
+    # Minimum detectable difference: the accuracy difference (pp) the exact McNemar test detects
+    # with probability mdd_power given the pair's discordant images and n (power.py). Holm's
+    # adjustment enters through the level: mdd_alpha = alpha / pairs, the level of Holm's strictest
+    # step, which any pair may have to pass; mdd_unadjusted_pp is at alpha itself (Holm's last
+    # step), the least a pair can need. None: too few discordant images for any
+    # difference to be detected. Required, so an analysis.json written before it is recomputed.
+    mdd_pp: Finite
+    mdd_unadjusted_pp: Finite
+    mdd_alpha: Finite
+    mdd_power: Finite
 
 
 class Rank(BaseModel):
@@ -430,6 +632,10 @@ class SeedTest(BaseModel):
     p_value: Finite
     p_adjusted: Finite  # Holm-adjusted over the testable pairs
     significant: bool  # p_adjusted <= alpha
+    # Fewer than min_seeds seeds for either model: the test is exploratory and never a finding
+    exploratory: bool
+    min_seeds: int
+    finding: bool  # significant and not exploratory
 
 
 class Comparison(BaseModel):
@@ -445,6 +651,12 @@ class Comparison(BaseModel):
     pairs: list[PairTest] = []  # every pair of evaluated models, in ranking order
     ranks: list[Rank] = []  # by rank, then accuracy
     seed_tests: list[SeedTest] = []  # every pair of models with two or more seeds each (Welch, Holm-adjusted)
+    conclusions: list[PairConclusion] = []  # per pair, as in `pairs`
+    modifications: list[Modification] = []  # each model that modifies another in the run, against it
+    key_finding: KeyFinding | None = None
+    # The model that may be named best: significantly more accurate than every other (primary test)
+    # and in a state that allows "best" (None: no model may be)
+    supported_best: str | None = None
 
 
 class DatasetInfo(DatasetFacts):
@@ -471,3 +683,5 @@ class Analysis(RunFile):
     comparison: Comparison | None  # None when fewer than two models have results
     tuning: Tuning | None = None
     disagreements: list[Disagreement] = []  # the baseline vs each other evaluated model
+    health: RunHealth | None = None
+    timing: Timing | None = None
