@@ -47,9 +47,10 @@ def mlflow_settings(uri: str) -> Iterator[None]:
     """MLflow's settings for this export, each unless the user set it: a local folder store is
     allowed (MLflow refuses one unless told; the user named the folder), and an unreachable server
     fails within seconds instead of retrying for minutes. Its INFO lines (creating a database's
-    tables) are held back: the command prints where the run went and nothing else."""
+    tables) and a server's links to every run are held back: the command prints where the run went
+    and nothing else."""
     wanted = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-              "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
+              "MLFLOW_HTTP_REQUEST_TIMEOUT": "30", "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
     if uri.startswith("file:"):
         wanted["MLFLOW_ALLOW_FILE_STORE"] = "true"
     added = {name: value for name, value in wanted.items() if name not in os.environ}
@@ -80,7 +81,7 @@ def log_model(client: MlflowClient, experiment_id: str, record: RunRecord, model
     """One model's MLflow run, complete before its status is set; returns its id."""
     facts = model.facts
     run_id = client.create_run(experiment_id, run_name=model.name, tags={
-        "reportgen.run": record.key, "reportgen.run_dir": str(record.run.path), "reportgen.model": facts.label,
+        "reportgen.run": record.key, "reportgen.run_dir": str(record.run.path.resolve()), "reportgen.model": facts.label,
         "reportgen.seed": str(model.seed), "reportgen.status": facts.status,
     }).info.run_id
     params = [Param(key, value if isinstance(value, str) else json.dumps(value))
