@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -66,9 +67,17 @@ def mlflow_settings(uri: str) -> Iterator[None]:
             os.environ.pop(name, None)
 
 
-def first_line(error: Exception) -> str:
-    message = getattr(error, "message", None) or getattr(error, "strerror", None) or str(error)
-    line = str(message).strip().splitlines()[0] if str(message).strip() else type(error).__name__
+# The system's words for a network failure ("[Errno 111] Connection refused"), which MLflow wraps
+# in a paragraph of its own and urllib3's
+SYSTEM_REASON = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def reason(error: Exception) -> str:
+    """An MLflow or network error's reason, short enough for the one line a user gets."""
+    text = str(getattr(error, "message", None) or error)
+    found = SYSTEM_REASON.search(text)
+    lines = text.strip().splitlines()
+    line = found.group(1).strip() if found else lines[0] if lines else type(error).__name__
     return line if len(line) <= 200 else line[:197] + "..."
 
 
@@ -77,8 +86,8 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def log_model(client: MlflowClient, experiment_id: str, record: RunRecord, model: TrainedModel, drawn: Path) -> str:
-    """One model's MLflow run, complete before its status is set; returns its id."""
+def log_model(client: MlflowClient, experiment_id: str, record: RunRecord, model: TrainedModel, drawn: Path) -> None:
+    """One model's MLflow run, complete before its status is set."""
     facts = model.facts
     run_id = client.create_run(experiment_id, run_name=model.name, tags={
         "reportgen.run": record.key, "reportgen.run_dir": str(record.run.path.resolve()), "reportgen.model": facts.label,
@@ -102,7 +111,6 @@ def log_model(client: MlflowClient, experiment_id: str, record: RunRecord, model
     for path in draw_images(model, record.classes, record.language, folder).values():
         client.log_artifact(run_id, str(path), artifact_path="figures")
     client.set_terminated(run_id, RUN_STATUS[facts.status])
-    return run_id
 
 
 def artifact_location(uri: str) -> str | None:
@@ -133,7 +141,7 @@ def write_mlflow(record: RunRecord, target: str) -> str:
         try:
             experiment = experiment_id(client, record.experiment, uri)
         except (MlflowException, OSError) as e:  # OSError: also requests' connection errors
-            raise UserError(f"cannot reach the MLflow store at {uri} ({first_line(e)}); check the address, start "
+            raise UserError(f"cannot reach the MLflow store at {uri} ({reason(e)}); check the address, start "
                             "the server, or export to a folder: --to mlflow mlruns") from None
         try:
             earlier = client.search_runs([experiment], f"tags.`reportgen.run` = '{record.key}'")
@@ -143,6 +151,6 @@ def write_mlflow(record: RunRecord, target: str) -> str:
             for run in earlier:
                 client.delete_run(run.info.run_id)
         except (MlflowException, OSError) as e:
-            raise UserError(f"MLflow at {uri} did not take the export ({first_line(e)}); the runs it took are "
+            raise UserError(f"MLflow at {uri} did not take the export ({reason(e)}); the runs it took are "
                             "replaced when you export again") from None
     return uri
