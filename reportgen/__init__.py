@@ -3,9 +3,10 @@
     import reportgen
     run_dir = reportgen.run("demo.toml", ["train.epochs=2"])  # `reportgen init` writes demo.toml
     reportgen.render(run_dir, "pdf")
+    reportgen.export(run_dir, "tensorboard", "tb")
 """
 
-from reportgen.api import render, run
+from reportgen.api import export, render, run
 
 __version__ = "0.1.0"
-__all__ = ["run", "render", "__version__"]
+__all__ = ["run", "render", "export", "__version__"]

@@ -2,6 +2,7 @@
 
     run(experiment, overrides)   train every model of an experiment; returns the run directory
     render(run_dir, format)      write the run's report.pdf, report.html or slides.pptx
+    export(run_dir, to, target)  send the run to TensorBoard or MLflow (extra: reportgen[tracking])
 
 Errors a user can fix raise `reportgen.errors.UserError` with a message that says how.
 """
@@ -109,3 +110,15 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     except OSError as e:
         raise UserError(f"cannot write {out}: {e.strerror or e}; choose another --out") from None
     return out
+
+
+def export(run_dir: str | Path, to: str, target: str | Path) -> str:
+    """Send a run to an experiment tracker, reading its run directory only: `to` = "tensorboard"
+    writes event files under the folder `target` (one TensorBoard run per model and seed);
+    "mlflow" logs one MLflow run per model and seed to `target`, a folder (a local store such as
+    "mlruns") or a tracking URI ("http://host:5000"). Exporting a run again replaces what it sent
+    before. Returns where it went: the run's event folder, or the tracking URI. Needs the optional
+    packages of `pip install 'reportgen[tracking]'`."""
+    from reportgen.tracking import export_run
+
+    return export_run(Path(run_dir), to, str(target))

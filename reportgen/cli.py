@@ -139,6 +139,25 @@ def render(
 
 
 @app.command()
+def export(
+    run_dir: Path = typer.Argument(..., help="run directory"),
+    to: tuple[str, str] = typer.Option(..., "--to", metavar="KIND TARGET", help=(
+        "tensorboard DIR (event files under the folder DIR) or mlflow URI (a folder such as mlruns, or a "
+        "tracking server such as http://127.0.0.1:5000)")),
+) -> None:
+    """Send a run to TensorBoard or MLflow: one tracker run per model (and seed) with every epoch's
+    metrics, the recipe, the final metrics and the figures; prints where it went. Needs
+    `pip install 'reportgen[tracking]'`."""
+    from reportgen import api
+
+    kind, target = to
+    try:
+        typer.echo(api.export(run_dir, kind, target))
+    except UserError as e:
+        fail(str(e))
+
+
+@app.command()
 def tune(
     experiment: Path = typer.Argument(..., help="experiment TOML file with a [tune] table"),
     set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP),
