@@ -176,7 +176,7 @@ def test_the_api_trains_every_model_with_the_overridden_epochs_and_prints_what_i
     import reportgen
     from conftest import TINY
     from reportgen.progress import Reporter
-    from reportgen.rundir import RunDir, read_csv
+    from reportgen.rundir import RunDir, read_run_csv
 
     two_models = TINY.replace("epochs = 1", "epochs = 3").replace(
         'label = "c"', 'label = "c"\ntrain = { epochs = 3 }') + TINY[TINY.index("[[models]]"):].replace(
@@ -185,7 +185,7 @@ def test_the_api_trains_every_model_with_the_overridden_epochs_and_prints_what_i
     run = RunDir(reportgen.run(path, ["train.epochs=1"], runs_dir=tmp_path / "runs", reporter=Reporter()))
     assert (f"--set train.epochs=1 replaces models.0.train.epochs = 3 and models.1.train.epochs = 2 of {path}"
             in capsys.readouterr().err)
-    assert [len(read_csv(run.model(label).history)) for label in ("c", "d")] == [1, 1]
+    assert [len(read_run_csv(run.model(label).history, run.path)) for label in ("c", "d")] == [1, 1]
     assert load_experiment(run.experiment).models[1].train.epochs == 1
 
 

@@ -13,9 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 import reportgen
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
+from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, handmade_metrics, history_rows
 from reportgen.cli import app
-from reportgen.rundir import HISTORY_COLUMNS, RunDir, write_csv, write_json
+from reportgen.config import validate_experiment
+from reportgen.rundir import HISTORY_COLUMNS, RunDir, write_csv, write_model
 
 TAGS = {"train_loss": "loss/train", "val_loss": "loss/val", "train_acc": "accuracy/train", "val_acc": "accuracy/val",
         "lr": "lr", "seconds": "epoch_seconds"}
@@ -89,8 +90,10 @@ def seeded_run(make_run) -> Path:
         write_csv(out.history, HISTORY_COLUMNS, history_rows([.3, .35], [.2, .25], [2.0, 1.9], [2.1, 2.2]))
         write_csv(out.predictions, ["index", "label", "pred", "prob_0", "prob_1", "prob_2"],
                   [[i, y, 0, 0.5, 0.25, 0.25] for i, y in enumerate(TRUE)])
-        write_json(out.metrics, {"status": "completed", "best_epoch": 2, "epochs_run": 2, "stopped_early": False,
-                                 "diverged": False, "params": 1})
+        rows = history_rows([.3, .35], [.2, .25], [2.0, 1.9], [2.1, 2.2])
+        spec = validate_experiment(raw, "seeded").model(next(k for k, v in SLUGS.items() if v == slug))
+        classes = json.loads(RunDir(run_path).dataset.read_text(encoding="utf-8"))["classes"]
+        write_model(out.metrics, handmade_metrics(spec.with_seed(43), rows, classes, params=1))
     return run_path
 
 

@@ -17,7 +17,7 @@ import reportgen
 from conftest import starter_data
 from reportgen.analysis import analyse
 from reportgen.renderers import FORMATS
-from reportgen.rundir import RunDir, read_csv
+from reportgen.rundir import RunDir, read_run_csv
 from reportgen.starters import TEMPLATES, marked_keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,7 @@ def test_the_demo_starter_runs_from_the_wheel_and_set_epochs_reaches_both_models
     run = RunDir(Path(tmp_path, result.stdout.strip().splitlines()[-1]))
     exp = tomllib.loads(run.experiment.read_text())
     assert exp["train"]["epochs"] == 1 and all("epochs" not in m.get("train", {}) for m in exp["models"])
-    assert [len(read_csv(history)) for history in sorted(run.path.glob("*/history.csv"))] == [1, 1]
+    assert [len(read_run_csv(history, run.path)) for history in sorted(run.path.glob("*/history.csv"))] == [1, 1]
     assert "1 epoch of" in result.stderr
     rendered = reportgen_cli(installed, tmp_path, "render", "--format", "pdf")
     assert rendered.returncode == 0 and Path(tmp_path, rendered.stdout.strip()).stat().st_size > 0

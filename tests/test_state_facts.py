@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
-from reportgen.analysis import analyse, load_run_experiment
+from reportgen.analysis import analyse, read_environment
 from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.conditions import timing, training_conditions
 from reportgen.analysis.diagnostics import extreme_classes
@@ -17,9 +17,17 @@ from reportgen.analysis.stats import accuracy_interval
 from reportgen.config import validate_experiment
 from reportgen.errors import UserError
 from reportgen.models import build
-from reportgen.rundir import RunDir, open_run, read_json, write_json
+from reportgen.rundir import RunDir, open_run, read_experiment
 from reportgen.schema.analysis import Analysis
 from test_states import A110, THREE, Model, facts
+
+
+def read_json(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_json(path, value):
+    path.write_text(json.dumps(value), encoding="utf-8")
 
 HISTORIES = {
     "Small CNN": history_rows([.5, .6, .7, .75, .8, .82], [.5, .55, .65, .7, .78, .80],
@@ -73,8 +81,9 @@ def test_analysis_json_holds_the_new_facts_and_round_trips(make_run):
 def timing_of(path):
     """The run's Timing from its files alone (the models' facts, no analysis)."""
     run = open_run(path)
-    exp, classes = load_run_experiment(run), read_json(run.dataset)["classes"]
-    return timing([model_facts(spec, run.model(spec.slug), classes, 16) for spec in exp.models], exp, run)
+    exp, classes = read_experiment(run), read_json(run.dataset)["classes"]
+    return timing([model_facts(spec, run.model(spec.slug), classes, 16) for spec in exp.models], exp, run,
+                  read_environment(run))
 
 
 @pytest.mark.parametrize("cpu_count, loads, shared, comparable", [

@@ -1,8 +1,8 @@
 """What an export sends, read from the run directory alone (never the dataset): each model's trained
 seeds with their history, final metrics and recipe, and the documents the run folder holds.
 
-The only module of reportgen.tracking that reads run files: it goes through the analysis readers
-(`load_run_experiment`, `model_facts`), so when those move, this is the one place to follow them."""
+The only module of reportgen.tracking that reads run files: it goes through the run directory's
+typed readers (`read_experiment`, `read_model`) and the analysis's `model_facts`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.analysis import load_run_experiment
+from reportgen.analysis import DATASET_ADVICE
 from reportgen.analysis.facts import model_facts
 from reportgen.errors import UserError
 from reportgen.renderers import DEFAULT_NAMES
-from reportgen.rundir import RunDir, open_run, read_json
-from reportgen.schema.analysis import DatasetInfo, ModelAnalysis
+from reportgen.rundir import RunDir, open_run, read_experiment, read_model
+from reportgen.schema.analysis import ModelAnalysis
+from reportgen.schema.run import DatasetFile
 
 # history.csv's columns as tracker metrics (TensorBoard groups a chart per prefix before "/")
 EPOCH_METRICS = {"train_loss": "loss/train", "val_loss": "loss/val", "train_acc": "accuracy/train",
@@ -97,8 +98,8 @@ def documents(run: RunDir) -> list[Path]:
 
 def read_run(run_dir: Path) -> RunRecord:
     run = open_run(Path(run_dir))
-    exp = load_run_experiment(run)
-    info = DatasetInfo(**read_json(run.dataset))
+    exp = read_experiment(run)
+    info = read_model(run.dataset, run.path, DatasetFile, DATASET_ADVICE)
     models = []
     for spec in exp.models:
         seeds = spec.train.run_seeds
