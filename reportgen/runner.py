@@ -18,7 +18,6 @@ import torch
 import torchvision
 from PIL import Image
 
-import reportgen
 from reportgen.analysis.distribution import class_counts
 from reportgen.schema.analysis import Tuning
 from reportgen.config import DataConfig, Experiment, differences, validate_experiment
@@ -28,21 +27,18 @@ from reportgen.distributed import SINGLE, World
 from reportgen.errors import UserError
 from reportgen.models import ARCHITECTURES, build
 from reportgen.progress import Reporter
+from reportgen.resources import SOURCE_ROOT
 from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, remove_orphan_temps, write_json
 from reportgen.train import evaluate_best, fit
-
-
-# The folder above the package: a git checkout for an editable install, site-packages for a wheel.
-CHECKOUT = Path(reportgen.__file__).resolve().parent.parent
 
 
 def git_commit() -> str:
     """The commit of the reportgen checkout that ran; empty for an installed wheel (its folder is
     no checkout, and a repository around site-packages would name someone else's commit)."""
-    if not (CHECKOUT / ".git").exists():
+    if not (SOURCE_ROOT / ".git").exists():
         return ""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CHECKOUT, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SOURCE_ROOT, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return ""
     return out.stdout.strip() if out.returncode == 0 else ""

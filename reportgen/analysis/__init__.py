@@ -24,6 +24,7 @@ from reportgen.analysis.featuremaps import feature_map_cases
 from reportgen.analysis.seeds import seed_summary, seed_tests
 from reportgen.analysis.source import model_code
 from reportgen.analysis.stats import model_intervals
+from reportgen.analysis.verdicts import judge
 from reportgen.schema.analysis import Analysis, DatasetInfo, Environment, ModelAnalysis, Note, Tuning
 from reportgen.config import Experiment, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
@@ -141,6 +142,8 @@ def read_tuning(run: RunDir) -> Tuning | None:
 
 
 def analyse(run_dir: Path) -> Analysis:
+    # Long because it is the one place the stages meet in the order they depend on each other:
+    # facts, data, per-model figures and verdicts, the comparison, the explanations.
     run = open_run(Path(run_dir))
     exp = load_run_experiment(run)
     info = DatasetInfo(**read_json(run.dataset))
@@ -192,6 +195,7 @@ def analyse(run_dir: Path) -> Analysis:
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
                         dataset=info, models=models, comparison=comparison, tuning=read_tuning(run),
                         disagreements=disagreements)
+    judge(analysis)
     atomic_write_text(run.analysis, analysis.model_dump_json(indent=1))
     return analysis
 
@@ -226,5 +230,5 @@ def load_analysis(run_dir: Path) -> Analysis:
         if tested and all((run.path / figures.localized(name, lang)).is_file()
                           for name in figure_files(analysis) for lang in LANGUAGES):
             analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
-            return analysis
+            return judge(analysis)  # verdicts an older analysis.json lacks
     return analyse(run.path)

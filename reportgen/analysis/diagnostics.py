@@ -84,9 +84,47 @@ def extreme_classes(recall: list[float], cis: list[tuple[float, float] | None], 
     return [names[i] for i in chosen[:cut]]
 
 
+def confused_pairs(m: ModelAnalysis) -> list[ConfusedPair]:
+    """Every (true, predicted) pair the model confuses, most often first."""
+    pairs = []
+    for i, row in enumerate(m.confusion_matrix):
+        for j, count in enumerate(row):
+            if i != j and count > 0:
+                pairs.append(ConfusedPair(true_label=m.per_class[i].name, pred_label=m.per_class[j].name,
+                                          count=count, share=count / sum(row)))
+    return sorted(pairs, key=lambda p: (-p.count, p.true_label, p.pred_label))
+
+
+def collapse_facts(cm: list[list[int]]) -> tuple[list[str], int | None, float | None, float | None]:
+    """The collapse reasons of a confusion matrix ("one_class", "chance"), the class predicted most
+    often, its share of the predictions and its share of the labels."""
+    if not cm:
+        return [], None, None, None
+    n, k = sum(map(sum, cm)), len(cm)
+    predicted = [sum(row[j] for row in cm) for j in range(k)]
+    top = max(range(k), key=lambda j: (predicted[j], -j))
+    top_share, top_true = predicted[top] / n, sum(cm[top]) / n
+    collapse = ["one_class"] if top_share > COLLAPSE_SHARE and top_share >= COLLAPSE_RATIO * top_true else []
+    low, high = stats.accuracy_interval(sum(cm[i][i] for i in range(k)), n)
+    if low <= 1 / k <= high:
+        collapse.append("chance")
+    return collapse, top, top_share, top_true
+
+
+def instability(epochs: list[int], val_loss: list[float]) -> tuple[list[int], float]:
+    """The epochs whose validation loss spikes, and the fluctuation of its late epoch-to-epoch changes."""
+    span = (max(val_loss) - min(val_loss)) or 1.0
+    spikes = [epochs[i] for i in range(1, len(val_loss))
+              if val_loss[i] > SPIKE_RATIO * val_loss[i - 1] and val_loss[i] - val_loss[i - 1] > SPIKE_MIN_SHARE * span]
+    late = val_loss[len(val_loss) // 2:]
+    changes = [(b - a) / span for a, b in zip(late, late[1:])]
+    return spikes, statistics.pstdev(changes) if len(changes) >= 2 else 0.0
+
+
 def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None = None) -> Diagnostics | None:
     """The verdicts on one model's curves and predictions; `image_losses` are the per-image
     cross-entropies of its evaluated checkpoint (for the noise of the validation loss)."""
+    # Long by its result: Diagnostics holds every verdict beside its threshold and noise, a field a line.
     h = m.history
     val_epochs, val_loss = h.finite("val_loss")
     train_epochs, train_loss = h.finite("train_loss")
@@ -95,21 +133,8 @@ def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None =
     gap = 100 * (m.train_acc - m.val_acc)
     val_noise = 100 * (stats.accuracy_interval(round(m.val_acc * val_size), val_size)[1] - m.val_acc) \
         if val_size else None
-    span = (max(val_loss) - min(val_loss)) or 1.0
-    spikes = [val_epochs[i] for i in range(1, len(val_loss))
-              if val_loss[i] > SPIKE_RATIO * val_loss[i - 1] and val_loss[i] - val_loss[i - 1] > SPIKE_MIN_SHARE * span]
-    late = val_loss[len(val_loss) // 2:]
-    changes = [(b - a) / span for a, b in zip(late, late[1:])]
-    fluctuation = statistics.pstdev(changes) if len(changes) >= 2 else 0.0
+    spikes, fluctuation = instability(val_epochs, val_loss)
     worst_train = max(range(len(train_loss)), key=lambda i: train_loss[i])
-    pairs = []
-    for i, row in enumerate(m.confusion_matrix):
-        for j, count in enumerate(row):
-            if i != j and count > 0:
-                support = sum(row)
-                pairs.append(ConfusedPair(true_label=m.per_class[i].name, pred_label=m.per_class[j].name,
-                                          count=count, share=count / support))
-    pairs.sort(key=lambda p: (-p.count, p.true_label, p.pred_label))
     # A class with F1 = 0 has recall 0, so its interval starts at 0 and never lies above another's.
     cis = [stats.accuracy_interval(round(c.recall * c.support), c.support) if c.support else None for c in m.per_class]
     recall, names = [c.recall for c in m.per_class], [c.name for c in m.per_class]
@@ -121,18 +146,7 @@ def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None =
         ("train_loss_rising", len(train_loss) >= 2 and train_loss[-1] > TRAIN_LOSS_RISE_FACTOR * train_loss[0]),
         ("val_loss_exploding", val_loss[-1] > max(VAL_LOSS_EXPLOSION_FACTOR * min(val_loss), val_loss[0])),
     ) if holds]
-    collapse, top, top_share, top_true = [], None, None, None
-    if m.confusion_matrix:
-        cm = m.confusion_matrix
-        n, k = sum(map(sum, cm)), len(cm)
-        predicted = [sum(row[j] for row in cm) for j in range(k)]
-        top = max(range(k), key=lambda j: (predicted[j], -j))
-        top_share, top_true = predicted[top] / n, sum(cm[top]) / n
-        if top_share > COLLAPSE_SHARE and top_share >= COLLAPSE_RATIO * top_true:
-            collapse.append("one_class")
-        low, high = stats.accuracy_interval(sum(cm[i][i] for i in range(k)), n)
-        if low <= 1 / k <= high:
-            collapse.append("chance")
+    collapse, top, top_share, top_true = collapse_facts(m.confusion_matrix)
     diverged = bool(divergence)
 
     def judged(verdict: bool, noise: float | None, size: float) -> bool | None:
@@ -154,7 +168,7 @@ def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None =
         else not spikes and fluctuation <= FLUCTUATION_LIMIT,
         min_epochs_for_stability=MIN_EPOCHS_FOR_STABILITY,
         max_train_loss=train_loss[worst_train], max_train_loss_epoch=train_epochs[worst_train],
-        confused_pairs=pairs[:TOP],
+        confused_pairs=confused_pairs(m)[:TOP],
         best_classes=extreme_classes(recall, cis, names, best=True),
         worst_classes=extreme_classes(recall, cis, names, best=False),
         class_recall_ci=[None if ci is None else stats.interval(ci, stats.WILSON) for ci in cis],

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import jinja2
 
-from reportgen.language.phrases import Phrases
 from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
@@ -27,9 +26,9 @@ def data_uri(path: Path) -> str:
 
 
 def render_html(doc: Document, fonts_css: str = "") -> str:
-    """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts). `t` gives
-    the template its headings; every number and sentence comes from the document."""
+    """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts). Every word,
+    number and sentence comes from the document."""
     return ENV.get_template("report.html").render(
-        doc=doc, t=Phrases(doc.lang), image=data_uri, fonts=fonts_css, code=html_listing,
+        doc=doc, image=data_uri, fonts=fonts_css, code=html_listing,
         css=(REPORT_DIR / "report.css").read_text(encoding="utf-8") + html_style(),
     )
