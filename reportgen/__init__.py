@@ -6,6 +6,6 @@
 """
 
 from reportgen.api import render, run
+from reportgen.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["run", "render", "__version__"]

@@ -30,6 +30,7 @@ from reportgen.progress import Reporter
 from reportgen.resources import SOURCE_ROOT
 from reportgen.rundir import RunDir, atomic_write_bytes, atomic_write_text, remove_orphan_temps, write_json
 from reportgen.train import evaluate_best, fit
+from reportgen.version import __version__
 
 
 def git_commit() -> str:
@@ -51,7 +52,7 @@ def describe_environment(device: torch.device, seed: int, processes: int) -> dic
         "python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
         "cuda": torch.version.cuda or "", "platform": platform.platform(), "git_commit": git_commit(),
         "command": " ".join(["reportgen", *sys.argv[1:]]), "started": dt.datetime.now().isoformat(timespec="seconds"),
-        "seed": seed, "processes": processes, "reportgen": reportgen.__version__,
+        "seed": seed, "processes": processes, "reportgen": __version__,
     }
 
 

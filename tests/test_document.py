@@ -39,7 +39,8 @@ def headings(page: str) -> list[tuple[int, str]]:
 
 
 def tiny(blocks: list, appendix: list[Section] = ()) -> Document:
-    front = TitleBlock(title="t", subtitle="", date="1 Januari 2026", logo=None, authors=[], authors_line="")
+    front = TitleBlock(title="t", subtitle="", date="1 Januari 2026", logo=None, authors=[], authors_line="",
+                       labels={"date": "Tanggal"})
     return Document(lang="id", front=front, body=[Section("intro", "Pendahuluan", blocks)], appendix=list(appendix),
                     words=WORDS)
 
@@ -90,11 +91,11 @@ def test_the_pdf_has_a_table_of_contents_with_page_numbers_and_working_links(han
     links = [(page.number + 1, page.get_textbox(link["from"]).split(), link["page"] + 1)
              for page in pdf for link in page.get_links() if link.get("page") is not None]
     # The contents on page 1: each entry a link to the page its heading is on, which it prints.
-    contents = {" ".join(words[:-1]): (int(words[-1]), target) for at, words, target in links
-                if at == 1 and words and words[-1].isdigit()}
-    assert {"1 Introduction", "4 Discussion", "References", "Appendix A Full Layer Tables"} <= set(contents)
-    for title, (printed, target) in contents.items():
-        assert printed == target == bookmarks[title], title
+    contents = [(" ".join(words), target) for at, words, target in links if at == 1]
+    printed = [(int(text.rsplit(" ", 1)[1]), target) for text, target in contents if text[-1:].isdigit()]
+    assert len(printed) >= 10 and all(number == target for number, target in printed)
+    for title in ("1 Introduction", "4 Discussion", "References", "Appendix A Full Layer Tables"):
+        assert any(text.startswith(title) and target == bookmarks[title] for text, target in contents), title
     # Every "Appendix X" in the body is a link to the page its part starts on.
     parts = {title.split(" ", 2)[1]: page for title, page in bookmarks.items() if title.startswith("Appendix ")}
     pointers = [(words[1].strip(".,;)"), target) for at, words, target in links

@@ -10,7 +10,7 @@ import optuna
 import pytest
 
 from conftest import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
-from reportgen.analysis import analyse
+from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import COLLAPSE_SHARE, diagnose
 from reportgen.schema.analysis import ClassMetrics, FeatureMapCase, StageActivation, Tuning, TuningTrial
 from reportgen.config import load_experiment
@@ -19,7 +19,7 @@ from reportgen.language.phrases import Phrases
 from reportgen.metrics import classification_metrics
 from reportgen.progress import Reporter
 from reportgen.report import build_document
-from reportgen.analysis.verdicts import activity, judge
+from reportgen.analysis.verdicts import ACTIVE_CHANGE_PP, LARGER_FACTOR, SLOWER_FACTOR, SPARSE_SHARE, activity, judge
 from reportgen.report.confusion import confusion_sentences
 from reportgen.report.context import Context
 from reportgen.report.explanation import feature_case_sentences
@@ -29,6 +29,9 @@ from reportgen.runner import run_experiment, start_run
 from reportgen.tune import write_summary
 
 LANGS = ["id", "en"]
+# The verdicts the report words, by where they are in analysis.json (reportgen/analysis/verdicts.py).
+JUDGED = {"comparison": ["verdicts"], "diagnostics": ["fluctuating", "train_loss_peaked"],
+          "calibration": ["ece_above_threshold"], "case": ["activity"], "cam": ["region", "concentrated"]}
 FLAT = history_rows([.5] * 6, [.5] * 6, [1] * 6, [1] * 6)
 
 
@@ -359,3 +362,60 @@ def test_the_tuning_section_states_diverged_trials_as_such(handmade_run, lang):
     counts = t("ui.tuning.intro", model="Small CNN", sampler=t("ui.tuning.sampler.grid"), count=2, complete=1, pruned=0, pruner="median",
                metric=t("narrative.monitor.val_acc"), seconds=Formatter(lang).seconds(2.0))
     assert intro == counts + " " + t("ui.tuning.diverged", count=1)  # none stopped by the pruner
+
+
+# --- the verdicts are analysis.json's --------------------------------------------------------------
+
+def verdict_fields(stored: dict) -> dict:
+    """Every verdict of an analysis.json (as a dict), by where it is."""
+    found = {"comparison": stored["comparison"]["verdicts"]}
+    for m in stored["models"]:
+        found |= {f"{m['label']} {key}": m["diagnostics"][key] for key in JUDGED["diagnostics"]}
+        found[f"{m['label']} ece"] = m["calibration"]["ece_above_threshold"]
+        found |= {f"{m['label']} case {i}": case["activity"] for i, case in enumerate(m["feature_maps"])}
+        found |= {f"{m['label']} cam {i} {key}": cam[key] for i, cam in enumerate(m["explanation"]["cases"])
+                  for key in JUDGED["cam"]}
+    return found
+
+
+def test_every_verdict_the_report_words_is_in_analysis_json_with_its_threshold(handmade_run):
+    analyse(handmade_run)
+    path = handmade_run / "analysis.json"
+    stored = json.loads(path.read_text())
+    verdicts = stored["comparison"]["verdicts"]
+    # the hand-made run: the CNN 8 of 9 right, ResNet18 6 of 9 with 18x the parameters; 2 discordant
+    # images tell them apart from nothing
+    assert (verdicts["leader"], verdicts["tied_with_leader"], verdicts["ranks_separated"]) == (
+        "Small CNN", ["ResNet18"], True)
+    assert (verdicts["largest"], verdicts["largest_best"]) == ("ResNet18", False)
+    assert (verdicts["larger_factor"], verdicts["slower_factor"]) == (LARGER_FACTOR, SLOWER_FACTOR)
+    resnet = next(s for s in verdicts["standings"] if s["label"] == "ResNet18")
+    assert (resnet["less_accurate_than"], resnet["larger_than"]) == (None, "Small CNN")
+    assert verdicts["insight"] == {"kind": "none_differ", "model": "Small CNN", "other": None, "others": []}
+    for m in stored["models"]:
+        for case in m["feature_maps"]:
+            first, last = case["stages"][0]["active_fraction"], case["stages"][-1]["active_fraction"]
+            assert case["activity"]["change_pp"] == pytest.approx(100 * (last - first))
+            assert (case["activity"]["threshold_pp"], case["activity"]["sparse_share"]) == (ACTIVE_CHANGE_PP,
+                                                                                          SPARSE_SHARE)
+        for cam in m["explanation"]["cases"]:  # the ninth of the image the map peaks in
+            row, col = (min(2, int(3 * x)) for x in cam["peak"])
+            assert cam["region"] == f"{('top', 'middle', 'bottom')[row]}_{('left', 'centre', 'right')[col]}"
+        diagnostics, calibration = m["diagnostics"], m["calibration"]
+        fluctuation, threshold = diagnostics["val_loss_fluctuation"], diagnostics["fluctuation_threshold"]
+        assert diagnostics["fluctuating"] == (fluctuation > threshold)
+        assert calibration["ece_above_threshold"] == (calibration["ece"] > calibration["ece_threshold"])
+    # An analysis.json written before the verdicts existed gets them when it is loaded.
+    judged = verdict_fields(stored)
+    stored["comparison"].pop("verdicts")
+    for m in stored["models"]:
+        for key in JUDGED["diagnostics"]:
+            m["diagnostics"].pop(key)
+        m["calibration"].pop("ece_above_threshold")
+        for case in m["feature_maps"]:
+            case.pop("activity")
+        for cam in m["explanation"]["cases"]:
+            for key in JUDGED["cam"]:
+                cam.pop(key)
+    path.write_text(json.dumps(stored))
+    assert verdict_fields(json.loads(load_analysis(handmade_run).model_dump_json())) == judged

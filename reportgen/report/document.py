@@ -290,9 +290,9 @@ class TitleBlock:
     logo: Path | None  # the run's copy of [report] logo
     authors: list[Author]
     authors_line: str  # the names in a sentence: "Ani dan Budi"
+    labels: dict[str, str]  # of its rows: course, assignment, authors, date
     course: str = ""
     assignment: str = ""
-    labels: dict[str, str] = field(default_factory=dict)  # course, assignment, authors, date
 
 
 @dataclass(frozen=True)
