@@ -398,9 +398,12 @@ def test_every_verdict_the_report_words_is_in_analysis_json_with_its_threshold(h
             assert case["activity"]["change_pp"] == pytest.approx(100 * (last - first))
             assert (case["activity"]["threshold_pp"], case["activity"]["sparse_share"]) == (ACTIVE_CHANGE_PP,
                                                                                           SPARSE_SHARE)
-        for cam in m["explanation"]["cases"]:  # the ninth of the image the map peaks in
-            row, col = (min(2, int(3 * x)) for x in cam["peak"])
-            assert cam["region"] == f"{('top', 'middle', 'bottom')[row]}_{('left', 'centre', 'right')[col]}"
+        for cam in m["explanation"]["cases"]:  # the ninth of the image the map peaks in (none: a map all zero)
+            row, col = (min(2, int(3 * x)) for x in cam["peak"]) if cam["peak"] else (None, None)
+            assert cam["region"] == (None if row is None else
+                                     f"{('top', 'middle', 'bottom')[row]}_{('left', 'centre', 'right')[col]}")
+            assert cam["concentrated"] == (None if cam["top_share"] is None
+                                           else cam["top_share"] >= m["explanation"]["concentrated_share"])
         diagnostics, calibration = m["diagnostics"], m["calibration"]
         fluctuation, threshold = diagnostics["val_loss_fluctuation"], diagnostics["fluctuation_threshold"]
         assert diagnostics["fluctuating"] == (fluctuation > threshold)
