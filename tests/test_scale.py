@@ -88,8 +88,10 @@ def deck_parts(path: Path, lang: str) -> tuple[int, int]:
 
 def document_words(doc) -> set[str]:
     """Every word the report's HTML holds (text between tags), as the PDF should show it."""
-    # An inline span (a code listing's highlighted token) is part of its word; any other tag parts words.
-    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", re.sub(r"</?span[^>]*>", "", render_html(doc)), flags=re.S)
+    # An inline span (a code listing's highlighted token) or link ("Lampiran A" in "Lampiran A.") is
+    # part of its word; any other tag parts words.
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", re.sub(r"</?(span|a)\b[^>]*>", "", render_html(doc)),
+                  flags=re.S)
     return set(html.unescape(text).split())
 
 

@@ -25,10 +25,12 @@ def data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def render_html(doc: Document, fonts_css: str = "") -> str:
-    """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts). Every word,
-    number and sentence comes from the document."""
+def render_html(doc: Document, fonts_css: str = "", screen: bool = True) -> str:
+    """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts), `screen` the
+    page's rules for screens of a width (the PDF has none). Every word, number and sentence comes
+    from the document."""
+    sheets = ["report.css", *(["screen.css"] if screen else [])]
     return ENV.get_template("report.html").render(
         doc=doc, image=data_uri, fonts=fonts_css, code=html_listing,
-        css=(REPORT_DIR / "report.css").read_text(encoding="utf-8") + html_style(),
+        css="\n".join((REPORT_DIR / name).read_text(encoding="utf-8") for name in sheets) + html_style(),
     )
