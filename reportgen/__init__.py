@@ -7,6 +7,6 @@
 """
 
 from reportgen.api import export, render, run
+from reportgen.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["run", "render", "export", "__version__"]

@@ -9,10 +9,12 @@ an editable install or tests run from it, they are beside the package.
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
-PACKAGE = Path(str(files("reportgen")))  # pip installs packages as plain files
+PACKAGE = Path(__file__).resolve().parent  # pip installs packages as plain files
+# The folder holding the package: a checkout's root (with its .git), or site-packages. Source paths
+# are shown relative to it ("reportgen/models/cnn.py").
+SOURCE_ROOT = PACKAGE.parent
 
 
 def shipped(folder: str) -> Path:

@@ -17,7 +17,6 @@ from pathlib import Path
 import torch
 import torchvision
 
-import reportgen
 from reportgen.analysis.distribution import class_counts
 from reportgen.config import DataConfig, Experiment, differences
 from reportgen.data import DatasetSplits, load_dataset
@@ -28,25 +27,23 @@ from reportgen.errors import UserError
 from reportgen.imagefile import open_image
 from reportgen.models import ARCHITECTURES
 from reportgen.progress import Reporter
+from reportgen.resources import SOURCE_ROOT
 from reportgen.rundir import (DamagedFile, OtherVersion, RunDir, atomic_write_bytes, atomic_write_text, present,
                               read_experiment, read_model, recorded_data, remove_orphan_temps, training_lock,
                               write_model)
 from reportgen.schema.run import DatasetFile, EnvironmentFile, TuningSummary
 from reportgen.train import evaluate_best, fit
 from reportgen.train.memory import device_memory, footprint, gigabytes
-
-
-# The folder above the package: a git checkout for an editable install, site-packages for a wheel.
-CHECKOUT = Path(reportgen.__file__).resolve().parent.parent
+from reportgen.version import __version__
 
 
 def git_commit() -> str:
     """The commit of the reportgen checkout that ran; empty for an installed wheel (its folder is
     no checkout, and a repository around site-packages would name someone else's commit)."""
-    if not (CHECKOUT / ".git").exists():
+    if not (SOURCE_ROOT / ".git").exists():
         return ""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CHECKOUT, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SOURCE_ROOT, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return ""
     return out.stdout.strip() if out.returncode == 0 else ""
@@ -60,7 +57,7 @@ def describe_environment(device: torch.device, seed: int, processes: int, data_r
         python=platform.python_version(), torch=torch.__version__, torchvision=torchvision.__version__,
         cuda=torch.version.cuda or "", platform=platform.platform(), git_commit=git_commit(),
         command=" ".join(["reportgen", *sys.argv[1:]]), started=dt.datetime.now().isoformat(timespec="seconds"),
-        seed=seed, processes=processes, reportgen=reportgen.__version__, cpu_count=os.cpu_count(),
+        seed=seed, processes=processes, reportgen=__version__, cpu_count=os.cpu_count(),
         data_root=data_root,
     )
 

@@ -11,7 +11,9 @@ from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import OVERFIT_GAP_PP, diagnose
 from reportgen.analysis.featuremaps import pick_cases
 from reportgen.analysis.figures import localized
-from reportgen.report.narrative import narrate
+from reportgen.report.context import Context
+from reportgen.report.discussion import conclusion_sentences
+from reportgen.report.results import curve_sentences
 from reportgen.errors import UserError
 from reportgen.models import build, count_params
 from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
@@ -126,12 +128,12 @@ def test_comparison_in_percentage_points(handmade_run):
 
 
 def test_narrative_never_calls_a_model_overfit_when_it_is_not(handmade_run):
-    n = narrate(analyse(handmade_run), "id")
-    cnn, resnet = n.models
-    assert any("tidak ada indikasi overfitting" in s for s in cnn.curves)
-    assert not any("ada indikasi overfitting" in s and "tidak" not in s for s in cnn.curves)
-    assert any(s.endswith("ada indikasi overfitting.") and "tidak" not in s for s in resnet.curves)
-    assert any("melonjak" in s and "epoch 4" in s for s in resnet.curves)
+    a = analyse(handmade_run)
+    cnn, resnet = (curve_sentences(Context(a, "id"), m) for m in a.models)
+    assert any("tidak ada indikasi overfitting" in s for s in cnn)
+    assert not any("ada indikasi overfitting" in s and "tidak" not in s for s in cnn)
+    assert any(s.endswith("ada indikasi overfitting.") and "tidak" not in s for s in resnet)
+    assert any("melonjak" in s and "epoch 4" in s for s in resnet)
 
 
 def test_degradation_plain_vs_resnet(make_run):
@@ -146,7 +148,7 @@ def test_degradation_plain_vs_resnet(make_run):
     # 2 of 9 images ahead is no evidence (McNemar): tests/test_claims.py has the significant case
     assert (g.plain, g.residual, g.residual_better) == ("Plain-34", "ResNet-34", False)
     assert g.accuracy_pp == pytest.approx(100 * 2 / 9)
-    assert any("tidak cukup untuk menyatakan" in s for s in narrate(a, "id").conclusion)
+    assert any("tidak cukup untuk menyatakan" in s for s in conclusion_sentences(Context(a, "id")))
     assert [s.stage for s in a.models[1].feature_maps[0].stages] == ["stem", "layer1", "layer2", "layer3", "layer4"]
 
 
@@ -162,9 +164,10 @@ def test_diverged_interrupted_and_missing_models_are_reported(make_run):
     assert [m.status for m in a.models] == ["diverged", "interrupted", "missing"]
     assert a.models[1].accuracy is None and a.models[1].history.epoch == [1, 2] and a.comparison is None
     assert a.models[2].architecture.total_params > 0
-    n = narrate(a, "en")
-    assert any("diverged" in s for s in n.models[0].curves)
-    assert any("interrupted" in s for s in n.conclusion) and any("missing" in s for s in n.conclusion)
+    cx = Context(a, "en")
+    assert any("diverged" in s for s in curve_sentences(cx, a.models[0]))
+    conclusion = conclusion_sentences(cx)
+    assert any("interrupted" in s for s in conclusion) and any("missing" in s for s in conclusion)
 
 
 def test_run_without_predictions_is_a_clear_error(make_run):

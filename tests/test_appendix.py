@@ -12,38 +12,38 @@ from reportgen.analysis import analyse
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
+from reportgen.report.document import Figure
 
 
 def detail_figures(doc) -> list:
-    """The figures the appendix holds and the body does not."""
-    results = [s.result for s in doc.models if s.result]
-    figures = [r.reliability for r in results] + [c.figure for r in results for c in r.feature_maps]
-    figures += [s.lr_schedule for s in doc.models]
-    figures += [i.figure for r in results if r.explanation for i in r.explanation.detail]
-    return [f for f in figures + [d.figure for d in doc.disagreements] + [doc.dataset.distribution_figure] if f]
+    """The figures the appendix holds (and the body does not)."""
+    return [node for part in doc.appendix for node in part.nodes() if isinstance(node, Figure)]
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_body_points_to_each_appendix_part_which_holds_the_detail(handmade_run, lang):
     t = Phrases(lang)
     doc = build_document(analyse(handmade_run), lang)
-    assert [p.key for p in doc.appendix] == ["layers", "code", "lr_schedule", "feature_maps", "calibration",
-                                             "explanation", "disagreements", "variants", "class_distribution"]
+    keys = ["layers", "code", "lr_schedule", "feature_maps", "calibration", "explanation", "disagreements", "variants",
+            "class_distribution"]
+    assert [p.id for p in doc.appendix] == [f"appendix-{key}" for key in keys]
     assert [p.heading.split()[:2] for p in doc.appendix] == [[t("ui.layout.appendix"), x] for x in "ABCDEFGHI"]
     page = html.unescape(render_html(doc))
-    start = page.index(doc.appendix[0].heading)
-    body, appendix = page[:start], page[start:]
+    start = page.index(f'<h2 id="{doc.appendix[0].id}"')
+    body, appendix = page[page.index("<main>"):start], page[start:]
     assert f">{t('ui.references')}<" in body  # the appendix comes after the references, at the page's end
-    for part in doc.appendix:
-        assert part.reference in body and part.heading in appendix
+    for part, key in zip(doc.appendix, keys):
+        pointer = doc.sentences(f"see-{key}")  # the body's sentence, its "Lampiran B" a link to the part
+        assert len(pointer) == 1 and pointer[0].endswith(f"{part.label}.")
+        assert f'<a class="ref" href="#{part.id}">{part.label}</a>' in body and part.heading in appendix
     detail = detail_figures(doc)
-    assert len(detail) >= 4 * len(doc.models)
+    assert len(detail) >= 4 * len(doc.deck.models)
     for figure in detail:
         assert figure.caption in appendix and figure.caption not in body
-    for s in doc.models:  # the Grad-CAM of the two feature-map cases and the calibration sentences stay
-        r = s.result
-        assert all(i.figure.caption in body for i in r.explanation.figures)
-        assert r.calibration_notes and all(n in body for n in r.calibration_notes)
+    for m in doc.deck.models:  # the Grad-CAM of the two feature-map cases and the calibration sentences stay
+        assert doc.figure(f"figure-cam-cases-{m.key}").caption in body
+        calibration = doc.sentences(f"text-calibration-{m.key}")
+        assert calibration and all(n in body for n in calibration)
 
     deck = Presentation(str(render(handmade_run, "pptx", lang=lang)))
     # A title's paragraphs, the line breaks the text fitting made undone.
@@ -54,10 +54,11 @@ def test_the_body_points_to_each_appendix_part_which_holds_the_detail(handmade_r
     titles = [text for texts in slides[backup:] for text in texts]
     for part in doc.appendix:  # each part under its heading, after the closing slide
         assert part.heading in titles
-    moved = [t("deck.stats.reliability", model=s.label) for s in doc.models]
-    moved += [t("deck.layout.feature_maps", model=s.label) for s in doc.models]
-    moved += [i.heading for s in doc.models for i in s.result.explanation.detail]
-    moved += [d.heading for d in doc.disagreements] + [t("ui.layout.appendix_lr_schedule")]
-    moved += [t("code.heading", model=s.label) for s in doc.models]
+    names = [m.name for m in doc.deck.models]
+    moved = [t("deck.stats.reliability", model=name) for name in names]
+    moved += [t("deck.layout.feature_maps", model=name) for name in names]
+    moved += [t(f"explain.heading.{key}", model=name) for name in names for key in ("per_class", "gallery")]
+    moved += [t("explain.heading.disagreement", a=names[0], b=names[1]), t("ui.layout.appendix_lr_schedule")]
+    moved += [t("code.heading", model=name) for name in names]
     for title in moved:
         assert title in titles and not any(title in texts for texts in slides[:backup])

@@ -1,7 +1,8 @@
 """The HTML page in a real browser: Chromium (Debian's `chromium`, driven by Playwright through
 `executable_path`, no browser download) opens the rendered page at a laptop's and a phone's width
 and checks what a reader meets: no console errors, no request leaving the page, every image
-decoded and described, no sideways scrolling of the page, headings in order."""
+decoded and described, no sideways scrolling of the page, headings in order, a table of contents
+(beside the text on a laptop, above it on a phone) and every link within the page leading somewhere."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ CHECKS = """() => {
     firstHeading: levels[0],
     wideTables: [...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.parentElement.clientWidth)
                   .filter(t => getComputedStyle(t.parentElement).overflowX !== 'auto').length,
+    links: [...document.querySelectorAll('nav.toc a, a.ref')].map(a => a.getAttribute('href')),
+    unresolved: [...document.querySelectorAll('nav.toc a, a.ref')]
+                  .filter(a => !document.getElementById(a.getAttribute('href').slice(1))).length,
+    toc: document.querySelector('nav.toc') && getComputedStyle(document.querySelector('nav.toc')).position,
   };
 }"""
 
@@ -67,16 +72,21 @@ def test_page_in_chromium(browser, handmade_run, width):
     assert result["firstHeading"] == 1 and result["skipped"] == 0
     assert result["scrollWidth"] <= result["innerWidth"]  # the page never scrolls sideways
     assert result["wideTables"] == 0  # a table wider than the page scrolls inside its own box
+    # the table of contents and every "Lampiran B" lead to a part of the page: beside the text where
+    # there is room, above it on a phone
+    assert len(result["links"]) > 20 and result["unresolved"] == 0
+    assert result["toc"] == ("fixed" if width == 1280 else "static")
 
 
 def test_the_check_sees_a_page_that_scrolls_sideways(browser, tmp_path):
     """The measure itself: a page with a wide unwrapped table and a skipped heading level fails it."""
     path = tmp_path / "wide.html"
     path.write_text("<!DOCTYPE html><html><body><h1>x</h1><h3>y</h3><div><table><tr>"
-                    + "<td>kata</td>" * 200 + "</tr></table></div><img src='data:,' alt=''></body></html>")
+                    + "<td>kata</td>" * 200 + "</tr></table></div><img src='data:,' alt=''>"
+                    "<a class='ref' href='#nowhere'>Lampiran Z</a></body></html>")
     page, _ = open_page(browser, path, 390)
     result = page.evaluate(CHECKS)
     page.close()
     assert result["scrollWidth"] > result["innerWidth"]
     assert result["wideTables"] == 1 and result["skipped"] == 1 and result["withoutAlt"] == 1
-    assert result["undecoded"]
+    assert result["undecoded"] and result["toc"] is None and result["unresolved"] == 1

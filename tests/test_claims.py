@@ -21,7 +21,10 @@ from reportgen.errors import UserError
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases, _table
 from reportgen.metrics import classification_metrics
-from reportgen.report.narrative import Writer, narrate
+from reportgen.analysis.verdicts import judge
+from reportgen.report.comparison import comparison_sentences
+from reportgen.report.context import Context
+from reportgen.report.discussion import conclusion_sentences, discussion_sentences
 from conftest import HANDMADE, history_rows
 
 PER_CLASS = 12
@@ -61,8 +64,8 @@ def analysis_of(labels: list[int], preds: dict[str, list[int]], alpha: float = 0
     dataset = DatasetInfo(name="synthetic", classes=classes, train_size=4 * n, val_size=n, test_size=n,
                           eval_split="test", image_size=16, normalize_mean=[0.5] * 3, normalize_std=[0.5] * 3,
                           augment=[], samples_figure="")
-    return Analysis(run_dir="run", experiment={}, environment=Environment(), dataset=dataset, models=models,
-                    comparison=compare(models, None, labels, preds, alpha))
+    return judge(Analysis(run_dir="run", experiment={}, environment=Environment(), dataset=dataset, models=models,
+                          comparison=compare(models, None, labels, preds, alpha)))
 
 
 def test_identical_predictions_are_on_par_end_to_end(make_run):
@@ -76,10 +79,12 @@ def test_identical_predictions_are_on_par_end_to_end(make_run):
     (pair,) = a.comparison.pairs
     assert (pair.n, pair.p_value, pair.p_adjusted, pair.significant, pair.diff_pp) == (36, 1.0, 1.0, False, 0.0)
     assert [r.rank for r in a.comparison.ranks] == [1, 1]
-    n = narrate(a, "id")
-    assert any("kedua model setara" in s for s in n.comparison)
-    assert "ResNet18 = Small CNN" in " ".join(n.comparison)
-    assert not any("lebih akurat daripada" in s or "Model terbaik" in s for s in n.comparison + n.conclusion)
+    cx = Context(a, "id")
+    comparison = comparison_sentences(cx)
+    assert any("kedua model setara" in s for s in comparison)
+    assert "ResNet18 = Small CNN" in " ".join(comparison)
+    conclusion = conclusion_sentences(cx)
+    assert not any("lebih akurat daripada" in s or "Model terbaik" in s for s in comparison + conclusion)
 
 
 def test_models_evaluated_on_different_images_are_not_compared(make_run):
@@ -99,9 +104,9 @@ def test_identical_predictions_are_on_par(lang, on_par, better):
     preds = wrong_on(range(0, 36, 4))
     a = analysis_of(LABELS, {"Small CNN": preds, "ResNet18": preds})
     assert a.comparison.pairs[0].p_value == 1.0 and {r.rank for r in a.comparison.ranks} == {1}
-    w = Writer(a, lang)
-    assert any(on_par in s for s in w.comparison())
-    assert not any(better in s for s in w.comparison() + w.conclusion())
+    cx = Context(a, lang)
+    assert any(on_par in s for s in comparison_sentences(cx))
+    assert not any(better in s for s in comparison_sentences(cx) + conclusion_sentences(cx))
 
 
 @pytest.mark.parametrize("lang,better,best", [("id", "ResNet18 lebih akurat daripada Small CNN", "Model terbaik"),
@@ -111,10 +116,10 @@ def test_a_clearly_better_model_is_called_better(lang, better, best):
     (pair,) = a.comparison.pairs
     assert (pair.a, pair.a_only_correct, pair.b_only_correct, pair.significant) == ("ResNet18", 12, 0, True)
     assert [(r.label, r.rank) for r in a.comparison.ranks] == [("ResNet18", 1), ("Small CNN", 2)]
-    w = Writer(a, lang)
-    assert any(s.startswith(better) for s in w.comparison())
-    assert "ResNet18 > Small CNN" in " ".join(w.comparison())
-    assert w.conclusion()[0].startswith(best) and "ResNet18" in w.conclusion()[0]
+    cx = Context(a, lang)
+    assert any(s.startswith(better) for s in comparison_sentences(cx))
+    assert "ResNet18 > Small CNN" in " ".join(comparison_sentences(cx))
+    assert conclusion_sentences(cx)[0].startswith(best) and "ResNet18" in conclusion_sentences(cx)[0]
 
 
 def test_a_few_images_difference_is_not_called_better():
@@ -122,9 +127,10 @@ def test_a_few_images_difference_is_not_called_better():
     labels = [0, 0, 0, 1, 1, 1, 2, 2, 2]
     a = analysis_of(labels, {"Small CNN": [0, 0, 0, 1, 1, 2, 2, 2, 2], "ResNet18": [0, 1, 1, 1, 1, 1, 2, 2, 2]})
     assert not a.comparison.pairs[0].significant
-    w = Writer(a, "id")
-    assert not any("lebih akurat daripada" in s or "Model terbaik" in s for s in w.comparison() + w.conclusion())
-    assert any("tidak dapat dibedakan" in s for s in w.conclusion())
+    cx = Context(a, "id")
+    said = comparison_sentences(cx) + conclusion_sentences(cx)
+    assert not any("lebih akurat daripada" in s or "Model terbaik" in s for s in said)
+    assert any("tidak dapat dibedakan" in s for s in conclusion_sentences(cx))
 
 
 @pytest.mark.parametrize("plain_wrong,key,sentence", [
@@ -137,7 +143,7 @@ def test_degradation_verdict_respects_the_test(plain_wrong, key, sentence):
     g = a.comparison.degradation
     assert g.residual_better is (key == "solved")
     assert g.accuracy_pp > 0  # the residual network is ahead either way; only the test decides the claim
-    assert any(sentence in s for s in Writer(a, "id").conclusion())
+    assert any(sentence in s for s in conclusion_sentences(Context(a, "id")))
 
 
 def test_ranking_without_clean_groups_claims_no_order():
@@ -149,7 +155,7 @@ def test_ranking_without_clean_groups_claims_no_order():
     a = analysis_of(labels, {"A": a_pred, "B": b_pred, "C": c_pred})
     by = {(p.a, p.b): p.significant for p in a.comparison.pairs}
     assert by["A", "C"] and not by["A", "B"] and not by["B", "C"]
-    text = " ".join(Writer(a, "en").comparison())
+    text = " ".join(comparison_sentences(Context(a, "en")))
     assert ">" not in text and "1. A, B; 2. C" in text
 
 
@@ -254,10 +260,10 @@ def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
        lang=st.sampled_from(["id", "en"]))
 def test_every_claim_is_backed_by_its_test_and_every_number_by_a_fact(seed, n, models, classes, copies, alpha, lang):
     a = generated_analysis(seed, n, models, classes, copies, alpha)
-    w, f, patterns = Writer(a, lang), Formatter(lang), templates(lang)
+    cx, f, patterns = Context(a, lang), Formatter(lang), templates(lang)
     facts = fact_numbers(a, f)
     ci_label = Phrases(lang)("narrative.stats.ci")
-    for sentence in w.comparison() + w.discussion() + w.conclusion():
+    for sentence in comparison_sentences(cx) + discussion_sentences(cx) + conclusion_sentences(cx):
         matches = [(size, key, m) for key, (p, size) in patterns.items() if (m := p.match(sentence))]
         assert matches, f"a sentence no phrase writes: {sentence}"
         _, key, match = max(matches, key=lambda x: x[0])

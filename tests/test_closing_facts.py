@@ -26,8 +26,10 @@ from reportgen.language.format import Formatter
 from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.models import ARCHITECTURES, build
 from reportgen.report import build_document
-from reportgen.report.qualitative import LARGER_FACTOR, Verdicts
-from reportgen.report.sections import Context
+from reportgen.analysis.verdicts import LARGER_FACTOR, judge
+from reportgen.report.context import Context
+from reportgen.report.document import Emphasis, plain
+from reportgen.report.qualitative import insight, limits, outcome
 from test_render_pptx import slide_texts
 from test_claims import NAMES, fact_numbers, generated_analysis, numbers, significant, templates
 
@@ -41,7 +43,7 @@ def pdf_text(path) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages))
 
 
-def plain(text: str) -> str:
+def plain_page(text: str) -> str:
     """An HTML page's text, as a reader sees it."""
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<style>.*?</style>|<[^>]+>", " ", text, flags=re.S)))
 
@@ -62,7 +64,7 @@ def test_qualitative_table_cells_are_the_facts(make_run, lang):
                                                        [.9, .5, .3, .2], [1.0, .8, .9, 1.4])})
     a = analyse(run)
     t, f = Phrases(lang), Formatter(lang)
-    table = build_document(a, lang).qualitative.table
+    table = build_document(a, lang).table("table-qualitative")
     by_label = {row[0]: row for row in table.rows}
     cnn, resnet = (next(m for m in a.models if m.label == label) for label in ("Small CNN", "ResNet18"))
     assert (cnn.architecture.depth, resnet.architecture.depth) == (5, 18)
@@ -99,20 +101,20 @@ def test_hypothesis_from_the_description_is_shown_escaped_with_its_outcome(make_
                            [1.0, .9, .8, .7, .6, .55], [1.1, 1.0, .9, .85, .8, .78])
     run = make_run({"Small CNN": [0, 0, 0, 1, 1, 2, 2, 2, 2], "ResNet18": [0, 1, 1, 1, 1, 1, 2, 2, 0]},
                    {"Small CNN": history, "ResNet18": history}, raw=raw)
-    doc = build_document(analyse(run), "id")
-    base, variant = doc.qualitative.variants  # the baseline is what the others are measured against
-    assert (base.label, base.hypothesis, base.outcome) == ("Small CNN", "", "")
-    assert (variant.label, variant.hypothesis) == ("ResNet18", HOSTILE_DESCRIPTION)
-    assert variant.outcome.startswith("Hasil: akurasi ResNet18 tidak dapat dibedakan dari Small CNN")  # 2 of 9 images
+    a = analyse(run)
+    doc = build_document(a, "id")
+    base, variant = doc.find("list-variants").items  # the baseline is what the others are measured against
+    assert base[:2] == [Emphasis("Small CNN"), ":"] and "Hipotesis" not in plain(base)
+    assert variant[:5] == [Emphasis("ResNet18"), ":", " ", Emphasis("Hipotesis/motivasi:", strong=False),
+                           f" {HOSTILE_DESCRIPTION}"]
+    sentence = outcome(Context(a, "id"), a.models[1])
+    assert sentence.startswith("Hasil: akurasi ResNet18 tidak dapat dibedakan dari Small CNN")  # 2 of 9 images
+    assert variant[5] == f" {sentence}"
     page = reportgen.render(run, "html").read_text()
     assert "<script>alert" not in page
     assert "Hipotesis/motivasi:</i> Hipotesis: &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; filter" in page
-    assert variant.outcome in plain(page)
+    assert sentence in plain_page(page)
     assert HOSTILE_DESCRIPTION in pdf_text(reportgen.render(run, "pdf"))
-
-
-def context(a, lang: str) -> Context:
-    return Context(a=a, exp=None, t=Phrases(lang), f=Formatter(lang), run=None)
 
 
 def matched(sentence: str, patterns) -> tuple[str, dict]:
@@ -129,7 +131,7 @@ def matched(sentence: str, patterns) -> tuple[str, dict]:
        lang=st.sampled_from(LANGUAGES))
 def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, models, classes, copies, alpha, lang):
     a = generated_analysis(seed, n, models, classes, copies, alpha)
-    v, patterns, facts = Verdicts(context(a, lang)), templates(lang), fact_numbers(a, Formatter(lang))
+    cx, patterns, facts = Context(a, lang), templates(lang), fact_numbers(a, Formatter(lang))
     by = {m.label: m for m in a.models}
     ci_label = Phrases(lang)("narrative.stats.ci")
 
@@ -142,7 +144,7 @@ def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, 
                 assert all(x in facts for x in numbers(value.replace(ci_label, ""))), (sentence, name)
         return key.rpartition(".")[2], values
 
-    key, x = check(v.insight())
+    key, x = check(insight(cx))
     others = [m for m in a.models if m.label != (x.get("model") or x.get("leader"))]
     if key == "none_differ":
         assert not any(p.significant for p in a.comparison.pairs)
@@ -155,11 +157,11 @@ def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, 
         assert all(not significant(a, x["leader"], o.strip()) for o in re.split(r", | dan | and ", x["others"]))
     for m in a.models:
         if m.label != a.comparison.baseline:
-            key, x = check(v.outcome(m))
+            key, x = check(outcome(cx, m))
             base = a.comparison.baseline
             assert {"outcome_better": significant(a, m.label, base), "outcome_worse": significant(a, base, m.label),
                     "outcome_on_par": not significant(a, m.label, base) and not significant(a, base, m.label)}[key]
-        for sentence in v.limits(m):
+        for sentence in limits(cx, m):
             key, x = check(sentence)
             if key == "less_accurate":
                 assert significant(a, x["other"], m.label)
@@ -174,17 +176,16 @@ def test_a_clear_winner_and_what_its_margin_costs_are_the_key_insight():
     from test_claims import LABELS, analysis_of, wrong_on
 
     a = analysis_of(LABELS, {"Small CNN": LABELS, "ResNet18": wrong_on(range(0, 36, 3))})  # params 1000, 2000
-    v = Verdicts(context(a, "id"))
+    cx = Context(a, "id")
     f = Formatter("id")
-    assert v.insight() == ("Small CNN lebih akurat secara signifikan daripada setiap model lain; dibanding yang "
+    assert insight(cx) == ("Small CNN lebih akurat secara signifikan daripada setiap model lain; dibanding yang "
                            "terdekat, ResNet18 (selisih 33,33 pp, p < 0,001 setelah koreksi Holm), ia memakai 1.000 "
                            f"berbanding 2.000 parameter dan waktu pelatihan {f.seconds(1.5)} berbanding {f.seconds(3)}.")
-    assert v.limits(a.models[1])[0].startswith("Kurang akurat secara signifikan daripada Small CNN")
-    assert v.limits(a.models[0]) == [Phrases("id")("narrative.qualitative.none")]
+    assert limits(cx, a.models[1])[0].startswith("Kurang akurat secara signifikan daripada Small CNN")
+    assert limits(cx, a.models[0]) == [Phrases("id")("narrative.qualitative.none")]
     # the baseline's test is the variant's outcome: not repeated among its limits
-    variant = v.variant(a.models[1])
-    assert variant.outcome.startswith("Hasil: ResNet18 kurang akurat daripada Small CNN")
-    assert not any(s.startswith("Kurang akurat") for s in variant.limits)
+    assert outcome(cx, a.models[1]).startswith("Hasil: ResNet18 kurang akurat daripada Small CNN")
+    assert not any(s.startswith("Kurang akurat") for s in limits(cx, a.models[1], stated="Small CNN"))
 
 
 # --- dataset facts ------------------------------------------------------------------------------------
@@ -222,7 +223,7 @@ def test_an_imagefolder_report_names_its_folder_never_the_loader(make_run, tmp_p
     history = history_rows([.5, .6, .7], [.5, .6, .65], [1.0, .8, .6], [1.0, .9, .8])
     run = make_run({"Small CNN": labels, "ResNet18": labels}, {"Small CNN": history, "ResNet18": history}, raw=raw)
     for lang in LANGUAGES:
-        page = plain(reportgen.render(run, "html", lang=lang).read_text())
+        page = plain_page(reportgen.render(run, "html", lang=lang).read_text())
         assert "makanan-3" in page and "imagefolder" not in page.lower()
 
 
@@ -234,7 +235,7 @@ def test_class_distribution_sums_to_the_split_sizes(handmade_run):
     assert all(len(c) == len(d.classes) for c in d.class_counts.values())
     assert all((handmade_run / localized(d.distribution_figure, lang)).is_file() for lang in LANGUAGES)
     f = Formatter("id")
-    table = build_document(a, "id").dataset.distribution
+    table = build_document(a, "id").table("table-class-distribution")
     assert [row[0] for row in table.rows] == d.classes + ["Total"]
     assert table.rows[-1] == ["Total", f.integer(d.train_size), f.integer(d.val_size), f.integer(d.test_size),
                               f.integer(d.train_size + d.val_size + d.test_size)]
@@ -308,8 +309,9 @@ def test_old_analysis_without_the_new_facts_still_renders(handmade_run):
         old["dataset"].pop(key)
     path.write_text(json.dumps(old))
     doc = build_document(load_analysis(handmade_run), "en")
-    assert [row[1] for row in doc.qualitative.table.rows] == ["–", "–"]
-    assert doc.dataset.distribution is None and doc.dataset.distribution_figure is None
+    assert [row[1] for row in doc.table("table-qualitative").rows] == ["–", "–"]
+    assert doc.table("table-class-distribution") is None and doc.figure("figure-class-distribution") is None
+    assert doc.find("appendix-class_distribution") is None and doc.find("see-class_distribution") is None
 
 
 @pytest.mark.parametrize("params,named", [(1001, False), (1100, True)])
@@ -319,8 +321,9 @@ def test_more_parameters_is_a_limit_only_past_a_few_percent(params, named):
 
     a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
     a.models[0].params, a.models[1].params = 1000, params
-    limits = Verdicts(context(a, "en")).limits(a.models[1])
-    assert any("more parameters than A" in s for s in limits) == named
+    judge(a)
+    said = limits(Context(a, "en"), a.models[1])
+    assert any("more parameters than A" in s for s in said) == named
 
 
 @pytest.mark.parametrize("worse", ["B", "A"])
@@ -331,7 +334,7 @@ def test_an_outcome_on_par_says_which_way_its_difference_runs(worse):
 
     slightly = wrong_on([0, 3])  # two mistakes in 36 images: no test tells that apart
     a = analysis_of(LABELS, {"A": slightly if worse == "A" else LABELS, "B": slightly if worse == "B" else LABELS})
-    sentence = Verdicts(context(a, "en")).outcome(a.models[1])
+    sentence = outcome(Context(a, "en"), a.models[1])
     assert "B − A:" in sentence
     diff, low, high = (float(x) for x in re.findall(r"[+-]?\d+\.\d+", sentence.replace("−", "-"))[:3])
     assert (diff < 0) == (worse == "B") and low <= diff <= high

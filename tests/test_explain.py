@@ -22,7 +22,10 @@ from reportgen.language.format import Formatter
 from reportgen.language.phrases import LANGUAGES
 from reportgen.models import ARCHITECTURES, build
 from reportgen.report import build_document
-from reportgen.report.narrative import narrate
+from reportgen.report.document import Figure
+from reportgen.report.context import Context
+from reportgen.report.explanation import (case_sentences, disagreement_sentences, gallery_sentences,
+                                          overview)
 from reportgen.rundir import RunDir, read_run_csv, write_csv
 from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
 from test_claims import fact_numbers, numbers
@@ -134,21 +137,24 @@ def test_galleries_and_cases_match_predictions_csv(graded_run):
         for path in e.figures.values():
             assert all((graded_run / localized(path, lang)).is_file() for lang in LANGUAGES)
     for lang in LANGUAGES:  # every number a sentence states is a fact of analysis.json, formatted for the language
-        story = narrate(a, lang)
-        sentences = [s for m in story.models for part in m.explanation.values() for s in part]
-        sentences += [s for d in story.disagreements for s in d]
+        cx = Context(a, lang)
+        sentences = [s for m in a.models for part in (overview, case_sentences, gallery_sentences)
+                     for s in part(cx, m)]
+        sentences += [s for d in a.disagreements for s in disagreement_sentences(cx, d)]
         assert sentences and all(set(numbers(s)) <= fact_numbers(a, Formatter(lang)) for s in sentences)
     for lang in LANGUAGES:  # the sentences state the gallery's numbers, formatted for the language
         doc = build_document(a, lang)
-        cnn = doc.models[0].result.explanation
-        text = " ".join(n for item in cnn.figures + cnn.detail for n in item.notes)
+        text = " ".join(sentence for key in ("cases", "per_class", "gallery")
+                        for sentence in doc.sentences(f"text-cam-{key}-small-cnn"))
         for c in a.models[0].explanation.gallery[0].images:
             assert Formatter(lang).percent(c.confidence) in text
         # the body keeps the feature-map cases; per class and the gallery are the appendix's
-        assert [item.figure.path.name for item in cnn.figures if item.figure] == [f"cam-cases.{lang}.png"]
-        assert [item.figure.path.name for item in cnn.detail if item.figure] == [
+        body, detail = doc.find("explanation-small-cnn"), doc.find("explanation-detail-small-cnn")
+        assert [f.path.name for f in body.nodes() if isinstance(f, Figure)] == [f"cam-cases.{lang}.png"]
+        assert [f.path.name for f in detail.nodes() if isinstance(f, Figure)] == [
             f"cam-{name}.{lang}.png" for name in ("per_class", "gallery")]
-        assert doc.part("explanation") and doc.part("disagreements")
+        assert detail in doc.find("appendix-explanation").subsections
+        assert doc.find("appendix-explanation") and doc.find("appendix-disagreements")
 
 
 def test_disagreement_counts_are_the_discordant_counts(graded_run):
@@ -166,7 +172,7 @@ def test_disagreement_counts_are_the_discordant_counts(graded_run):
         assert item.a.index == item.b.index
         assert (item.a.pred_label, item.b.pred_label) == (
             a.dataset.classes[preds["small-cnn"][item.a.index]], a.dataset.classes[preds["resnet18"][item.a.index]])
-    text = " ".join(build_document(a, "en").disagreements[0].notes)
+    text = " ".join(build_document(a, "en").sentences("text-disagreement-resnet18"))
     assert "right and ResNet18 wrong on 3, the reverse on 1" in text
 
 

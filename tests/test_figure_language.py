@@ -149,7 +149,7 @@ def test_the_documents_show_their_languages_files(handmade_run):
     a = analyse(handmade_run)
     for lang in LANGUAGES:
         doc = build_document(a, lang)
-        confusion = doc.models[0].result.confusion
+        confusion = doc.figure("figure-confusion-small-cnn")
         assert confusion.path.name == f"confusion.{lang}.png"
 
 

@@ -43,8 +43,13 @@ def trained_run(tmp_path_factory):
     return reportgen.run(write_experiment(folder), runs_dir=folder / "runs")
 
 
-def listing_text(doc, label: str) -> str:
-    return next(s.code.source for s in doc.models if s.label == label)
+def model_key(doc, name: str) -> str:
+    """The id suffix of a model's parts in the document."""
+    return next(m.key for m in doc.deck.models if m.name == name)
+
+
+def listing_text(doc, name: str) -> str:
+    return doc.find(f"code-listing-{model_key(doc, name)}").source
 
 
 # --- the listing: the model's own code, the run's record of it --------------------------------------------
@@ -65,7 +70,7 @@ def test_the_run_records_the_models_own_code_and_the_report_lists_that_record(tr
     for lang in ("id", "en"):
         doc = build_document(a, lang)
         assert "# as trained" in listing_text(doc, "c")
-        assert doc.models[0].code.origin == Phrases(lang)("code.origin_run", model="c", path="c/model.py")
+        assert doc.sentences("text-code-origin-c") == [Phrases(lang)("code.origin_run", model="c", path="c/model.py")]
 
     # a run older than the record: the installed code, and the report says so in both languages
     model_dir.code.unlink()
@@ -74,8 +79,8 @@ def test_the_run_records_the_models_own_code_and_the_report_lists_that_record(tr
     for lang in ("id", "en"):
         doc = build_document(a, lang)
         assert listing_text(doc, "c") == ARCHITECTURES["cnn"].source()
-        assert doc.models[0].code.origin == Phrases(lang)("code.origin_installed", model="c",
-                                                           path="reportgen/models/cnn.py")
+        assert doc.sentences("text-code-origin-c") == [Phrases(lang)("code.origin_installed", model="c",
+                                                                     path="reportgen/models/cnn.py")]
 
 
 def test_a_resumed_model_keeps_the_record_of_the_code_it_started_with(tmp_path):
@@ -223,21 +228,21 @@ def test_kernel_stride_and_padding_are_the_modules_own(arch, params):
 def test_the_layer_table_shows_them_with_a_note_per_layer(handmade_run, lang):
     t = Phrases(lang)
     doc = build_document(analyse(handmade_run), lang)
-    cnn, resnet = doc.models
-    header = cnn.layers.header
+    cnn, resnet = (doc.table(f"table-layers-{key}") for key in ("small-cnn", "resnet18"))
+    header = cnn.header
     assert header[4:7] == [t("code.column.kernel"), t("code.column.stride"), t("code.column.padding")]
     assert header[-1] == t("code.column.notes") == {"id": "Keterangan", "en": "Notes"}[lang]
-    rows = {row[0].strip("\u2003"): row for row in cnn.layers.rows}
+    rows = {row[0].strip("\u2003"): row for row in cnn.rows}
     assert rows["conv1.0"][4:7] == ["3×3", "1", "1"] and rows["pool"][4:7] == ["2×2", "2", "0"]
     assert rows["conv1.0"][-1] == t("code.layer.conv", kernel="3×3", filters="4")  # conv_filters [4, 8, 8]
     assert rows["fc2"][-1] == t("code.layer.output", outputs="3")
-    pools = [row[-1] for row in cnn.layers.rows if row[0] == "pool"]  # the one pool, run after each block
+    pools = [row[-1] for row in cnn.rows if row[0] == "pool"]  # the one pool, run after each block
     assert [t("code.layer.resolution_half", before=a, after=b) in note
             for note, (a, b) in zip(pools, [("16×16", "8×8"), ("8×8", "4×4"), ("4×4", "2×2")])] == [True] * 3
-    rows = {row[0].strip("\u2003"): row for row in resnet.layers.rows}
+    rows = {row[0].strip("\u2003"): row for row in resnet.rows}
     assert rows["conv1"][4:7] == ["3×3", "1", "1"] and rows["maxpool"][4:7] == ["–", "–", "–"]
     assert t("code.layer.projection") in rows["layer2.0"][-1] and t("code.layer.projection") not in rows["layer2.1"][-1]
-    assert all(row[-1] for row in cnn.layers.rows[:-1] + resnet.layers.rows[:-1])  # every layer has its note
+    assert all(row[-1] for row in cnn.rows[:-1] + resnet.rows[:-1])  # every layer has its note
 
 
 # --- the walkthrough ----------------------------------------------------------------------------------------
@@ -247,19 +252,20 @@ def test_the_layer_table_shows_them_with_a_note_per_layer(handmade_run, lang):
 def test_the_walkthrough_follows_the_layers_as_they_run(handmade_run, lang):
     t = Phrases(lang)
     doc = build_document(analyse(handmade_run), lang)
-    cnn, resnet = (s.code for s in doc.models)
-    assert cnn.intro == t("code.intro", names=Formatter(lang).listing(["conv_block", "CNN"]), model="Small CNN",
-                          shape="3×16×16")
-    steps = " ".join(cnn.steps)
+    assert doc.sentences("text-code-intro-small-cnn") == [t(
+        "code.intro", names=Formatter(lang).listing(["conv_block", "CNN"]), model="Small CNN", shape="3×16×16")]
+    cnn_steps = doc.sentences("list-code-steps-small-cnn")
+    steps = " ".join(cnn_steps)
     for filters in ("4", "8"):  # conv_filters = [4, 8, 8], fc_neurons = 16, dropout 0.4 by default
         assert t("code.layer.conv", kernel="3×3", filters=filters) in steps
     assert t("code.layer.linear", inputs="32", outputs="16") in steps
     assert t("code.layer.dropout", p="0,4" if lang == "id" else "0.4") in steps
-    assert [s.split(":")[0] for s in cnn.steps] == ["conv1 + pool", "conv2 + pool", "conv3 + pool + flatten",
+    assert [s.split(":")[0] for s in cnn_steps] == ["conv1 + pool", "conv2 + pool", "conv3 + pool + flatten",
                                                    "fc1 + relu + dropout", "fc2"]
     assert "skip" not in steps  # the CNN has no skip connection, and its walkthrough claims none
-    assert cnn.facts[0] == t("code.initial_weights", init=t("code.init.pytorch"))
-    resnet_steps = " ".join(resnet.steps)
+    initial = t("code.initial_weights", init=t("code.init.pytorch"))
+    assert doc.sentences("text-code-facts-small-cnn")[0] == initial
+    resnet_steps = " ".join(doc.sentences("list-code-steps-resnet18"))
     assert f"2 × {t('code.block.BasicBlock')}" in resnet_steps  # layer1: two blocks, no projection
     assert t("code.layer.with_projection", block=t("code.block.BasicBlock")) in resnet_steps
 
@@ -298,6 +304,6 @@ def test_the_recorded_initialisation_is_how_the_weights_are_drawn(arch):
 ])
 def test_the_training_table_states_the_initialisation(handmade_run, lang, cnn, resnet):
     doc = build_document(analyse(handmade_run), lang)
-    row = next(r for r in doc.training.rows if r[0] == Phrases(lang)("code.init_label"))
+    row = next(r for r in doc.table("table-training").rows if r[0] == Phrases(lang)("code.init_label"))
     assert row[1:] == [cnn, resnet]
     assert {"id": "Inisialisasi bobot", "en": "Weight initialisation"}[lang] == row[0]

@@ -68,12 +68,13 @@ def synthetic_run(make_run, raw: dict) -> Path:
 
 
 def pdf_parts(path: Path, lang: str) -> tuple[int, int]:
-    """(pages before the appendix, appendix pages) of a report."""
+    """(pages before the appendix, appendix pages) of a report: the appendix starts on the page its
+    first part's bookmark leads to (the table of contents names it on page 1 too)."""
     t = Phrases(lang)
     heading = f"{t('ui.layout.appendix')} A {t('ui.layout.appendix_layers')}"
-    pages = [page.get_text() for page in pymupdf.open(path)]
-    start = next((i for i, text in enumerate(pages) if heading in text), len(pages))
-    return start, len(pages) - start
+    pdf = pymupdf.open(path)
+    start = next((page - 1 for _, title, page, *_ in pdf.get_toc() if title == heading), len(pdf))
+    return start, len(pdf) - start
 
 
 def deck_parts(path: Path, lang: str) -> tuple[int, int]:
@@ -87,8 +88,10 @@ def deck_parts(path: Path, lang: str) -> tuple[int, int]:
 
 def document_words(doc) -> set[str]:
     """Every word the report's HTML holds (text between tags), as the PDF should show it."""
-    # An inline span (a code listing's highlighted token) is part of its word; any other tag parts words.
-    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", re.sub(r"</?span[^>]*>", "", render_html(doc)), flags=re.S)
+    # An inline span (a code listing's highlighted token) or link ("Lampiran A" in "Lampiran A.") is
+    # part of its word; any other tag parts words.
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", re.sub(r"</?(span|a)\b[^>]*>", "", render_html(doc)),
+                  flags=re.S)
     return set(html.unescape(text).split())
 
 
@@ -248,7 +251,7 @@ def test_eight_models_of_fifty_epochs(make_run, recorder):
     a = load_analysis(run)
     assert not recorder.uncovered()
     doc = build_document(a, "id")
-    assert len(doc.comparison.table.rows) == 8 and len(doc.comparison.per_class_accuracy.columns) == 9
+    assert len(doc.table("table-comparison").rows) == 8 and len(doc.deck.per_class_accuracy.columns) == 9
     assert not broken_words(out["pdf"], document_words(doc), "id")
     assert not words_past_text_width(out["pdf"])
     deck = Presentation(str(out["pptx"]))
@@ -271,8 +274,9 @@ def test_a_diverged_loss_gets_a_log_axis_and_few_epochs_a_table(make_run, record
     assert ("loss.id.png", "log") in scales and ("loss.en.png", "log") in scales
     assert not recorder.uncovered()
     doc = build_document(a, "en")
-    assert doc.models[1].history is not None and doc.models[1].loss_curve is None
-    assert [row[0] for row in doc.models[1].history.rows] == ["1", "2"]
+    history = doc.table("table-history-resnet18")
+    assert history is not None and doc.figure("figure-loss-resnet18") is None
+    assert [row[0] for row in history.rows] == ["1", "2"]
     epochs = [xlim for p, xlim, *_ in recorder.axes if p.parent.parent.name == cnn.slug and p.name == "loss.en.png"]
     assert epochs and all(x0 == 0.5 and x1 == 6.5 for x0, x1 in epochs)
 

@@ -99,10 +99,10 @@ def test_mean_and_sd_are_those_of_the_seed_files(two_seed_run):
 
 def test_report_and_deck_show_mean_sd_and_the_seed_tables(two_seed_run):
     doc = build_document(analyse(two_seed_run.path), "en")
-    c = next(m for m in doc.models if m.label == "c")
-    assert [row[0] for row in c.seeds.table.rows] == ["5 (figures)", "6", "Mean ± sd (n = 2)"]
-    assert " ± " in c.seeds.table.rows[-1][2] and c.seeds.table.rows[-1][2].endswith(" pp")
-    assert [row[0] for row in doc.comparison.seeds.per_seed.rows] == ["5", "6", "Mean", "Standard deviation"]
+    seeds = doc.table("table-seeds-c")
+    assert [row[0] for row in seeds.rows] == ["5 (figures)", "6", "Mean ± sd (n = 2)"]
+    assert " ± " in seeds.rows[-1][2] and seeds.rows[-1][2].endswith(" pp")
+    assert [row[0] for row in doc.table("table-seed-accuracy").rows] == ["5", "6", "Mean", "Standard deviation"]
     html = render(two_seed_run.path, "html", lang="en").read_text()
     assert "Results of c per seed" in html and "Mean ± standard deviation over the seeds" in html
     assert "come from the first seed (5)" in html and "Welch" in html
@@ -180,16 +180,17 @@ def test_a_model_is_better_across_seeds_only_when_welch_says_so(make_run, cnn, r
     analysis = analyse(run_path)
     (test,) = analysis.comparison.seed_tests
     assert test.significant == (verdict == "more accurate than")
-    notes = build_document(analysis, "en").comparison.seeds.notes
+    notes = build_document(analysis, "en").sentences("text-seed-tests")
     pair = next(n for n in notes if "Small CNN" in n and "ResNet18" in n)
     assert verdict in pair and ("more accurate than" in pair) == test.significant
     if test.p_adjusted is not None:
         sample = {m.label: [r.accuracy for r in m.seeds.seeds] for m in analysis.models}
         assert test.p_value == pytest.approx(ttest_ind(sample[test.a], sample[test.b], equal_var=False).pvalue)
-    indonesian = build_document(analysis, "id").comparison.seeds.notes
+    indonesian = build_document(analysis, "id").sentences("text-seed-tests")
     assert any("n = 3" in n for n in indonesian) and "uji t welch" in " ".join(indonesian).lower()
     # the Kesimpulan carries the seed-level verdict too, and claims only what the test supports
-    across = [s for s in build_document(analysis, "en").conclusion if s.startswith("Over at least 3 seeds")]
+    across = [s for s in build_document(analysis, "en").sentences("list-conclusion")
+              if s.startswith("Over at least 3 seeds")]
     if test.p_adjusted is None:
         assert across == []
     else:
@@ -200,8 +201,9 @@ def test_one_seed_documents_have_no_seed_tables(handmade_run):
     analysis = analyse(handmade_run)
     assert all(m.seeds is None for m in analysis.models) and analysis.comparison.seed_tests == []
     doc = build_document(analysis, "id")
-    assert all(m.seeds is None for m in doc.models) and doc.comparison.seeds is None
-    assert doc.dataset.seed_note.startswith("Seed 42 dipakai untuk pembagian data, inisialisasi bobot")
+    ids = [getattr(node, "id", "") for node in doc.nodes()]
+    assert ids and not [id for id in ids if id.startswith(("table-seeds-", "table-seed-"))]
+    assert doc.sentences("text-seed-note")[0].startswith("Seed 42 dipakai untuk pembagian data, inisialisasi bobot")
     html = render(handmade_run, "html").read_text()
     assert "per seed" not in html and "Rata-rata ± simpangan baku atas seed" not in html
 

@@ -22,7 +22,8 @@ from reportgen.language.parameters import parameter_name
 from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.models import ARCHITECTURES
 from reportgen.report import build_document
-from reportgen.report.sections import TOP_TRIALS
+from reportgen.analysis.verdicts import judge
+from reportgen.report.tuning import TOP_TRIALS
 from reportgen.tune import best_experiment, grid_points, trial_experiment
 
 from conftest import write_experiment
@@ -81,11 +82,11 @@ def test_tune_then_best_is_one_report_with_the_search_and_both_models(tuned_run)
     assert [m.label for m in analysis.models if m.accuracy is not None] == ["c", "d"]
     # the search chose c's configuration (dropout 0.25 from its space), not d's
     assert [(m.conditions.tuned, m.conditions.dropout) for m in analysis.models] == [(True, 0.25), (False, 0.4)]
-    assert doc.comparison is not None and {row[0] for row in doc.comparison.table.rows} >= {"c", "d"}
-    trials = doc.tuning.trials
+    assert {row[0] for row in doc.table("table-comparison").rows} >= {"c", "d"}
+    trials = doc.table("table-trials")
     assert trials.header == ["Trial", "Laju pembelajaran", "Dropout", "Akurasi validasi", "Status", "Epoch",
                              "Waktu (detik)"]
-    assert len(trials.rows) == 2 and trials.caption.startswith("Semua 2 trial menurut akurasi validasi")
+    assert len(trials.rows) == 2 and trials.title.startswith("Semua 2 trial menurut akurasi validasi")
     best = summary["best"]
     assert trials.rows[0][:3] == [f"#{best['number']}", "0,05" if best["params"]["train.lr"] == 0.05 else "0,01",
                                   "0,25"]
@@ -146,20 +147,24 @@ def test_trials_table_shows_the_top_trials_completed_first(handmade_run):
                              train=analysis.models[0].train_config, trials=trials, best=trials[1],
                              importances={"train.lr": 0.75, "params.conv_filters": 0.25}, search_seconds=200.0,
                              figure="figures/search.png")
+    judge(analysis)
     for lang in LANGUAGES:
-        tu = build_document(analysis, lang).tuning
-        assert len(tu.trials.rows) == TOP_TRIALS
-        assert [row[0] for row in tu.trials.rows] == ["#1", "#8", "#4", "#7", "#2", "#6", "#3", "#5", "#0", "#9"]
-        assert KEY_IDS.search(tu.importance) is None and Phrases(lang)("ui.train.lr").lower() in tu.importance
-    tu = build_document(analysis, "id").tuning
-    assert tu.trials.caption == "10 trial teratas dari 12 menurut akurasi validasi (trial yang selesai lebih dulu)"
-    assert tu.trials.rows[0][1:] == ["0,002", "(4; 8; 8)", "90,00%", "selesai", "3", "12,2"]
-    assert tu.space.rows[1][:2] == ["Filter konvolusi", "(4; 8; 8)"]
-    assert "dihentikan oleh pruner median" in tu.intro
+        doc = build_document(analysis, lang)
+        trials, (importance,) = doc.table("table-trials"), doc.sentences("text-tuning-best")
+        assert len(trials.rows) == TOP_TRIALS
+        assert [row[0] for row in trials.rows] == ["#1", "#8", "#4", "#7", "#2", "#6", "#3", "#5", "#0", "#9"]
+        assert KEY_IDS.search(importance) is None and Phrases(lang)("ui.train.lr").lower() in importance
+    doc = build_document(analysis, "id")
+    trials = doc.table("table-trials")
+    assert trials.title == "10 trial teratas dari 12 menurut akurasi validasi (trial yang selesai lebih dulu)"
+    assert trials.rows[0][1:] == ["0,002", "(4; 8; 8)", "90,00%", "selesai", "3", "12,2"]
+    assert doc.table("table-tuning-space").rows[1][:2] == ["Filter konvolusi", "(4; 8; 8)"]
+    assert "dihentikan oleh pruner median" in doc.sentences("text-tuning-intro")[0]
     # Optuna splits the importance evenly when too few trials tell the parameters apart: no "most"
     analysis.tuning.importances = {"train.lr": 0.5, "params.conv_filters": 0.5}
+    judge(analysis)
     for lang, said in (("id", "porsi yang sama (50,00%)"), ("en", "the same share (50.00%)")):
-        text = build_document(analysis, lang).tuning.importance
+        (text,) = build_document(analysis, lang).sentences("text-tuning-best")
         assert said in text and "paling" not in text and "most" not in text
 
 

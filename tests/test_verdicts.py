@@ -10,7 +10,7 @@ import optuna
 import pytest
 
 from conftest import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
-from reportgen.analysis import analyse
+from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import diagnose
 from reportgen.analysis.states import COLLAPSE_SHARE
 from reportgen.schema.analysis import ClassMetrics, FeatureMapCase, StageActivation, Tuning, TuningTrial
@@ -20,13 +20,20 @@ from reportgen.language.phrases import Phrases
 from reportgen.metrics import classification_metrics
 from reportgen.progress import Reporter
 from reportgen.report import build_document
-from reportgen.report.narrative import Writer, narrate
+from reportgen.analysis.verdicts import ACTIVE_CHANGE_PP, LARGER_FACTOR, SLOWER_FACTOR, SPARSE_SHARE, activity, judge
+from reportgen.report.confusion import confusion_sentences
+from reportgen.report.context import Context
+from reportgen.report.explanation import feature_case_sentences
+from reportgen.report.results import curve_sentences
 from reportgen.analysis.facts import read_metrics
 from reportgen.rundir import RunDir
 from reportgen.runner import run_experiment, start_run
 from reportgen.tune import write_summary
 
 LANGS = ["id", "en"]
+# The verdicts the report words, by where they are in analysis.json (reportgen/analysis/verdicts.py).
+JUDGED = {"comparison": ["verdicts"], "diagnostics": ["fluctuating", "train_loss_peaked"],
+          "calibration": ["ece_above_threshold"], "case": ["activity"], "cam": ["region", "concentrated"]}
 FLAT = history_rows([.5] * 6, [.5] * 6, [1] * 6, [1] * 6)
 
 
@@ -58,16 +65,22 @@ def pair_run(make_run, preds=CNN_PRED, history=FLAT, calm_history=FLAT, **train)
                     histories={"Wild": history, "Calm": calm_history})
 
 
+def closing(doc) -> list[str]:
+    """The Diskusi's and the Kesimpulan's sentences."""
+    return doc.sentences("list-discussion") + doc.sentences("list-conclusion")
+
+
 def all_text(doc) -> list[str]:
     """Every sentence and table cell of the per-model sections, the training log and the Diskusi."""
-    return [s for i in range(len(doc.models)) for s in model_text(doc, i)] + doc.discussion + doc.conclusion
+    return [s for i in range(len(doc.deck.models)) for s in model_text(doc, i)] + closing(doc)
 
 
 def model_text(doc, i: int) -> list[str]:
     """Model i's sentences and training-log cells, and the Diskusi's and Kesimpulan's sentences on it."""
-    m = doc.models[i]
-    mentioned = [s for s in doc.discussion + doc.conclusion if m.label in s]
-    return doc.training_log.rows[i] + m.curve_notes + m.confusion_notes + mentioned
+    m = doc.deck.models[i]
+    mentioned = [s for s in closing(doc) if m.name in s]
+    return (doc.table("table-training-log").rows[i] + doc.sentences(f"text-curves-{m.key}")
+            + doc.sentences(f"text-confusion-{m.key}") + mentioned)
 
 
 # --- collapse ------------------------------------------------------------------------------------
@@ -80,20 +93,22 @@ def test_a_model_that_predicts_one_class_is_called_collapsed(make_run, lang):
     assert (d.failure, d.top_pred_class, d.top_pred_share) == ("collapsed", "class_0", 1.0)
     assert set(d.collapse) == {"one_class", "chance"}  # 3 of 9 right: chance (1/3) is inside its interval
     assert a.models[1].diagnostics.failure is None
-    n = narrate(a, lang)
-    collapsed = n.models[0]
-    assert said(collapsed.confusion, "narrative.failure.one_class", lang)
-    assert said(collapsed.confusion, "narrative.failure.confusion_not_interpreted", lang)
+    doc = build_document(a, lang)
+    confusion = doc.sentences("text-confusion-wild")
+    assert said(confusion, "narrative.failure.one_class", lang)
+    assert said(confusion, "narrative.failure.confusion_not_interpreted", lang)
     # neither its classes nor its confusions are read as if it had learned
     for key in ("narrative.confusion.best_classes", "narrative.confusion.worst_classes",
                 "narrative.confusion.top_confusion", "narrative.confusion.classes_on_par"):
-        assert not said(collapsed.confusion, key, lang), key
-    assert collapsed.feature_maps and all(
+        assert not said(confusion, key, lang), key
+    cases = [doc.sentences(f"text-featuremaps-{kind}-wild") for kind in ("correct", "wrong")]
+    assert any(cases) and all(
         said(case, "narrative.failure.features_not_interpreted", lang)
-        and not said(case, "narrative.features.early", lang) for case in collapsed.feature_maps)
-    assert said(n.discussion, "narrative.failure.discussion_collapsed", lang)
-    assert said(n.conclusion, "narrative.conclusion.collapsed", lang)  # the Kesimpulan does not rank it silently
-    assert not said(n.models[1].confusion, "narrative.failure.one_class", lang)
+        and not said(case, "narrative.features.early", lang) for case in cases if case)
+    assert said(doc.sentences("list-discussion"), "narrative.failure.discussion_collapsed", lang)
+    # the Kesimpulan does not rank it silently
+    assert said(doc.sentences("list-conclusion"), "narrative.conclusion.collapsed", lang)
+    assert not said(doc.sentences("text-confusion-calm"), "narrative.failure.one_class", lang)
 
 
 def test_a_common_class_predicted_often_is_not_a_collapse(make_run):
@@ -120,7 +135,7 @@ def test_a_rising_training_loss_is_divergence_with_no_overfitting_sentence(make_
     assert d.overfit is None and d.val_loss_rising is None and d.stable is None
     assert diagnose(falling(a.models[0]), 9).overfit is True  # the same gap without the divergence
     doc = build_document(a, lang)
-    curves = doc.models[0].curve_notes
+    curves = doc.sentences("text-curves-wild")
     assert said(curves, "narrative.failure.diverged_train_loss", lang)
     assert said(curves, "narrative.failure.diverged_advice", lang) and "50" in curves[-1]
     text = model_text(doc, 0)
@@ -129,9 +144,9 @@ def test_a_rising_training_loss_is_divergence_with_no_overfitting_sentence(make_
                 "narrative.curves.stable", "narrative.curves.fluctuating", "narrative.discussion.overfit",
                 "narrative.discussion.unstable"):
         assert not said(text, key, lang), key
-    assert doc.training_log.rows[0][-2:] == [Phrases(lang)("ui.verdict.diverged")] * 2
-    assert said(doc.discussion, "narrative.failure.discussion_diverged", lang)
-    assert said(doc.conclusion, "narrative.conclusion.diverged", lang)
+    assert doc.table("table-training-log").rows[0][-2:] == [Phrases(lang)("ui.verdict.diverged")] * 2
+    assert said(doc.sentences("list-discussion"), "narrative.failure.discussion_diverged", lang)
+    assert said(doc.sentences("list-conclusion"), "narrative.conclusion.diverged", lang)
 
 
 def falling(m):
@@ -170,8 +185,9 @@ def test_a_one_epoch_run_makes_no_stability_claim(make_run, lang):
                 "narrative.discussion.unstable", "narrative.discussion.all_good", "ui.stable", "ui.unstable"):
         assert not said(text, key, lang), key
     too_short = Phrases(lang)("ui.verdict.too_short", epochs=1, min=5)
-    assert [row[-1] for row in doc.training_log.rows] == [too_short, too_short]
-    assert all(said(m.curve_notes, "narrative.curves.too_short", lang) for m in doc.models)
+    assert [row[-1] for row in doc.table("table-training-log").rows] == [too_short, too_short]
+    assert all(said(doc.sentences(f"text-curves-{m.key}"), "narrative.curves.too_short", lang)
+               for m in doc.deck.models)
 
 
 # --- overfitting and the noise of the validation split -------------------------------------------
@@ -187,12 +203,12 @@ def test_an_overfit_gap_within_the_noise_is_insufficient_evidence(make_run, lang
     assert d.overfit is None
     assert diagnose(a.models[0], 10_000).overfit is True  # the same gap on a large split is overfitting
     doc = build_document(a, lang)
-    curves = doc.models[0].curve_notes
+    curves = doc.sentences("text-curves-wild")
     assert said(curves, "narrative.curves.overfit_insufficient", lang)
     assert not said(curves, "narrative.curves.overfit", lang) and not said(curves, "narrative.curves.no_overfit", lang)
-    assert doc.training_log.rows[0][-2] == Phrases(lang)("ui.verdict.insufficient")
-    assert not said(doc.discussion, "narrative.discussion.overfit", lang)
-    assert not said(doc.discussion, "narrative.discussion.all_good", lang)
+    assert doc.table("table-training-log").rows[0][-2] == Phrases(lang)("ui.verdict.insufficient")
+    assert not said(doc.sentences("list-discussion"), "narrative.discussion.overfit", lang)
+    assert not said(doc.sentences("list-discussion"), "narrative.discussion.all_good", lang)
 
 
 def test_a_validation_loss_rise_within_the_noise_is_not_called_memorisation(make_run):
@@ -203,7 +219,8 @@ def test_a_validation_loss_rise_within_the_noise_is_not_called_memorisation(make
     assert d.val_loss_rise > d.val_loss_rise_threshold and d.val_loss_noise > d.val_loss_rise
     assert d.val_loss_rising is None
     assert diagnose(m, 10_000, [0.2, 2.3] * 50).val_loss_rising is True  # the noise of 10,000 images is 0.04
-    curves = narrate(analyse(run), "id").models[0].curves
+    a = analyse(run)
+    curves = curve_sentences(Context(a, "id"), a.models[0])
     assert said(curves, "narrative.curves.val_loss_rise_insufficient", "id")
     assert not said(curves, "narrative.curves.val_loss_rise", "id")
 
@@ -221,7 +238,7 @@ def test_a_class_with_f1_zero_is_never_well_recognised(make_run, lang):
     assert "class_2" not in d.best_classes and not set(d.best_classes) & set(d.worst_classes)
     # 3 images per class: recall 100% (CI from 44%) and 0% (CI up to 56%) overlap
     assert d.best_classes == d.worst_classes == []
-    confusion = narrate(a, lang).models[0].confusion
+    confusion = confusion_sentences(Context(a, lang), a.models[0])
     assert said(confusion, "narrative.confusion.classes_on_par", lang)
     assert not said(confusion, "narrative.confusion.best_classes", lang)
 
@@ -251,7 +268,7 @@ def test_best_and_worst_classes_need_separated_intervals_and_ties_are_stated(han
     d = diagnose(tied, 9)
     assert (d.best_classes, d.worst_classes) == (["c0", "c1"], ["c2", "c3"])
     for lang in LANGS:
-        confusion = Writer(a, lang).confusion(tied.model_copy(update={"diagnostics": d}))
+        confusion = confusion_sentences(Context(a, lang), tied.model_copy(update={"diagnostics": d}))
         assert sum(said([s], "narrative.confusion.tie", lang) for s in confusion) == 2
     close = diagnose(per_class_model(a.models[0], [0.9, 0.85, 0.8], support=30), 9)
     assert close.best_classes == close.worst_classes == []
@@ -260,10 +277,13 @@ def test_best_and_worst_classes_need_separated_intervals_and_ties_are_stated(han
 # --- activations ---------------------------------------------------------------------------------
 
 def case(early: float, late: float) -> FeatureMapCase:
-    return FeatureMapCase(correct=True, index=0, true_label="class_0", pred_label="class_0", confidence=0.9,
+    """A feature-map case with these active fractions, judged by the analysis."""
+    made = FeatureMapCase(correct=True, index=0, true_label="class_0", pred_label="class_0", confidence=0.9,
                           stages=[StageActivation(stage="conv1", shape=[4, 16, 16], mean=0.1, active_fraction=early),
                                   StageActivation(stage="conv3", shape=[8, 4, 4], mean=0.1, active_fraction=late)],
                           figure="x.png")
+    made.activity = activity(made)
+    return made
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -275,7 +295,7 @@ def case(early: float, late: float) -> FeatureMapCase:
 ])
 def test_sparser_or_denser_only_beyond_the_threshold(handmade_run, lang, early, late, key, sparse):
     a = analyse(handmade_run)
-    notes = Writer(a, lang).feature_case(a.models[0], case(early, late))
+    notes = feature_case_sentences(Context(a, lang), a.models[0], case(early, late))
     assert said(notes, f"narrative.features.{key}", lang)
     assert [k for k in ("similar", "sparser", "denser") if said(notes, f"narrative.features.{k}", lang)] == [key]
     assert said(notes, "narrative.features.sparse_late", lang) is sparse
@@ -288,12 +308,13 @@ def test_monitor_val_loss_names_the_loss(make_run, lang):
     run = pair_run(make_run, monitor="val_loss")
     doc = build_document(analyse(run), lang)
     t = Phrases(lang)
-    a, b = doc.models
-    assert said(a.curve_notes[:1], "narrative.curves.summary_val_loss", lang)
-    assert not said(a.curve_notes, "narrative.curves.summary_val_acc", lang)
-    assert said(b.curve_notes[:1], "narrative.curves.summary_val_acc", lang)
-    assert t("narrative.monitor.val_loss") in a.final.caption and t("narrative.monitor.val_acc") in b.final.caption
-    assert any(t("narrative.monitor.val_loss") in fact for fact in a.result.facts)
+    a, b = (doc.sentences(f"text-curves-{key}") for key in ("wild", "calm"))
+    assert said(a[:1], "narrative.curves.summary_val_loss", lang)
+    assert not said(a, "narrative.curves.summary_val_acc", lang)
+    assert said(b[:1], "narrative.curves.summary_val_acc", lang)
+    assert t("narrative.monitor.val_loss") in doc.table("table-final-wild").title
+    assert t("narrative.monitor.val_acc") in doc.table("table-final-calm").title
+    assert any(t("narrative.monitor.val_loss") in fact for fact in doc.deck.models[0].facts)
 
 
 # --- a search trial's real status ----------------------------------------------------------------
@@ -337,8 +358,69 @@ def test_the_tuning_section_states_diverged_trials_as_such(handmade_run, lang):
                       space={"train.lr": [0.1, 0.2]}, train=a.models[0].train_config,
                       trials=[trial(0, "complete"), trial(1, "diverged")], best=trial(0, "complete"),
                       importances={}, search_seconds=2.0, figure=a.models[0].figures["loss"])
-    intro = build_document(a, lang).tuning.intro
+    judge(a)
+    (intro,) = build_document(a, lang).sentences("text-tuning-intro")
     t = Phrases(lang)
     counts = t("ui.tuning.intro", model="Small CNN", sampler=t("ui.tuning.sampler.grid"), count=2, complete=1, pruned=0, pruner="median",
                metric=t("narrative.monitor.val_acc"), seconds=Formatter(lang).seconds(2.0))
     assert intro == counts + " " + t("ui.tuning.diverged", count=1)  # none stopped by the pruner
+
+
+# --- the verdicts are analysis.json's --------------------------------------------------------------
+
+def verdict_fields(stored: dict) -> dict:
+    """Every verdict of an analysis.json (as a dict), by where it is."""
+    found = {"comparison": stored["comparison"]["verdicts"]}
+    for m in stored["models"]:
+        found |= {f"{m['label']} {key}": m["diagnostics"][key] for key in JUDGED["diagnostics"]}
+        found[f"{m['label']} ece"] = m["calibration"]["ece_above_threshold"]
+        found |= {f"{m['label']} case {i}": case["activity"] for i, case in enumerate(m["feature_maps"])}
+        found |= {f"{m['label']} cam {i} {key}": cam[key] for i, cam in enumerate(m["explanation"]["cases"])
+                  for key in JUDGED["cam"]}
+    return found
+
+
+def test_every_verdict_the_report_words_is_in_analysis_json_with_its_threshold(handmade_run):
+    analyse(handmade_run)
+    path = handmade_run / "analysis.json"
+    stored = json.loads(path.read_text())
+    verdicts = stored["comparison"]["verdicts"]
+    # the hand-made run: the CNN 8 of 9 right, ResNet18 6 of 9 with 18x the parameters; 2 discordant
+    # images tell them apart from nothing
+    assert (verdicts["leader"], verdicts["tied_with_leader"], verdicts["ranks_separated"]) == (
+        "Small CNN", ["ResNet18"], True)
+    assert (verdicts["largest"], verdicts["largest_best"]) == ("ResNet18", False)
+    assert (verdicts["larger_factor"], verdicts["slower_factor"]) == (LARGER_FACTOR, SLOWER_FACTOR)
+    resnet = next(s for s in verdicts["standings"] if s["label"] == "ResNet18")
+    assert (resnet["less_accurate_than"], resnet["larger_than"]) == (None, "Small CNN")
+    assert verdicts["insight"] == {"kind": "none_differ", "model": "Small CNN", "other": None, "others": []}
+    for m in stored["models"]:
+        for case in m["feature_maps"]:
+            first, last = case["stages"][0]["active_fraction"], case["stages"][-1]["active_fraction"]
+            assert case["activity"]["change_pp"] == pytest.approx(100 * (last - first))
+            assert (case["activity"]["threshold_pp"], case["activity"]["sparse_share"]) == (ACTIVE_CHANGE_PP,
+                                                                                          SPARSE_SHARE)
+        for cam in m["explanation"]["cases"]:  # the ninth of the image the map peaks in (none: a map all zero)
+            row, col = (min(2, int(3 * x)) for x in cam["peak"]) if cam["peak"] else (None, None)
+            assert cam["region"] == (None if row is None else
+                                     f"{('top', 'middle', 'bottom')[row]}_{('left', 'centre', 'right')[col]}")
+            assert cam["concentrated"] == (None if cam["top_share"] is None
+                                           else cam["top_share"] >= m["explanation"]["concentrated_share"])
+        diagnostics, calibration = m["diagnostics"], m["calibration"]
+        fluctuation, threshold = diagnostics["val_loss_fluctuation"], diagnostics["fluctuation_threshold"]
+        assert diagnostics["fluctuating"] == (fluctuation > threshold)
+        assert calibration["ece_above_threshold"] == (calibration["ece"] > calibration["ece_threshold"])
+    # An analysis.json written before the verdicts existed gets them when it is loaded.
+    judged = verdict_fields(stored)
+    stored["comparison"].pop("verdicts")
+    for m in stored["models"]:
+        for key in JUDGED["diagnostics"]:
+            m["diagnostics"].pop(key)
+        m["calibration"].pop("ece_above_threshold")
+        for case in m["feature_maps"]:
+            case.pop("activity")
+        for cam in m["explanation"]["cases"]:
+            for key in JUDGED["cam"]:
+                cam.pop(key)
+    path.write_text(json.dumps(stored))
+    assert verdict_fields(json.loads(load_analysis(handmade_run).model_dump_json())) == judged

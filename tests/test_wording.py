@@ -20,7 +20,10 @@ from reportgen.models.registry import ARCHITECTURES
 from reportgen.renderers.html import render_html
 from reportgen.renderers.deck import render_pptx
 from reportgen.report import build_document
-from reportgen.report.narrative import Writer, narrate
+from reportgen.report.comparison import comparison_sentences
+from reportgen.report.context import Context
+from reportgen.report.discussion import conclusion_sentences
+from reportgen.report.explanation import feature_case_sentences
 from conftest import CNN_PRED, HANDMADE, history_rows
 from test_claims import LABELS, analysis_of, wrong_on
 
@@ -57,15 +60,16 @@ def test_listing_joins_the_last_name_with_and(lang, two, three):
 @pytest.mark.parametrize("lang,models", [("id", "Small CNN dan ResNet18"), ("en", "Small CNN and ResNet18")])
 def test_prose_lists_the_models_with_and(handmade_run, lang, models):
     doc = build_document(analyse(handmade_run), lang)
-    assert models in doc.front.introduction[0] and models in doc.front.objectives[0]
-    assert "Small CNN, ResNet18" not in " ".join(doc.front.introduction + doc.front.objectives)
+    introduction, objectives = doc.sentences("text-introduction"), doc.sentences("list-objectives")
+    assert models in introduction[0] and models in objectives[0]
+    assert "Small CNN, ResNet18" not in " ".join(introduction + objectives)
 
 
 @pytest.mark.parametrize("lang,others", [("id", "Beta, Delta, dan Gamma"), ("en", "Beta, Delta, and Gamma")])
 def test_tied_models_are_listed_with_and(lang, others):
     """Four models with identical predictions: the conclusion names the three tied with the leader."""
     a = analysis_of(LABELS, {name: LABELS for name in ("Alfa", "Beta", "Gamma", "Delta")})
-    assert others in Writer(a, lang).conclusion()[0]
+    assert others in conclusion_sentences(Context(a, lang))[0]
 
 
 # --- one model -----------------------------------------------------------------------------------
@@ -74,8 +78,9 @@ def test_tied_models_are_listed_with_and(lang, others):
                                                     ("en", "This report presents Small CNN", "compare")])
 def test_a_single_model_report_presents_rather_than_compares(make_run, lang, presents, compares):
     doc = build_document(analyse(one_model_run(make_run)), lang)
-    assert doc.front.introduction[0].startswith(presents)
-    assert not any(compares in s.lower() for s in doc.front.introduction + doc.front.objectives)
+    introduction = doc.sentences("text-introduction")
+    assert introduction[0].startswith(presents)
+    assert not any(compares in s.lower() for s in introduction + doc.sentences("list-objectives"))
 
 
 # --- vectors -------------------------------------------------------------------------------------
@@ -88,7 +93,7 @@ def test_vectors_separate_decimals_and_drop_trailing_zeros(handmade_run, lang, h
         half, cifar, "(1; 0,25)" if lang == "id" else "(1, 0.25)")
     a = analyse(handmade_run)
     a.dataset.normalize_mean = a.dataset.normalize_std = [0.5] * 3
-    normalisation = dict(build_document(a, lang).dataset.table.rows)[Phrases(lang)("ui.dataset.normalize")]
+    normalisation = dict(build_document(a, lang).table("table-dataset").rows)[Phrases(lang)("ui.dataset.normalize")]
     assert half in normalisation and "[" not in normalisation
 
 
@@ -101,7 +106,7 @@ def test_the_delta_to_the_baseline_is_said_in_words(handmade_run, lang, lower, m
     a = analyse(handmade_run)
     (delta,) = [d for d in a.comparison.deltas if d.label == "ResNet18"]
     delta.params_pct = 96.7
-    sentence = next(s for s in narrate(a, lang).comparison if s.startswith("ResNet18"))
+    sentence = next(s for s in comparison_sentences(Context(a, lang)) if s.startswith("ResNet18"))
     assert lower in sentence
     assert more.format(Formatter(lang).change_pct(delta.params_pct, signed=False)) in sentence
     assert not re.search(r"[−+]\d", sentence) and "perubahan" not in sentence and "change" not in sentence
@@ -114,7 +119,7 @@ def test_equal_accuracy_and_parameters_are_said_as_such(lang, same, equal):
     a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
     a.models[1].params = a.models[0].params
     a.comparison.deltas[1].params_pct = 0.0
-    sentence = next(s for s in Writer(a, lang).comparison() if s.startswith("B "))
+    sentence = next(s for s in comparison_sentences(Context(a, lang)) if s.startswith("B "))
     assert same in sentence and equal in sentence and not re.search(r"\b0[.,]00? ?(pp|%)", sentence)
 
 
@@ -124,7 +129,7 @@ def test_twice_as_many_parameters_or_more_are_said_as_a_factor(lang, times):
     """"4.809,6% lebih banyak" leaves the reader to divide: from twice as many on, the factor."""
     a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
     a.comparison.deltas[1].params_pct = 4809.6
-    sentence = next(s for s in Writer(a, lang).comparison() if s.startswith("B "))
+    sentence = next(s for s in comparison_sentences(Context(a, lang)) if s.startswith("B "))
     assert times in sentence and "4.809" not in sentence and "4,809" not in sentence
 
 
@@ -133,7 +138,7 @@ def test_twice_as_many_parameters_or_more_are_said_as_a_factor(lang, times):
 def test_fewer_parameters_are_said_as_fewer(lang, fewer):
     a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
     a.comparison.deltas[1].params_pct = -50.0
-    assert fewer in next(s for s in Writer(a, lang).comparison() if s.startswith("B "))
+    assert fewer in next(s for s in comparison_sentences(Context(a, lang)) if s.startswith("B "))
 
 
 @pytest.mark.parametrize("lang,equal", [("id", "Akurasi ResNet-34 setara dengan Plain-34"),
@@ -141,7 +146,7 @@ def test_fewer_parameters_are_said_as_fewer(lang, fewer):
 def test_an_equal_degradation_result_is_said_as_equal(lang, equal):
     a = analysis_of(LABELS, {"Plain-34": LABELS, "ResNet-34": LABELS},
                     archs={"Plain-34": "plain34", "ResNet-34": "resnet34"})
-    text = " ".join(Writer(a, lang).conclusion())
+    text = " ".join(conclusion_sentences(Context(a, lang)))
     assert equal in text and "0,00 pp" not in text and "0.00 pp" not in text
 
 
@@ -150,7 +155,7 @@ def test_an_equal_degradation_result_is_said_as_equal(lang, equal):
 def test_a_degradation_difference_is_said_in_words(lang, higher):
     a = analysis_of(LABELS, {"Plain-34": wrong_on(range(1)), "ResNet-34": LABELS},
                     archs={"Plain-34": "plain34", "ResNet-34": "resnet34"})
-    assert higher in " ".join(Writer(a, lang).conclusion())
+    assert higher in " ".join(conclusion_sentences(Context(a, lang)))
 
 
 # --- tahap, detik, the training log, curve captions ----------------------------------------------
@@ -158,7 +163,8 @@ def test_a_degradation_difference_is_said_in_words(lang, higher):
 @pytest.mark.parametrize("lang,early,late", [("id", "Tahap awal (", "Tahap akhir ("),
                                              ("en", "The early stage (", "The late stage (")])
 def test_feature_map_stages_are_tahap(handmade_run, lang, early, late):
-    notes = narrate(analyse(handmade_run), lang).models[0].feature_maps[0]
+    a = analyse(handmade_run)
+    notes = feature_case_sentences(Context(a, lang), a.models[0], a.models[0].feature_maps[0])
     assert notes[1].startswith(early) and notes[2].startswith(late)
     assert not any("Stage" in n or "stage akhir" in n for n in notes) or lang == "en"
 
@@ -167,9 +173,10 @@ def test_feature_map_stages_are_tahap(handmade_run, lang, early, late):
 def test_seconds_are_detik_in_indonesian(handmade_run, lang, shown, header):
     assert Formatter(lang).seconds(45.08) == shown
     doc = build_document(analyse(handmade_run), lang)
-    assert header in doc.comparison.table.header
+    assert header in doc.table("table-comparison").header
     unit = shown.split()[1]
-    assert all(re.search(rf"\d {unit}\b", s) for s in doc.comparison.notes if s.startswith(("Waktu", "Training time")))
+    times = [s for s in doc.sentences("text-comparison") if s.startswith(("Waktu", "Training time"))]
+    assert times and all(re.search(rf"\d {unit}\b", s) for s in times)
 
 
 @pytest.mark.parametrize("lang,log", [("id", "Log Pelatihan Model"), ("en", "Training Log")])
@@ -180,8 +187,9 @@ def test_the_training_log_has_one_name(lang, log):
 @pytest.mark.parametrize("lang,loss,accuracy", [("id", "Kurva loss Small CNN", "Kurva akurasi Small CNN"),
                                                 ("en", "Loss curves of Small CNN", "Accuracy curves of Small CNN")])
 def test_each_curve_caption_names_its_curve(handmade_run, lang, loss, accuracy):
-    s = build_document(analyse(handmade_run), lang).models[0]
-    assert (s.loss_curve.caption, s.accuracy_curve.caption) == (loss, accuracy)
+    doc = build_document(analyse(handmade_run), lang)
+    assert (doc.figure("figure-loss-small-cnn").caption, doc.figure("figure-accuracy-small-cnn").caption) == (
+        loss, accuracy)
 
 
 # --- registry ids and notes ----------------------------------------------------------------------
@@ -206,8 +214,9 @@ def test_an_unlabelled_model_is_named_by_its_architecture(make_run, lang, cnn, r
 @pytest.mark.parametrize("lang,note", [("id", "Tidak ada prediksi"), ("en", "No predictions")])
 def test_model_notes_are_in_the_report_language(handmade_run, lang, note):
     (handmade_run / "resnet18" / "predictions.csv").unlink()
-    (section,) = [s for s in build_document(analyse(handmade_run), lang).models if s.label == "ResNet18"]
-    assert section.notes == [Phrases(lang)("narrative.note.no_predictions")] and section.notes[0].startswith(note)
+    t = Phrases(lang)
+    notes = build_document(analyse(handmade_run), lang).sentences("text-notes-resnet18")
+    assert notes == [f"{t('ui.note')}: {t('narrative.note.no_predictions')}"] and note in notes[0]
 
 
 # --- result cards and the comparison table -------------------------------------------------------
@@ -217,8 +226,8 @@ def test_cards_read_train_validation_test(handmade_run, lang):
     t = Phrases(lang)
     doc = build_document(analyse(handmade_run), lang)
     order = [t("ui.stat.train_acc"), t("ui.stat.val_acc"), t("ui.stat.eval_acc_test")]
-    assert [s.label for s in doc.models[0].result.stats] == order + [t("ui.stat.macro_f1")]
-    assert all([s.label for s in stats] == order for _, stats in doc.comparison.cards)
+    assert [s.label for s in doc.deck.models[0].cards] == order + [t("ui.stat.macro_f1")]
+    assert len(doc.deck.cards) == 2 and all([s.label for s in cards.stats] == order for cards in doc.deck.cards)
     # On the deck's result slide the cards read the same way, top to bottom.
     title = t("deck.best_result", model="Small CNN")
     slide = next(s for s in Presentation(io.BytesIO(render_pptx(doc))).slides
@@ -234,11 +243,11 @@ def test_without_a_test_split_each_metric_is_shown_once(handmade_run, lang):
     a = analyse(handmade_run)
     a.dataset.eval_split, a.dataset.test_size = "val", 0
     doc = build_document(a, lang)
-    labels = [s.label for s in doc.models[0].result.stats]
+    labels = [s.label for s in doc.deck.models[0].cards]
     assert labels == [t("ui.stat.train_acc"), t("ui.stat.val_acc"), t("ui.stat.macro_f1")]
-    header = [h.split(" [")[0] for h in doc.comparison.table.header]
+    header = [h.split(" [")[0] for h in doc.table("table-comparison").header]
     assert len(header) == len(set(header))
-    assert t("narrative.split.val") in doc.comparison.table.caption
+    assert t("narrative.split.val") in doc.table("table-comparison").title
 
 
 # --- a whole Indonesian report -------------------------------------------------------------------
@@ -248,8 +257,8 @@ def test_an_indonesian_report_has_none_of_the_forbidden_forms(make_run, handmade
     """The hand-made run's report, and that of its CNN alone and unlabelled."""
     run = one_model_run(make_run, labelled=False) if single else handmade_run
     doc = build_document(analyse(run), "id")
-    for s in doc.models:  # the model code appendix quotes the source, whose names are the registry's
-        s.code = None
+    # the model code appendix quotes the source, whose names are the registry's
+    doc.appendix = [part for part in doc.appendix if part.id != "appendix-code"]
     page = text_of(render_html(doc))
     for form in (" s ", " s.", "Stage ", "Log Training", "pp dibanding", "perubahan jumlah parameter",
                  "(s)", "Akurasi evaluasi", "(Loss)", "(Akurasi)", "mean = [", "no predictions", "dataset not"):

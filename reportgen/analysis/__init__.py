@@ -28,6 +28,7 @@ from reportgen.analysis.seeds import seed_summary, seed_tests
 from reportgen.analysis.source import model_code
 from reportgen.analysis.states import model_state
 from reportgen.analysis.stats import model_intervals
+from reportgen.analysis.verdicts import judge
 from reportgen.config import Experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.errors import UserError
@@ -250,6 +251,7 @@ def analyse_files(files: RunFiles, reporter: Reporter | None = None) -> Analysis
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
                         dataset=info, models=models, comparison=comparison, tuning=tuning,
                         disagreements=disagreements, health=health, timing=timing(models, exp, run, environment))
+    judge(analysis)
     write_model(run.analysis, analysis)
     return analysis
 

@@ -94,11 +94,20 @@ def confused_pairs(m: ModelAnalysis) -> list[ConfusedPair]:
     return sorted(pairs, key=lambda p: (-p.count, p.true_label, p.pred_label))
 
 
+def instability(epochs: list[int], val_loss: list[float]) -> tuple[list[int], float]:
+    """The epochs whose validation loss spikes, and the fluctuation of its late epoch-to-epoch changes."""
+    span = (max(val_loss) - min(val_loss)) or 1.0
+    spikes = [epochs[i] for i in range(1, len(val_loss))
+              if val_loss[i] > SPIKE_RATIO * val_loss[i - 1] and val_loss[i] - val_loss[i - 1] > SPIKE_MIN_SHARE * span]
+    late = val_loss[len(val_loss) // 2:]
+    changes = [(b - a) / span for a, b in zip(late, late[1:])]
+    return spikes, statistics.pstdev(changes) if len(changes) >= 2 else 0.0
+
+
 def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None = None) -> Diagnostics | None:
     """The verdicts on one model's curves and predictions; `image_losses` are the per-image
     cross-entropies of its evaluated checkpoint (for the noise of the validation loss)."""
-    # Long: it gathers every verdict on the curves into one Diagnostics beside its threshold and
-    # noise, each verdict a few lines that read the same series.
+    # Long by its result: Diagnostics holds every verdict beside its threshold and noise, a field a line.
     h = m.history
     val_epochs, val_loss = h.finite("val_loss")
     train_epochs, train_loss = h.finite("train_loss")
@@ -107,12 +116,7 @@ def diagnose(m: ModelAnalysis, val_size: int, image_losses: list[float] | None =
     gap = 100 * (m.train_acc - m.val_acc)
     val_noise = 100 * (stats.accuracy_interval(round(m.val_acc * val_size), val_size)[1] - m.val_acc) \
         if val_size else None
-    span = (max(val_loss) - min(val_loss)) or 1.0
-    spikes = [val_epochs[i] for i in range(1, len(val_loss))
-              if val_loss[i] > SPIKE_RATIO * val_loss[i - 1] and val_loss[i] - val_loss[i - 1] > SPIKE_MIN_SHARE * span]
-    late = val_loss[len(val_loss) // 2:]
-    changes = [(b - a) / span for a, b in zip(late, late[1:])]
-    fluctuation = statistics.pstdev(changes) if len(changes) >= 2 else 0.0
+    spikes, fluctuation = instability(val_epochs, val_loss)
     worst_train = max(range(len(train_loss)), key=lambda i: train_loss[i])
     # A class with F1 = 0 has recall 0, so its interval starts at 0 and never lies above another's.
     cis = [stats.accuracy_interval(round(c.recall * c.support), c.support) if c.support else None for c in m.per_class]

@@ -112,13 +112,6 @@ def peak(cam: np.ndarray) -> list[float] | None:
     return [(row + 0.5) / cam.shape[0], (col + 0.5) / cam.shape[1]]
 
 
-def region(point: list[float]) -> str:
-    """The ninth of the image a point lies in: "top_left" ... "middle_centre" ... "bottom_right"."""
-    row = ("top", "middle", "bottom")[min(2, int(point[0] * 3))]
-    col = ("left", "centre", "right")[min(2, int(point[1] * 3))]
-    return f"{row}_{col}"
-
-
 def cam_facts(i: int, prediction: Predictions, classes: list[str], cam: np.ndarray) -> CamFacts:
     labels, preds, probs = prediction
     return CamFacts(index=i, true_label=classes[labels[i]], pred_label=classes[preds[i]],

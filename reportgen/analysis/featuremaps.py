@@ -13,14 +13,6 @@ from reportgen.schema.analysis import FeatureMapCase, StageActivation
 from reportgen.config import Normalization
 from reportgen.data import normalize
 
-# The active fraction (share of values > 0) of one image moves a few percentage points from stage
-# to stage through BatchNorm's shifts alone; only a change larger than this is called sparser or
-# denser activation.
-ACTIVE_CHANGE_PP = 10.0
-# A stage with fewer than this share of its values positive responds to a small part of its
-# channels and positions; with more, it is not "sparse", whatever the trend.
-SPARSE_SHARE = 0.25
-
 
 def pick_cases(labels: list[int], preds: list[int], probs: list[list[float]]) -> dict[bool, int]:
     """The most confident correct and the most confident wrong prediction (lowest index on ties):

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from reportgen.schema.analysis import Calibration  # noqa: E402
+from reportgen.schema.analysis import Calibration, localized  # noqa: E402
 from reportgen.language.format import Formatter  # noqa: E402
 from reportgen.language.parameters import parameter_name  # noqa: E402
 from reportgen.language.phrases import LANGUAGES, Phrases  # noqa: E402
@@ -41,12 +41,6 @@ PALETTE = plt.get_cmap("tab10").colors
 
 # Called with every figure just before it is saved (tests read back axis limits, label sizes and texts).
 OBSERVERS: list = []
-
-
-def localized(relative: str, lang: str) -> str:
-    """The file of a figure in one language: "figures/x.png" -> "figures/x.<lang>.png"."""
-    stem, dot, suffix = relative.rpartition(".")
-    return f"{stem}.{lang}{dot}{suffix}"
 
 
 def drawn_in_languages(draw: Callable[[Phrases, Path], None], path: Path) -> None:

@@ -7,13 +7,11 @@ import ast
 import inspect
 from pathlib import Path
 
-import reportgen
 from reportgen.schema.analysis import ModelCode
 from reportgen.errors import UserError
 from reportgen.models import ARCHITECTURES
+from reportgen.resources import SOURCE_ROOT
 from reportgen.rundir import ModelDir, RunDir, present, read_run_text
-
-PACKAGE_PARENT = Path(reportgen.__file__).resolve().parent.parent
 
 
 def model_code(arch: str, model_dir: ModelDir, run: RunDir) -> ModelCode | None:
@@ -23,7 +21,7 @@ def model_code(arch: str, model_dir: ModelDir, run: RunDir) -> ModelCode | None:
         text, origin, path = read_run_text(model_dir.code, run.path), "run", model_dir.code.relative_to(run.path)
     elif entry.code:
         text, origin = entry.source(), "installed"
-        path = Path(inspect.getsourcefile(entry.code[0])).resolve().relative_to(PACKAGE_PARENT)
+        path = Path(inspect.getsourcefile(entry.code[0])).resolve().relative_to(SOURCE_ROOT)
     else:
         return None
     try:

@@ -10,7 +10,6 @@ from pathlib import Path
 import jinja2
 
 from reportgen.imagefile import image_size
-from reportgen.language.phrases import Phrases
 from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
@@ -33,10 +32,12 @@ def data_uri(run: Path, path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
-def render_html(doc: Document, fonts_css: str = "") -> str:
-    """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts). `t` gives
-    the template its headings; every number and sentence comes from the document."""
+def render_html(doc: Document, fonts_css: str = "", screen: bool = True) -> str:
+    """The report's HTML; `fonts_css` adds @font-face rules (the PDF embeds its fonts), `screen` the
+    page's rules for screens of a width (the PDF has none). Every word, number and sentence comes
+    from the document."""
+    sheets = ["report.css", *(["screen.css"] if screen else [])]
     return ENV.get_template("report.html").render(
-        doc=doc, t=Phrases(doc.lang), image=lambda path: data_uri(doc.run, path), fonts=fonts_css, code=html_listing,
-        css=(REPORT_DIR / "report.css").read_text(encoding="utf-8") + html_style(),
+        doc=doc, image=lambda path: data_uri(doc.run, path), fonts=fonts_css, code=html_listing,
+        css="\n".join((REPORT_DIR / name).read_text(encoding="utf-8") for name in sheets) + html_style(),
     )

@@ -42,6 +42,6 @@ def font_faces() -> str:
 
 
 def render_pdf(doc: Document) -> bytes:
-    html = weasyprint.HTML(string=render_html(doc, font_faces()), base_url=str(REPORT_DIR),
+    html = weasyprint.HTML(string=render_html(doc, font_faces(), screen=False), base_url=str(REPORT_DIR),
                            url_fetcher=ProjectOnlyFetcher())
     return html.write_pdf()

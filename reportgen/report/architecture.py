@@ -1,14 +1,13 @@
 """A model's architecture in plain words, from the facts of its layer table (read from its modules)
-and the registry: each layer's note (the layer table's "Keterangan"), the walkthrough of its code,
-its weight initialisation, and the code listing the appendix shows."""
+and the registry: the body's table of stages, the appendix's table of every layer with each
+layer's note ("Keterangan"), the walkthrough of its code, its weight initialisation, and the code
+listing the appendix shows."""
 
 from __future__ import annotations
 
+from reportgen.report.context import Context, appendix_id
+from reportgen.report.document import CodeListing, Column, ItemList, Prose, Ref, Section, Table
 from reportgen.schema.analysis import LayerRow, ModelAnalysis, Stage
-from reportgen.language.format import Formatter
-from reportgen.language.phrases import Phrases
-from reportgen.language.text import clean_user_text as clean
-from reportgen.report.document import CodeListing
 
 
 def counted(items: list[str]) -> list[str]:
@@ -43,56 +42,57 @@ def settings(row: LayerRow) -> list[str]:
 class LayerWords:
     """What each layer of one model does, in one language."""
 
-    def __init__(self, t: Phrases, f: Formatter, m: ModelAnalysis):
-        self.t, self.f = t, f
+    def __init__(self, cx: Context, m: ModelAnalysis):
+        self.say, self.fmt = cx.say, cx.fmt
         linear = [r for r in m.architecture.rows if r.type == "Linear"]
         self.output = linear[-1] if linear else None  # the last linear layer gives the class logits
 
     def does(self, row: LayerRow, children: list[LayerRow] = ()) -> str:
         """The layer's own work, from its type and module facts; a container by what it holds."""
-        t, out = self.t, row.output_shape
+        say, out = self.say, row.output_shape
         if row.type == "Conv2d":
             strided = row.stride and max(row.stride) > 1
-            return t(f"code.layer.{'conv_strided' if strided else 'conv'}", kernel=shape(row.kernel),
-                     stride=setting(row.stride), filters=self.f.integer(out[0]))
+            return say(f"code.layer.{'conv_strided' if strided else 'conv'}", kernel=shape(row.kernel),
+                       stride=setting(row.stride), filters=self.fmt.integer(out[0]))
         if row.type in ("MaxPool2d", "AvgPool2d"):
-            return t(f"code.layer.{'maxpool' if row.type == 'MaxPool2d' else 'avgpool'}", kernel=shape(row.kernel),
-                     stride=setting(row.stride))
+            return say(f"code.layer.{'maxpool' if row.type == 'MaxPool2d' else 'avgpool'}",
+                       kernel=shape(row.kernel), stride=setting(row.stride))
         if row.type == "Linear":
             if row is self.output:
-                return t("code.layer.output", outputs=self.f.integer(out[-1]))
-            return t("code.layer.linear", inputs=self.f.integer(row.input_shape[-1]), outputs=self.f.integer(out[-1]))
+                return say("code.layer.output", outputs=self.fmt.integer(out[-1]))
+            return say("code.layer.linear", inputs=self.fmt.integer(row.input_shape[-1]),
+                       outputs=self.fmt.integer(out[-1]))
         if row.type == "Dropout" and row.dropout is not None:
-            return t("code.layer.dropout", p=self.f.general(row.dropout))
+            return say("code.layer.dropout", p=self.fmt.general(row.dropout))
         if row.type == "Sequential":
-            return t("code.layer.sequence", contents=", ".join(counted([c.type for c in children])))
-        simple = {"BatchNorm2d": ("batchnorm", {"channels": self.f.integer(out[0])}), "ReLU": ("relu", {}),
+            return say("code.layer.sequence", contents=", ".join(counted([c.type for c in children])))
+        simple = {"BatchNorm2d": ("batchnorm", {"channels": self.fmt.integer(out[0])}), "ReLU": ("relu", {}),
                   "AdaptiveAvgPool2d": ("global_pool", {}), "Identity": ("identity", {}),
-                  "Flatten": ("flatten", {"values": self.f.integer(out[-1])})}
+                  "Flatten": ("flatten", {"values": self.fmt.integer(out[-1])})}
         if row.type in simple:
             key, values = simple[row.type]
-            return t(f"code.layer.{key}", **values)
+            return say(f"code.layer.{key}", **values)
         try:
-            return t(f"code.block.{row.type}")
+            return say(f"code.block.{row.type}")
         except KeyError:  # a class without words of its own: its name is what the table can say
             return row.type
 
     def changes(self, row: LayerRow) -> list[str]:
         """How the layer changes the shape, where its own words do not say it already."""
-        t, before, after = self.t, row.input_shape, row.output_shape
+        say, before, after = self.say, row.input_shape, row.output_shape
         said = []
         if len(before) == len(after) == 3:
             if before[0] != after[0] and row.type not in ("Conv2d", "BatchNorm2d"):
                 key = "channels_double" if after[0] == 2 * before[0] else "channels"
-                said.append(t(f"code.layer.{key}", before=before[0], after=after[0]))
+                said.append(say(f"code.layer.{key}", before=before[0], after=after[0]))
             if before[1:] != after[1:] and row.type != "AdaptiveAvgPool2d":
                 key = "resolution_half" if [2 * x for x in after[1:]] == before[1:] else "resolution"
-                said.append(t(f"code.layer.{key}", before=shape(before[1:]), after=shape(after[1:])))
+                said.append(say(f"code.layer.{key}", before=shape(before[1:]), after=shape(after[1:])))
         return said
 
     def projection(self, row: LayerRow) -> list[str]:
         # A stage says it through its first block, which the table lists under it.
-        return [self.t("code.layer.projection")] if row.projection and row.type != "Sequential" else []
+        return [self.say("code.layer.projection")] if row.projection and row.type != "Sequential" else []
 
     def note(self, row: LayerRow, children: list[LayerRow] = ()) -> str:
         """The layer table's note: what the layer does and how it changes the shape."""
@@ -101,17 +101,17 @@ class LayerWords:
     def step(self, stage: Stage) -> str:
         """One walkthrough sentence: a stage's layers in the order they run, blocks counted; a
         layer that passes its input on unchanged (Identity) is left out, as it does nothing."""
-        inner = [self.t("code.layer.with_projection", block=self.does(c)) if self.projection(c) else self.does(c)
+        inner = [self.say("code.layer.with_projection", block=self.does(c)) if self.projection(c) else self.does(c)
                  for c in stage.children]
         rows = [stage.head, *[r for r in stage.folded if r.type != "Identity"]]
         parts = (counted(inner) if inner else [self.does(stage.head)]) + [self.does(r) for r in rows[1:]]
-        return self.t("code.step", names=" + ".join(r.name for r in rows), what=" → ".join(parts),
-                      shape_in=shape(stage.head.input_shape), shape_out=shape(stage.rows[-1].output_shape))
+        return self.say("code.step", names=" + ".join(r.name for r in rows), what=" → ".join(parts),
+                        shape_in=shape(stage.head.input_shape), shape_out=shape(stage.rows[-1].output_shape))
 
 
-def layer_notes(t: Phrases, f: Formatter, m: ModelAnalysis) -> list[str]:
+def layer_notes(cx: Context, m: ModelAnalysis) -> list[str]:
     """Every layer table row's note, in row order; a container's names what it directly holds."""
-    words, rows = LayerWords(t, f, m), m.architecture.rows
+    words, rows = LayerWords(cx, m), m.architecture.rows
     notes = []
     for i, row in enumerate(rows):
         inside = next((j for j in range(i + 1, len(rows)) if rows[j].depth <= row.depth), len(rows))
@@ -119,24 +119,63 @@ def layer_notes(t: Phrases, f: Formatter, m: ModelAnalysis) -> list[str]:
     return notes
 
 
-def init_text(t: Phrases, m: ModelAnalysis) -> str:
-    return t(f"code.init.{m.init}") if m.init else "–"
+def init_text(cx: Context, m: ModelAnalysis) -> str:
+    return cx.say(f"code.init.{m.init}") if m.init else "–"
 
 
-def code_listing(t: Phrases, f: Formatter, m: ModelAnalysis) -> CodeListing | None:
+def layer_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    """Every layer with its shapes, kernel, stride and padding (read from its module), parameters
+    and a note on what it does: the appendix's table."""
+    if not m.architecture:
+        return None
+    rows = [[("\u2003" * r.depth) + r.name, r.type, shape(r.input_shape), shape(r.output_shape), *settings(r),
+             cx.fmt.integer(r.params), note] for r, note in zip(m.architecture.rows, layer_notes(cx, m))]
+    rows.append([cx.say("ui.total"), "", "", "", "", "", "", cx.fmt.integer(m.architecture.total_params), ""])
+    columns = [Column(cx.say("ui.layer")), Column(cx.say("ui.type")), Column(cx.say("ui.input_shape")),
+               Column(cx.say("ui.output_shape")),
+               *[Column(cx.say(f"code.column.{key}")) for key in ("kernel", "stride", "padding")],
+               Column(cx.say("ui.params"), numeric=True), Column(cx.say("code.column.notes"))]
+    return Table(f"table-layers-{m.slug}", cx.say("ui.caption.layers", model=cx.name(m.label),
+                                                   params=cx.fmt.integer(m.params)),
+                 columns, rows, emphasis_rows=1, role="layers")
+
+
+def stage_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    """The body's compact architecture: one row per top-level stage with weights, the parameter-free
+    layers after it (pooling, activation, flatten, dropout) folded into it; the full layer table
+    goes to the appendix, which the caption points to."""
+    if not m.architecture:
+        return None
+    rows = [[" + ".join(r.name for r in s.rows),
+             "; ".join([", ".join(counted([c.type for c in s.children])) or s.head.type]
+                       + [r.type for r in s.folded]),
+             shape(s.rows[-1].output_shape), cx.fmt.integer(sum(r.params for r in s.rows))]
+            for s in m.architecture.stages()]
+    rows.append([cx.say("ui.total"), "", "", cx.fmt.integer(m.architecture.total_params)])
+    columns = [Column(cx.say("ui.layout.stage")), Column(cx.say("ui.layout.contents")),
+               Column(cx.say("ui.output_shape")), Column(cx.say("ui.params"), numeric=True)]
+    caption = cx.say_with("ui.layout.stages_caption", model=cx.name(m.label), params=cx.fmt.integer(m.params),
+                          appendix=Ref(appendix_id("layers")))
+    return Table(f"table-stages-{m.slug}", caption, columns, rows, emphasis_rows=1)
+
+
+def code_section(cx: Context, m: ModelAnalysis) -> Section | None:
     """The model's own source for the appendix, with the code in plain words: what it defines,
-    every stage in the order it runs with the shapes it turns, the initial weights, the parameters."""
+    every stage in the order it runs with the shapes it turns, the initial weights, the parameters,
+    and where the listing comes from."""
     if m.code is None or m.architecture is None:
         return None
-    a, label = m.architecture, clean(m.label)
-    words = LayerWords(t, f, m)
-    return CodeListing(
-        model=label, heading=t("code.heading", model=label),
-        caption=t("code.caption", model=label, names=f.listing(m.code.names)),
-        origin=t(f"code.origin_{m.code.origin}", model=label, path=m.code.path),
-        source=clean(m.code.text).expandtabs(4),
-        intro=t("code.intro", names=f.listing(m.code.names), model=label, shape=shape(a.input_shape)),
-        steps=[words.step(s) for s in a.stages()],
-        facts=[t("code.initial_weights", init=init_text(t, m)),
-               t("code.params", params=f.integer(a.total_params), trainable=f.integer(a.trainable_params))],
-    )
+    architecture, name = m.architecture, cx.name(m.label)
+    words = LayerWords(cx, m)
+    return Section(f"code-{m.slug}", cx.say("code.heading", model=name), [
+        Prose([cx.say("code.intro", names=cx.fmt.listing(m.code.names), model=name,
+                      shape=shape(architecture.input_shape))], id=f"text-code-intro-{m.slug}"),
+        ItemList([words.step(s) for s in architecture.stages()], id=f"list-code-steps-{m.slug}"),
+        Prose([cx.say("code.initial_weights", init=init_text(cx, m)),
+               cx.say("code.params", params=cx.fmt.integer(architecture.total_params),
+                      trainable=cx.fmt.integer(architecture.trainable_params))], id=f"text-code-facts-{m.slug}"),
+        CodeListing(f"code-listing-{m.slug}", cx.say("code.caption", model=name, names=cx.fmt.listing(m.code.names)),
+                    cx.clean(m.code.text).expandtabs(4)),
+        Prose([cx.say(f"code.origin_{m.code.origin}", model=name, path=m.code.path)], id=f"text-code-origin-{m.slug}",
+              role="small"),
+    ])

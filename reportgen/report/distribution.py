@@ -1,35 +1,33 @@
-"""The dataset's class distribution in the report: a table of images per class and split (the
-chart beside it is drawn by reportgen/analysis/distribution.py)."""
+"""The dataset's class distribution in the appendix: a table of images per class and split beside
+its chart (drawn by reportgen/analysis/distribution.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from reportgen.report.context import Context, beside
+from reportgen.report.document import Column, Table
 
-from reportgen.analysis.distribution import SPLITS
-from reportgen.language.text import clean_user_text as clean
-from reportgen.report.document import Column, Figure, Table
-
-if TYPE_CHECKING:
-    from reportgen.report.sections import Context
-
+# The splits in the order of the chart's bars and the table's columns, with the words naming them.
 SPLIT_NAMES = {"train": "ui.training", "val": "ui.validation", "test": "ui.test"}
 
 
 def distribution_table(cx: Context) -> Table | None:
     """Images per class in each split, per class its total, and each split's total (its size)."""
-    t, f, d = cx.t, cx.f, cx.a.dataset
-    splits = [s for s in SPLITS if s in d.class_counts]
+    fmt, dataset = cx.fmt, cx.analysis.dataset
+    splits = [s for s in SPLIT_NAMES if s in dataset.class_counts]
     if not splits:
         return None
-    rows = [[clean(name)] + [f.integer(d.class_counts[s][i]) for s in splits]
-            + [f.integer(sum(d.class_counts[s][i] for s in splits))] for i, name in enumerate(d.classes)]
-    rows.append([t("ui.total")] + [f.integer(sum(d.class_counts[s])) for s in splits]
-                + [f.integer(sum(sum(d.class_counts[s]) for s in splits))])
-    columns = [Column(t("ui.class"))] + [Column(t(SPLIT_NAMES[s]), numeric=True) for s in splits] + [
-        Column(t("ui.total"), numeric=True)]
-    return Table(t("ui.data.distribution"), columns, rows, emphasis_rows=1)
+    rows = [[cx.clean(name)] + [fmt.integer(dataset.class_counts[s][i]) for s in splits]
+            + [fmt.integer(sum(dataset.class_counts[s][i] for s in splits))] for i, name in enumerate(dataset.classes)]
+    rows.append([cx.say("ui.total")] + [fmt.integer(sum(dataset.class_counts[s])) for s in splits]
+                + [fmt.integer(sum(sum(dataset.class_counts[s]) for s in splits))])
+    columns = [Column(cx.say("ui.class"))] + [Column(cx.say(SPLIT_NAMES[s]), numeric=True) for s in splits] + [
+        Column(cx.say("ui.total"), numeric=True)]
+    return Table("table-class-distribution", cx.say("ui.data.distribution"), columns, rows, emphasis_rows=1)
 
 
-def distribution_figure(cx: Context) -> Figure | None:
-    d = cx.a.dataset
-    return cx.figure(cx.t("ui.data.distribution_figure"), d.distribution_figure) if d.distribution_figure else None
+def distribution_blocks(cx: Context) -> list:
+    """The chart and the table: side by side when the table is short."""
+    dataset = cx.analysis.dataset
+    chart = cx.figure("figure-class-distribution", cx.say("ui.data.distribution_figure"),
+                      dataset.distribution_figure) if dataset.distribution_figure else None
+    return beside(chart, distribution_table(cx))

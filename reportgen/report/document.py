@@ -1,14 +1,107 @@
-"""The report document: a format-free tree of sections, tables and figures, every number in it
-already a formatted string in the document's language. It is the renderers' only input, so the
-PDF, the HTML page and the deck show the same strings and a renderer only lays them out.
+"""The report document: a format-free tree of numbered sections holding blocks (prose, lists,
+tables, figures, code), every number in it already a formatted string and every word in the
+document's language. It is the renderers' only input: the PDF, the HTML page and the deck lay out
+the same strings, and a renderer prints no word the document does not hold.
 
-The tree is built from the analysis by reportgen.report.sections, one function per section.
+- A `Section` has a stable `id` (its anchor), a `title`, its `blocks` and its `subsections`; the
+  body and the appendix are lists of sections. The document numbers them ("3.2", appendix "A").
+- Tables and figures are numbered once, by the document, in reading order, so every renderer and
+  every cross-reference (`Ref`) agrees on "Tabel 5".
+- Text is a list of inline parts: plain strings, `Ref` (a link to a section, table or figure of the
+  document, whose words the document fills in: "Lampiran B", "Tabel 5"), `Link` (a web address)
+  and `Emphasis`.
+
+The tree is built from the analysis by the modules of reportgen.report, one per part of the
+document; `Document.find` looks any section or block up by its id, as a slide plan does.
 """
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar, Literal, Union
+
+# --- inline text -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Ref:
+    """A cross-reference to the section, table or figure with id `target`. Its text is the
+    target's label ("Lampiran B", "Tabel 5", "Gambar 3"), filled in when the document is numbered."""
+
+    target: str
+    text: str = ""
+    tag: ClassVar[str] = "ref"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A web address, shown as a link and never fetched."""
+
+    text: str
+    url: str
+    tag: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True)
+class Emphasis:
+    text: str
+    strong: bool = True  # bold; False: italic
+    tag: ClassVar[str] = "emphasis"
+
+
+Inline = Union[str, Ref, Link, Emphasis]
+Text = list[Inline]
+
+
+def plain(parts: Text | str) -> str:
+    """Inline parts as plain text, for a format without links or emphasis (a slide title)."""
+    return parts if isinstance(parts, str) else "".join(p if isinstance(p, str) else p.text for p in parts)
+
+
+def text(parts: Text | str) -> Text:
+    return [parts] if isinstance(parts, str) else list(parts)
+
+
+# --- blocks ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prose:
+    """A run of paragraphs; `role` tells a renderer what they are: "" (body text), "note" (what could
+    not be computed), "pointer" (a sentence pointing to another part), "small" (a source line)."""
+
+    paragraphs: list[Text]
+    id: str = ""
+    role: str = ""
+    tag: ClassVar[str] = "prose"
+
+    def __post_init__(self):
+        self.paragraphs = [text(p) for p in self.paragraphs]
+
+    @property
+    def sentences(self) -> list[str]:
+        return [plain(p) for p in self.paragraphs]
+
+
+@dataclass
+class ItemList:
+    """A bullet list, or a numbered one; `role` as Prose's ("references": the bibliography)."""
+
+    items: list[Text]
+    numbered: bool = False
+    id: str = ""
+    role: str = ""
+    tag: ClassVar[str] = "list"
+
+    def __post_init__(self):
+        self.items = [text(i) for i in self.items]
+
+    @property
+    def sentences(self) -> list[str]:
+        return [plain(i) for i in self.items]
 
 
 @dataclass(frozen=True)
@@ -23,10 +116,21 @@ class Column:
 
 @dataclass
 class Table:
-    caption: str
+    """A numbered table; `role` names a table that needs its own layout ("layers": names indented
+    by depth, "trials": values that stay whole)."""
+
+    id: str
+    caption: Text
     columns: list[Column]
     rows: list[list[str]]
     emphasis_rows: int = 0  # trailing summary rows (totals, averages) shown in bold
+    role: str = ""
+    number: int = 0  # set by the document
+    label: str = ""  # "Tabel 5", set by the document
+    tag: ClassVar[str] = "table"
+
+    def __post_init__(self):
+        self.caption = text(self.caption)
 
     @property
     def header(self) -> list[str]:
@@ -36,20 +140,138 @@ class Table:
     def aligns(self) -> list[str]:
         return [c.align for c in self.columns]
 
+    @property
+    def title(self) -> str:
+        return plain(self.caption)
 
-@dataclass(frozen=True)
+
+@dataclass
 class Figure:
+    """A numbered figure: a file of the run (`path`, absolute, inside the run directory). `kind` is
+    "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `short` is a
+    short title (a slide's); `alt` describes it for a reader who cannot see it."""
+
+    id: str
     caption: str
-    path: Path  # absolute, inside the run directory
+    path: Path
+    kind: Literal["plot", "image"] = "plot"
+    alt: str = ""
+    short: str = ""
+    role: str = ""  # "samples": a grid of sample images, shown smaller
+    number: int = 0
+    label: str = ""
+    tag: ClassVar[str] = "figure"
+
+    def __post_init__(self):
+        self.alt = self.alt or self.caption
+
+
+@dataclass
+class FigureRow:
+    """Figures side by side (a model's loss and accuracy curves)."""
+
+    figures: list[Figure]
+    tag: ClassVar[str] = "figure_row"
+
+
+@dataclass
+class Beside:
+    """A figure and a table side by side where there is room (a confusion matrix and its per-class
+    table), one above the other where there is not."""
+
+    figure: Figure
+    table: Table
+    tag: ClassVar[str] = "beside"
+
+
+@dataclass
+class CodeListing:
+    """Source code, highlighted by each renderer, under an unnumbered caption."""
+
+    id: str
+    caption: str
+    source: str
+    language: str = "python"
+    tag: ClassVar[str] = "code"
 
 
 @dataclass(frozen=True)
 class Stat:
-    """A headline number with its label (a card in the deck)."""
+    """A headline number with its label (a card)."""
 
     value: str
     label: str
     interval: str = ""  # e.g. "IK 95% [85,10%; 92,30%]"
+
+
+@dataclass
+class StatCards:
+    """Cards of headline numbers, under a heading (a model's name)."""
+
+    heading: str
+    stats: list[Stat]
+    id: str = ""
+    tag: ClassVar[str] = "cards"
+
+
+@dataclass
+class Group:
+    """Blocks that belong together: `keep` asks a page-based format to keep them on one page; a
+    `title` (not printed in the report) names the group for a slide that shows it."""
+
+    blocks: list[Block]
+    id: str = ""
+    title: str = ""
+    keep: bool = True
+    tag: ClassVar[str] = "group"
+
+
+Block = Union[Prose, ItemList, Table, Figure, FigureRow, Beside, CodeListing, StatCards, Group]
+
+
+def blocks_in(block: Block) -> Iterator[Block]:
+    """The block and the blocks inside it, in reading order."""
+    yield block
+    if isinstance(block, Group):
+        for inner in block.blocks:
+            yield from blocks_in(inner)
+    elif isinstance(block, FigureRow):
+        yield from block.figures
+    elif isinstance(block, Beside):
+        yield from (block.figure, block.table)
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """A section: `numbered` False for one without a number (the references). The document sets
+    `number` ("3.2", or the appendix's "A") and `label` (how it is referred to: "3.2", "Lampiran A")."""
+
+    id: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    subsections: list[Section] = field(default_factory=list)
+    numbered: bool = True
+    number: str = ""
+    label: str = ""
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} {self.title}" if self.label else self.title
+
+    @property
+    def empty(self) -> bool:
+        return not self.blocks and not self.subsections
+
+    def nodes(self) -> Iterator[Section | Block]:
+        """The section, its blocks (and the blocks inside them), then its subsections', in reading order."""
+        yield self
+        for block in self.blocks:
+            yield from blocks_in(block)
+        for sub in self.subsections:
+            yield from sub.nodes()
 
 
 @dataclass(frozen=True)
@@ -59,202 +281,173 @@ class Author:
 
 
 @dataclass
-class FrontMatter:
+class TitleBlock:
+    """The report's first lines: its title and the facts about it, each with its label."""
+
     title: str
     subtitle: str
-    course: str
-    assignment: str
     date: str
     logo: Path | None  # the run's copy of [report] logo
     authors: list[Author]
-    introduction: list[str]  # paragraphs
-    objectives: list[str]
+    authors_line: str  # the names in a sentence: "Ani dan Budi"
+    labels: dict[str, str]  # of its rows: course, assignment, authors, date
+    course: str = ""
+    assignment: str = ""
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words a renderer prints around the document's own: the labels of numbered things and of
+    the table of contents, and the suffix of a continued slide."""
+
+    table: str  # "Tabel"
+    figure: str  # "Gambar"
+    appendix: str  # "Lampiran"
+    contents: str  # "Daftar Isi"
+    continued: str  # "(lanjutan)"
 
 
 @dataclass
-class DatasetSection:
-    table: Table
-    seed_note: str
-    samples: Figure | None
-    distribution: Table | None = None  # images per class and split (None: a run that did not count them)
-    distribution_figure: Figure | None = None
+class ModelSlides:
+    """A model's slide titles (by what the slide shows: "best_result", "curves", ...) and headline
+    numbers; `key` is the suffix of the ids of its parts in the document ("table-final-<key>")."""
 
-
-@dataclass
-class FeatureMapCase:
-    correct: bool  # a correctly classified image, or a mistake
-    figure: Figure
-    notes: list[str]
-
-
-@dataclass
-class ExplainedFigure:
-    """A Grad-CAM figure and the sentences on it; no figure when there was nothing to draw."""
-
-    heading: str  # short, e.g. "Galeri Kesalahan CNN" (a slide's title)
-    figure: Figure | None
-    notes: list[str]
-
-
-@dataclass
-class ModelExplanation:
-    overview: list[str]  # the layer, and how concentrated the maps are
-    figures: list[ExplainedFigure]  # the body's: the feature-map cases
-    detail: list[ExplainedFigure] = field(default_factory=list)  # the appendix's: per class, the gallery of mistakes
-
-
-@dataclass
-class ModelResult:
-    """What a model achieved; absent when it has no evaluated checkpoint."""
-
-    stats: list[Stat]  # training, validation and evaluation accuracy, macro F1
+    key: str
+    name: str
+    subtitle: str  # what it is and how many parameters it has: its divider's line
+    titles: dict[str, str]
+    cards: list[Stat]  # training, validation and evaluated accuracy, macro F1 (empty: no result)
     facts: list[str]  # best epoch, training time, parameters
-    curve_facts: list[str]  # accuracy and loss at the best epoch
-    per_class: Table | None
-    confusion: Figure | None
-    feature_maps: list[FeatureMapCase]
-    confusion_top: Figure | None = None  # the most-confused classes alone, when the full matrix is large
-    confusion_normalized: Figure | None = None  # each row as shares (recall on the diagonal), beside the counts
-    evaluation: Table | None = None  # accuracy and macro-F1 with their 95% intervals, ECE
-    reliability: Figure | None = None  # the reliability diagram
-    calibration_notes: list[str] = field(default_factory=list)
-    explanation: ModelExplanation | None = None  # Grad-CAM maps and mistakes (None: not computed)
 
 
 @dataclass
-class SeedResults:
-    """A model trained once per seed of `train.seeds`: one row per seed, then mean ± sd."""
+class DeckText:
+    """What only the deck shows: the titles of its slides, by what each shows, and the headline
+    numbers on cards; everything else on a slide is the document's."""
 
-    table: Table
-    summary: list[str]  # mean ± sd over n seeds, and the seed every other number and figure comes from
-
-
-@dataclass
-class SeedComparison:
-    """The models over their seeds: mean ± sd, each seed's accuracy, and the seed-level tests."""
-
-    table: Table  # per model: mean ± sd of accuracy, macro-F1, best epoch and time, with n
-    per_seed: Table  # seed x model accuracy
-    notes: list[str]  # the test, one sentence per pair, the seed the figures come from
-
-
-@dataclass
-class CodeListing:
-    """A model's own source for the appendix, highlighted by each renderer, with its walkthrough."""
-
-    model: str  # the model's label
-    heading: str  # "Kode CNN Kustom"
-    caption: str  # what it defines
-    origin: str  # where the code comes from: the run's record, or the installed reportgen's
-    source: str  # Python source, plain text
-    # The code in plain words: what it defines; each stage as it runs; the initial weights and parameters
-    intro: str
-    steps: list[str]
-    facts: list[str]
-
-
-@dataclass
-class ModelSection:
-    label: str
-    arch: str
-    description: str
-    params: str
-    layers: Table | None
-    final: Table | None  # accuracy and loss at the best epoch, training vs validation
-    loss_curve: Figure | None
-    accuracy_curve: Figure | None
-    curve_notes: list[str]
-    confusion_notes: list[str]  # or why there is no result
-    notes: list[str]  # what could not be computed and why
-    result: ModelResult | None
-    stages: Table | None = None  # the compact architecture of the body; `layers` is the appendix's
-    history: Table | None = None  # every epoch, when too few for curves (loss_curve is then None)
-    seeds: SeedResults | None = None  # with two or more seeds
-    code: CodeListing | None = None  # its own source and walkthrough, for the appendix
-    lr_schedule: Figure | None = None  # the learning rate of every epoch, for the appendix
-
-
-@dataclass
-class ComparisonSection:
-    table: Table
-    cards: list[tuple[str, list[Stat]]]  # per model with a result: its accuracies
-    loss_overlay: Figure
-    accuracy_overlay: Figure
-    per_class_figure: Figure
-    per_class_accuracy: Table  # class x model
-    notes: list[str]
-    pairs: Table | None = None  # McNemar test of every pair of models
-    seeds: SeedComparison | None = None  # with two or more seeds
-
-
-@dataclass
-class TuningSection:
-    intro: str
-    strategy: str
-    best: str  # "" when no trial completed
-    space: Table
-    figure: Figure
-    trials: Table | None = None  # the top trials by the search metric (None: the study has none)
-    importance: str = ""  # the parameters that mattered most ("" when Optuna could not estimate it)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A model in the discussion of each variant: what it changes and why (the author's words), what
-    its test against the baseline shows, and what speaks against it."""
-
-    label: str
-    hypothesis: str  # the experiment's `description` of a model other than the baseline ("" otherwise)
-    outcome: str  # the pair test against the baseline ("" for the baseline itself)
-    limits: list[str]
-
-
-@dataclass
-class Qualitative:
-    """The closing comparison (reportgen/report/qualitative.py), with two or more evaluated models."""
-
-    table: Table  # per model: depth, parameters, training time, gap and overfitting, stability, accuracy
-    intro: str  # what the discussion of the variants holds
-    variants: list[Variant]
-    insight: str  # the key insight ("" when fewer than two models can be judged)
-
-
-@dataclass(frozen=True)
-class Link:
-    label: str
-    url: str  # http(s), shown as a link and never fetched
-
-
-@dataclass(frozen=True)
-class AppendixPart:
-    """A part after the references (in the deck, after the closing slide) holding detail the body
-    points to by its letter, so the body stays within its length and nothing is left out."""
-
-    key: str  # what it holds: layers, calibration, explanation, disagreements
-    heading: str  # "Lampiran B Diagram Reliabilitas"
-    reference: str  # the body's sentence pointing to it
+    titles: dict[str, str]
+    models: list[ModelSlides]
+    cards: list[StatCards]  # the accuracies of every model with a result, side by side
+    per_class_accuracy: Table | None = None  # class x model (None: fewer than two models with a result)
 
 
 @dataclass
 class Document:
     lang: str
     run: Path  # the run directory: every figure (and the logo) is a file inside it, read only from there
-    front: FrontMatter
-    dataset: DatasetSection
-    environment: Table
-    training: Table
-    models: list[ModelSection]
-    comparison: ComparisonSection | None  # None with fewer than two evaluated models
-    training_log: Table
-    tuning: TuningSection | None
-    discussion: list[str]
-    conclusion: list[str]
-    references: list[str] = field(default_factory=list)
-    disagreements: list[ExplainedFigure] = field(default_factory=list)  # the baseline vs each other model
-    appendix: list[AppendixPart] = field(default_factory=list)  # the parts with content, in letter order
-    qualitative: Qualitative | None = None
-    tools: list[str] = field(default_factory=list)  # the statement of tools used, in paragraphs
-    links: list[Link] = field(default_factory=list)
+    front: TitleBlock
+    body: list[Section]
+    appendix: list[Section]  # lettered parts after the body, each pointed to from it
+    words: Words
+    deck: DeckText | None = None  # the deck's own words: its slide titles and headline numbers
+    _index: dict[str, Section | Block] = field(default_factory=dict, init=False, repr=False)
 
-    def part(self, key: str) -> AppendixPart | None:
-        return next((p for p in self.appendix if p.key == key), None)
+    def __post_init__(self):
+        self.refresh()
+
+    # --- numbering ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Drops empty sections, numbers sections, tables and figures in reading order, fills in
+        every reference's words and indexes the ids; again after the tree is changed."""
+        self.body = prune(self.body)
+        self.appendix = prune(self.appendix)
+        number_sections(self.body, "")
+        for letter, part in zip(string.ascii_uppercase, self.appendix):
+            part.number, part.label = letter, f"{self.words.appendix} {letter}"
+            for sub in part.subsections:
+                clear_numbers(sub)
+        counts = {"table": 0, "figure": 0}
+        self._index = {}
+        for node in self.nodes():
+            if getattr(node, "id", ""):
+                if node.id in self._index:
+                    raise ValueError(f"two parts of the document have the id {node.id!r}")
+                self._index[node.id] = node
+            if isinstance(node, (Table, Figure)):
+                counts[node.tag] += 1
+                node.number = counts[node.tag]
+                node.label = f"{getattr(self.words, node.tag)} {node.number}"
+        for ref in self.refs():
+            target = self._index.get(ref.target)
+            if target is None:
+                raise ValueError(f"a reference to {ref.target!r}, which the document does not have")
+            ref.text = target.label
+
+    def sections(self) -> Iterator[Section]:
+        """Every section, body then appendix, each before its subsections."""
+        return (node for node in self.nodes() if isinstance(node, Section))
+
+    def nodes(self) -> Iterator[Section | Block]:
+        """Every section and block in reading order, body then appendix."""
+        for section in [*self.body, *self.appendix]:
+            yield from section.nodes()
+
+    def refs(self) -> Iterator[Ref]:
+        for node in self.nodes():
+            for parts in texts_of(node):
+                yield from (p for p in parts if isinstance(p, Ref))
+
+    # --- lookup ------------------------------------------------------------------------------
+
+    def find(self, id: str) -> Section | Block | None:
+        return self._index.get(id)
+
+    def section(self, name: str) -> Section | None:
+        """The section whose id or title is `name` (a title in any letter case): where a user's
+        notes for "Diskusi" go."""
+        by_id = self._index.get(name)
+        if isinstance(by_id, Section):
+            return by_id
+        return next((s for s in self.sections() if s.title.casefold() == name.casefold()), None)
+
+    def table(self, id: str) -> Table | None:
+        return self._typed(id, Table)
+
+    def figure(self, id: str) -> Figure | None:
+        return self._typed(id, Figure)
+
+    def sentences(self, id: str) -> list[str]:
+        """The sentences of the prose or list with this id ([] when the document has none)."""
+        block = self.find(id)
+        return block.sentences if isinstance(block, (Prose, ItemList)) else []
+
+    def _typed(self, id: str, kind: type):
+        node = self._index.get(id)
+        return node if isinstance(node, kind) else None
+
+
+def prune(sections: list[Section]) -> list[Section]:
+    """The sections with content: a heading with nothing under it is no section."""
+    for s in sections:
+        s.subsections = prune(s.subsections)
+    return [s for s in sections if not s.empty]
+
+
+def number_sections(sections: list[Section], prefix: str, depth: int = 1) -> None:
+    """1, 1.1 for the first two levels of numbered sections; deeper ones are headed by title alone."""
+    count = 0
+    for s in sections:
+        if s.numbered and depth <= 2:
+            count += 1
+            s.number = s.label = f"{prefix}{count}"
+            number_sections(s.subsections, f"{s.number}.", depth + 1)
+        else:
+            clear_numbers(s)
+
+
+def clear_numbers(section: Section) -> None:
+    section.number = section.label = ""
+    for sub in section.subsections:
+        clear_numbers(sub)
+
+
+def texts_of(node: Section | Block) -> list[Text]:
+    """The inline texts a node holds (its paragraphs, items or caption)."""
+    if isinstance(node, Prose):
+        return node.paragraphs
+    if isinstance(node, ItemList):
+        return node.items
+    if isinstance(node, Table):
+        return [node.caption]
+    return []

@@ -1,165 +1,176 @@
-"""the closing parts, from the analysis facts: the qualitative comparison table (depth,
-parameters, training time, generalisation gap, stability, accuracy per model), each modification's
-hypothesis with what its test against the baseline shows, the key insight and each model's limits;
-the links and the statement of tools used.
+"""The closing comparison, from the analysis facts and verdicts: the qualitative comparison table
+(depth, parameters, training time, generalisation gap, stability, accuracy per model), each
+modification's hypothesis with what its test against the baseline shows and each model's limits
+(an appendix part), and the key insight (the Kesimpulan's).
 
-Like the narrative, every sentence names the numbers it rests on, and a model is called more or
-less accurate than another only when the pair's Holm-adjusted McNemar test says so.
+Like every sentence of the report, each names the numbers it rests on, and a model is called more
+or less accurate than another only when the pair's Holm-adjusted McNemar test says so.
 """
 
 from __future__ import annotations
 
+from reportgen.report.context import Context
+from reportgen.report.document import Column, Emphasis, ItemList, Prose, Table, Text
 from reportgen.schema.analysis import ModelAnalysis
-from reportgen.language.text import clean_user_text as clean
-from reportgen.report.document import Column, Link, Qualitative, Table, Variant
-from reportgen.report.narrative import Writer
-from reportgen.report.sections import Context, verdict_cells, with_interval
 
-# A model trains "longer" than another only past this factor: a few percent is the machine's noise.
-SLOWER_FACTOR = 1.25
-# ... and has "more parameters" only past this one: 21.287.237 against 21.285.573 is no cost to name.
-LARGER_FACTOR = 1.05
+
+def verdict_cells(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The overfitting and stability cells: a diverged model is judged on neither, a verdict the
+    noise or the number of epochs does not allow is not made."""
+    diagnostics = m.diagnostics
+    if m.failure == "diverged":
+        return [cx.say("ui.verdict.diverged")] * 2
+    if diagnostics is None:
+        return ["–", "–"]
+    overfit = {True: "ui.overfit_yes", False: "ui.overfit_no", None: "ui.verdict.insufficient"}[diagnostics.overfit]
+    stable = {True: cx.say("ui.stable"), False: cx.say("ui.unstable"),
+              None: cx.say("ui.verdict.too_short", epochs=m.epochs_run,
+                           min=diagnostics.min_epochs_for_stability)}[diagnostics.stable]
+    return [cx.say(overfit), stable]
 
 
 def qualitative_table(cx: Context) -> Table:
     """One row per model, every cell a fact: its depth, parameters, training time, the
     training−validation gap with the overfitting verdict, the stability verdict, the accuracy."""
-    t, f = cx.t, cx.f
+    fmt = cx.fmt
     rows = []
-    for m in cx.a.models:
+    for m in cx.analysis.models:
         overfit, stable = verdict_cells(cx, m)
-        d, depth = m.diagnostics, m.architecture.depth if m.architecture else None
-        rows.append([clean(m.label), "–" if depth is None else str(depth), f.integer(m.params),
-                     f.seconds(m.train_seconds) if m.epochs_run else "–",
-                     t("ui.qualitative.gap_verdict", gap=f.pp(d.gap_acc_pp), verdict=overfit) if d else overfit,
-                     stable, with_interval(cx, f.percent, m.accuracy, m.accuracy_ci)])
-    columns = [Column(t("ui.model")), Column(t("ui.qualitative.depth"), numeric=True),
-               Column(t("ui.params"), numeric=True), Column(t("ui.qualitative.time"), numeric=True),
-               Column(t("ui.qualitative.gap")), Column(t("ui.stability")),
-               Column(t("ui.qualitative.accuracy", split=cx.split), numeric=True)]
-    return Table(t("ui.qualitative.caption", split=cx.split), columns, rows)
+        diagnostics, depth = m.diagnostics, m.architecture.depth if m.architecture else None
+        rows.append([cx.name(m.label), "–" if depth is None else str(depth), fmt.integer(m.params),
+                     fmt.seconds(m.train_seconds) if m.epochs_run else "–",
+                     cx.say("ui.qualitative.gap_verdict", gap=fmt.pp(diagnostics.gap_acc_pp), verdict=overfit)
+                     if diagnostics else overfit,
+                     stable, cx.with_interval(fmt.percent, m.accuracy, m.accuracy_ci)])
+    columns = [Column(cx.say("ui.model")), Column(cx.say("ui.qualitative.depth"), numeric=True),
+               Column(cx.say("ui.params"), numeric=True), Column(cx.say("ui.qualitative.time"), numeric=True),
+               Column(cx.say("ui.qualitative.gap")), Column(cx.say("ui.stability")),
+               Column(cx.say("ui.qualitative.accuracy", split=cx.split), numeric=True)]
+    return Table("table-qualitative", cx.say("ui.qualitative.caption", split=cx.split), columns, rows)
 
 
-class Verdicts:
-    """The sentences of the closing parts, in one language; `w` gives the pair tests and intervals."""
-
-    def __init__(self, cx: Context):
-        self.cx, self.t, self.f = cx, cx.t, cx.f
-        self.w = Writer(cx.a, cx.t.lang)
-        self.c = cx.a.comparison
-        # A failed model's accuracy does not judge its architecture: it takes part in no comparison here.
-        self.judged = [m for m in cx.a.models if m.accuracy is not None and not m.failure]
-
-    def outcome(self, m: ModelAnalysis) -> str:
-        """What the pair test of a modification against the baseline shows."""
-        t, f, base = self.t, self.f, self.c.baseline
-        if m.accuracy is None:
-            return t("narrative.conclusion.no_result", model=m.label, status=t(f"narrative.status.{m.status}"))
-        if m.failure:
-            return t(f"narrative.conclusion.{m.failure}", model=m.label)
-        p = next(p for p in self.c.pairs if {p.a, p.b} == {m.label, base})
-        # The pair stores a - b; the sentence speaks of the model against the baseline, and its
-        # interval must point the way the sentence does: m - base, or base - m when m is worse.
-        sign = 1 if p.a == m.label else -1
-        if p.significant:
-            key = "outcome_better" if sign * p.diff_pp > 0 else "outcome_worse"
-            sign *= 1 if key == "outcome_better" else -1
-            diff = f.pp(sign * p.diff_pp, signed=False)
-        else:
-            key, diff = "outcome_on_par", f.pp(sign * p.diff_pp)
-        low, high = sorted((sign * p.diff_ci_pp.low, sign * p.diff_ci_pp.high))
-        return t(f"narrative.qualitative.{key}", model=m.label, baseline=base, diff=diff,
-                 ci=self.w.ci_pp(p.diff_ci_pp.model_copy(update={"low": low, "high": high})),
-                 p=f.p_statement(p.p_adjusted))
-
-    def variant(self, m: ModelAnalysis) -> Variant:
-        """A model's hypothesis (its description) and outcome against the baseline, and its limits."""
-        modified = m.label != self.c.baseline
-        return Variant(clean(m.label), clean(m.description) if modified else "",
-                       clean(self.outcome(m)) if modified else "",
-                       [clean(s) for s in self.limits(m, stated=self.c.baseline if modified else None)])
-
-    def insight(self) -> str:
-        """The key insight: what the most accurate models cost, as far as the tests tell them apart."""
-        t, f, w, models = self.t, self.f, self.w, self.judged
-        if len(models) < 2:
-            return ""
-        if not any(w.better(a.label, b.label) for a in models for b in models):
-            cheapest = min(models, key=lambda m: m.params)
-            return t("narrative.qualitative.none_differ", n=f.integer(self.c.pairs[0].n), split=self.cx.split,
-                     alpha=f.general(self.c.alpha), model=cheapest.label, params=f.integer(cheapest.params))
-        leader = max(models, key=lambda m: m.accuracy)
-        others = [m for m in models if m is not leader]
-        if all(w.better(leader.label, m.label) for m in others):  # what its margin over the closest costs
-            closest = max(others, key=lambda m: m.accuracy)
-            p = next(p for p in self.c.pairs if (p.a, p.b) == (leader.label, closest.label))
-            return t("narrative.qualitative.best_tradeoff", model=leader.label, other=closest.label,
-                     diff=f.pp(p.diff_pp, signed=False), p=f.p_statement(p.p_adjusted),
-                     params=f.integer(leader.params), other_params=f.integer(closest.params),
-                     time=f.seconds(leader.train_seconds), other_time=f.seconds(closest.train_seconds))
-        tied = [m for m in others if not w.better(leader.label, m.label)]
-        cheapest = min(tied, key=lambda m: m.params)
-        if cheapest.params < leader.params:
-            return t("narrative.qualitative.simpler_on_par", model=cheapest.label, params=f.integer(cheapest.params),
-                     leader=leader.label, leader_params=f.integer(leader.params))
-        return t("narrative.qualitative.leader_cheapest", leader=leader.label, params=f.integer(leader.params),
-                 others=f.listing([m.label for m in tied]))
-
-    def limits(self, m: ModelAnalysis, stated: str | None = None) -> list[str]:
-        """What speaks against a model: a model significantly more accurate (unless it is `stated`,
-        whose test the outcome already gives), a smaller or faster one not shown to be less accurate,
-        overfitting, instability, over-confidence."""
-        t, f, w, d = self.t, self.f, self.w, m.diagnostics
-        if m.accuracy is None:
-            return [t("narrative.conclusion.no_result", model=m.label, status=t(f"narrative.status.{m.status}"))]
-        if m.failure:
-            return [t(f"narrative.conclusion.{m.failure}", model=m.label)]
-        out = []
-        better = [o for o in self.judged if w.better(o.label, m.label)]
-        if better and (top := max(better, key=lambda o: o.accuracy)).label != stated:
-            p = next(p for p in self.c.pairs if (p.a, p.b) == (top.label, m.label))
-            out.append(t("narrative.qualitative.less_accurate", other=top.label, diff=f.pp(p.diff_pp, signed=False),
-                         p=f.p_statement(p.p_adjusted)))
-        on_par = [o for o in self.judged if o is not m and not w.better(m.label, o.label)]
-        if smaller := [o for o in on_par if LARGER_FACTOR * o.params < m.params]:
-            o = min(smaller, key=lambda o: o.params)
-            out.append(t("narrative.qualitative.more_params", other=o.label, params=f.integer(m.params),
-                         other_params=f.integer(o.params)))
-        if faster := [o for o in on_par if o.epochs_run and SLOWER_FACTOR * o.train_seconds < m.train_seconds]:
-            o = min(faster, key=lambda o: o.train_seconds)
-            out.append(t("narrative.qualitative.slower", other=o.label, time=f.seconds(m.train_seconds),
-                         other_time=f.seconds(o.train_seconds)))
-        if d is not None:
-            gap = dict(gap=f.pp(d.gap_acc_pp, signed=False), threshold=f.pp(d.overfit_threshold_pp, signed=False),
-                       noise=f.pp(d.val_noise_pp, signed=False), n=f.integer(d.val_size))
-            if d.overfit:
-                out.append(t("narrative.qualitative.overfit", **gap))
-            elif d.overfit is None:
-                out.append(t("narrative.qualitative.overfit_insufficient", **gap))
-            if d.stable is False:
-                out.append(t("narrative.qualitative.unstable"))
-            elif d.stable is None:
-                out.append(t("narrative.qualitative.too_short", epochs=m.epochs_run, min=d.min_epochs_for_stability))
-        if m.calibration and m.calibration.overconfident:
-            out.append(t("narrative.qualitative.overconfident", ece=f.decimal(m.calibration.ece),
-                         threshold=f.decimal(m.calibration.ece_threshold)))
-        return out or [t("narrative.qualitative.none")]
+def no_result(cx: Context, m: ModelAnalysis) -> str:
+    return cx.say("narrative.conclusion.no_result", model=cx.name(m.label),
+                  status=cx.say(f"narrative.status.{m.status}"))
 
 
-def qualitative(cx: Context) -> Qualitative | None:
-    """The closing parts that compare models; None with fewer than two evaluated models."""
-    if cx.a.comparison is None:
-        return None
-    v = Verdicts(cx)
-    return Qualitative(table=qualitative_table(cx), intro=cx.t("ui.qualitative.variants_intro",
-                                                               baseline=clean(v.c.baseline)),
-                       variants=[v.variant(m) for m in cx.a.models], insight=clean(v.insight()))
+def outcome(cx: Context, m: ModelAnalysis) -> str:
+    """What the pair test of a modification against the baseline shows."""
+    fmt, comparison = cx.fmt, cx.analysis.comparison
+    if m.accuracy is None:
+        return no_result(cx, m)
+    if m.failure:
+        return cx.say(f"narrative.conclusion.{m.failure}", model=cx.name(m.label))
+    pair = comparison.pair(m.label, comparison.baseline)
+    # The pair stores a - b; the sentence speaks of the model against the baseline, and its
+    # interval must point the way the sentence does: m - base, or base - m when m is worse.
+    sign = 1 if pair.a == m.label else -1
+    if pair.significant:
+        key = "outcome_better" if sign * pair.diff_pp > 0 else "outcome_worse"
+        sign *= 1 if key == "outcome_better" else -1
+        diff = fmt.pp(sign * pair.diff_pp, signed=False)
+    else:
+        key, diff = "outcome_on_par", fmt.pp(sign * pair.diff_pp)
+    low, high = sorted((sign * pair.diff_ci_pp.low, sign * pair.diff_ci_pp.high))
+    return cx.say(f"narrative.qualitative.{key}", model=cx.name(m.label), baseline=cx.name(comparison.baseline),
+                  diff=diff, ci=cx.ci_pp(pair.diff_ci_pp.model_copy(update={"low": low, "high": high})),
+                  p=fmt.p_statement(pair.p_adjusted))
 
 
-def links(cx: Context) -> list[Link]:
-    return [Link(clean(link.label), link.url) for link in cx.exp.report.links]
+def limits(cx: Context, m: ModelAnalysis, stated: str | None = None) -> list[str]:
+    """What speaks against a model (the analysis's standing of it): a model significantly more
+    accurate (unless it is `stated`, whose test the outcome already gives), a smaller or faster one
+    not shown to be less accurate, overfitting, instability, over-confidence."""
+    fmt, comparison, diagnostics = cx.fmt, cx.analysis.comparison, m.diagnostics
+    if m.accuracy is None:
+        return [no_result(cx, m)]
+    if m.failure:
+        return [cx.say(f"narrative.conclusion.{m.failure}", model=cx.name(m.label))]
+    standing = next(s for s in comparison.verdicts.standings if s.label == m.label)
+    out = []
+    if standing.less_accurate_than and standing.less_accurate_than != stated:
+        pair = comparison.pair(standing.less_accurate_than, m.label)
+        out.append(cx.say("narrative.qualitative.less_accurate", other=cx.name(standing.less_accurate_than),
+                          diff=fmt.pp(pair.diff_pp, signed=False), p=fmt.p_statement(pair.p_adjusted)))
+    if standing.larger_than:
+        other = cx.model(standing.larger_than)
+        out.append(cx.say("narrative.qualitative.more_params", other=cx.name(other.label), params=fmt.integer(m.params),
+                          other_params=fmt.integer(other.params)))
+    if standing.slower_than:
+        other = cx.model(standing.slower_than)
+        out.append(cx.say("narrative.qualitative.slower", other=cx.name(other.label), time=fmt.seconds(m.train_seconds),
+                          other_time=fmt.seconds(other.train_seconds)))
+    if diagnostics is not None:
+        out += diagnostic_limits(cx, m)
+    if m.calibration and m.calibration.overconfident:
+        out.append(cx.say("narrative.qualitative.overconfident", ece=fmt.decimal(m.calibration.ece),
+                          threshold=fmt.decimal(m.calibration.ece_threshold)))
+    return out or [cx.say("narrative.qualitative.none")]
 
 
-def tools_statement(cx: Context) -> list[str]:
-    """The statement of tools used, a paragraph per blank-line-separated block."""
-    return [clean(p) for p in cx.exp.report.tools_statement.split("\n\n") if p.strip()]
+def diagnostic_limits(cx: Context, m: ModelAnalysis) -> list[str]:
+    """Overfitting (or evidence too thin to say) and instability (or a run too short to judge)."""
+    fmt, diagnostics = cx.fmt, m.diagnostics
+    gap = dict(gap=fmt.pp(diagnostics.gap_acc_pp, signed=False),
+               threshold=fmt.pp(diagnostics.overfit_threshold_pp, signed=False),
+               noise=fmt.pp(diagnostics.val_noise_pp, signed=False), n=fmt.integer(diagnostics.val_size))
+    out = []
+    if diagnostics.overfit:
+        out.append(cx.say("narrative.qualitative.overfit", **gap))
+    elif diagnostics.overfit is None:
+        out.append(cx.say("narrative.qualitative.overfit_insufficient", **gap))
+    if diagnostics.stable is False:
+        out.append(cx.say("narrative.qualitative.unstable"))
+    elif diagnostics.stable is None:
+        out.append(cx.say("narrative.qualitative.too_short", epochs=m.epochs_run,
+                          min=diagnostics.min_epochs_for_stability))
+    return out
+
+
+def insight(cx: Context) -> str:
+    """The key insight: what the most accurate models cost, as far as the tests tell them apart
+    ("" when fewer than two models can be judged)."""
+    fmt, comparison = cx.fmt, cx.analysis.comparison
+    found = comparison.verdicts.insight if comparison else None
+    if found is None:
+        return ""
+    model = cx.model(found.model)
+    if found.kind == "none_differ":
+        return cx.say("narrative.qualitative.none_differ", n=fmt.integer(comparison.pairs[0].n), split=cx.split,
+                      alpha=fmt.general(comparison.alpha), model=cx.name(model.label), params=fmt.integer(model.params))
+    if found.kind == "best_tradeoff":
+        closest = cx.model(found.other)
+        pair = comparison.pair(model.label, closest.label)
+        return cx.say("narrative.qualitative.best_tradeoff", model=cx.name(model.label), other=cx.name(closest.label),
+                      diff=fmt.pp(pair.diff_pp, signed=False), p=fmt.p_statement(pair.p_adjusted),
+                      params=fmt.integer(model.params), other_params=fmt.integer(closest.params),
+                      time=fmt.seconds(model.train_seconds), other_time=fmt.seconds(closest.train_seconds))
+    if found.kind == "simpler_on_par":
+        leader = cx.model(found.other)
+        return cx.say("narrative.qualitative.simpler_on_par", model=cx.name(model.label),
+                      params=fmt.integer(model.params), leader=cx.name(leader.label),
+                      leader_params=fmt.integer(leader.params))
+    return cx.say("narrative.qualitative.leader_cheapest", leader=cx.name(model.label),
+                  params=fmt.integer(model.params), others=cx.listing(found.others))
+
+
+def variant_item(cx: Context, m: ModelAnalysis) -> Text:
+    """A model's line of the variants' discussion: its name, its hypothesis (its description) and
+    outcome against the baseline when it is a modification, and its limits."""
+    baseline = cx.analysis.comparison.baseline
+    modified = m.label != baseline
+    parts: Text = [Emphasis(cx.name(m.label)), ":"]
+    if modified and m.description:
+        parts += [" ", Emphasis(f"{cx.say('ui.qualitative.hypothesis')}:", strong=False), f" {cx.clean(m.description)}"]
+    if modified:
+        parts.append(f" {outcome(cx, m)}")
+    parts.append(" " + " ".join(limits(cx, m, stated=baseline if modified else None)))
+    return parts
+
+
+def variants(cx: Context) -> list:
+    """The appendix's discussion of each variant: what it changes and why (the author's words),
+    what its test against the baseline shows, and what speaks against it."""
+    comparison = cx.analysis.comparison
+    return [Prose([cx.say("ui.qualitative.variants_intro", baseline=cx.name(comparison.baseline))], id="text-variants"),
+            ItemList([variant_item(cx, m) for m in cx.analysis.models], id="list-variants")]

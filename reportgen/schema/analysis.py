@@ -21,6 +21,13 @@ from reportgen.schema.run import (Averages, ClassScores, DatasetFacts, Environme
                                   TuningTrial)
 
 
+def localized(relative: str, lang: str) -> str:
+    """The file of a figure in one language: "figures/x.png" -> "figures/x.<lang>.png" (the tree
+    stores the language-neutral path; a figure is drawn once per language)."""
+    stem, dot, suffix = relative.rpartition(".")
+    return f"{stem}.{lang}{dot}{suffix}"
+
+
 class ClassMetrics(ClassScores):
     name: str
 
@@ -115,6 +122,17 @@ class StageActivation(BaseModel):
     active_fraction: Finite  # share of values > 0: how sparse the stage's response is
 
 
+class ActivityTrend(BaseModel):
+    """How an image's share of positive activations changes from the first stage to the last
+    (reportgen/analysis/verdicts.py): a trend is named only past the threshold."""
+
+    change_pp: Finite  # 100 x (last stage's active_fraction - first stage's), percentage points
+    threshold_pp: Finite  # a change within this either way is "similar"
+    trend: Literal["sparser", "denser", "similar"]
+    sparse_share: Finite  # a last stage with fewer positive values than this responds sparsely
+    sparse_late: bool
+
+
 class FeatureMapCase(BaseModel):
     correct: bool
     index: int  # row `index` of predictions.csv
@@ -123,6 +141,7 @@ class FeatureMapCase(BaseModel):
     confidence: Finite  # predicted class probability
     stages: list[StageActivation]
     figure: str  # PNG: input image beside a grid of channels per stage
+    activity: ActivityTrend | None = None  # the verdict on its stages (None: no stage)
 
 
 class CamFacts(BaseModel):
@@ -135,6 +154,10 @@ class CamFacts(BaseModel):
     confidence: Finite  # probability of the predicted class, from predictions.csv
     top_share: Finite  # share of the map's mass in its brightest `top_pixels` of pixels (None: map all zero)
     peak: list[Finite] | None  # (row, column) of the map's maximum, fractions of the side (0 = top / left)
+    # verdicts.py: the ninth of the image the peak lies in ("top_left" ... "middle_centre" ...
+    # "bottom_right"), and whether top_share reaches Explanation.concentrated_share (None: map all zero)
+    region: str | None = None
+    concentrated: bool | None = None
 
 
 class MistakeGroup(BaseModel):
@@ -227,6 +250,10 @@ class Diagnostics(BaseModel):
     val_loss_fluctuation: Finite  # std of epoch-to-epoch val_loss changes (late epochs) / val_loss range
     fluctuation_threshold: Finite
     stable: bool | None  # None: not judged (fewer than min_epochs_for_stability finite epochs, or diverged)
+    # verdicts.py: val_loss_fluctuation above fluctuation_threshold; the training loss peaking above
+    # its first epoch's value at a later epoch (an unstable optimisation)
+    fluctuating: bool | None = None
+    train_loss_peaked: bool | None = None
     min_epochs_for_stability: int = 5
     max_train_loss: Finite  # e.g. the reference report's "loss spike up to 17.7"
     max_train_loss_epoch: int
@@ -285,6 +312,7 @@ class Calibration(BaseModel):
     wrong: int  # wrong predictions
     confident_wrong: int  # of them, with confidence >= high_confidence
     overconfident: bool
+    ece_above_threshold: bool | None = None  # verdicts.py: ece > ece_threshold (over-confident or not)
 
 
 class Spread(BaseModel):
@@ -581,6 +609,10 @@ class Degradation(BaseModel):
     train_loss_plain: Finite
     train_loss_residual: Finite
     residual_better: bool
+    # verdicts.py, from the pair's test: the plain network significantly more accurate, and the
+    # test's Holm-adjusted p
+    plain_better: bool | None = None
+    p_adjusted: Finite = None
 
 
 class PairTest(BaseModel):
@@ -638,6 +670,49 @@ class SeedTest(BaseModel):
     finding: bool  # significant and not exploratory
 
 
+class Standing(BaseModel):
+    """What the tests and the costs say against one judged model (evaluated, without a failure),
+    among the judged models (reportgen/analysis/verdicts.py)."""
+
+    label: str
+    less_accurate_than: str | None  # the most accurate model significantly more accurate than it
+    # Among the models it is not shown more accurate than: the one with the fewest parameters, when
+    # that has fewer than 1 / larger_factor of its parameters; the fastest, when it trains in less
+    # than 1 / slower_factor of its time
+    larger_than: str | None
+    slower_than: str | None
+
+
+class Insight(BaseModel):
+    """The key insight on accuracy against cost among the judged models (two or more)."""
+
+    # none_differ: no pair differs; best_tradeoff: the most accurate is significantly better than
+    # every other; simpler_on_par: a model with fewer parameters is not told apart from it;
+    # leader_cheapest: it has the fewest parameters of the models not told apart from it
+    kind: Literal["none_differ", "best_tradeoff", "simpler_on_par", "leader_cheapest"]
+    model: str  # none_differ, simpler_on_par: the model with the fewest parameters; otherwise the most accurate
+    other: str | None = None  # best_tradeoff: the closest in accuracy; simpler_on_par: the most accurate
+    others: list[str] = []  # leader_cheapest: the models not told apart from the most accurate
+
+
+class ComparisonVerdicts(BaseModel):
+    """The verdicts across models that the documents state, each from the pair tests (Holm-adjusted,
+    at the comparison's alpha) and the thresholds below (reportgen/analysis/verdicts.py)."""
+
+    leader: str  # the first of the ranking
+    tied_with_leader: list[str]  # the models ranked after it that it is not significantly more accurate than
+    # Ranks can be written "A = B > C": every model of a rank significantly more accurate than every
+    # model of a lower rank, and no two models of a rank told apart
+    ranks_separated: bool
+    largest: str | None  # the evaluated model with the most parameters (None: two share the most)
+    largest_best: bool | None  # it is significantly more accurate than every other evaluated model
+    judged: list[str]  # evaluated models without a failure: those the closing comparison judges
+    larger_factor: Finite  # more parameters is a cost only past this factor
+    slower_factor: Finite  # a longer training is a cost only past this factor
+    standings: list[Standing]  # per judged model
+    insight: Insight | None  # None: fewer than two judged models
+
+
 class Comparison(BaseModel):
     baseline: str
     best: str  # by accuracy on the evaluation split
@@ -657,6 +732,11 @@ class Comparison(BaseModel):
     # The model that may be named best: significantly more accurate than every other (primary test)
     # and in a state that allows "best" (None: no model may be)
     supported_best: str | None = None
+    verdicts: ComparisonVerdicts | None = None
+
+    def pair(self, x: str, y: str) -> PairTest:
+        """The test of models x and y, whichever of them is `a`."""
+        return next(p for p in self.pairs if {p.a, p.b} == {x, y})
 
 
 class DatasetInfo(DatasetFacts):
@@ -666,10 +746,23 @@ class DatasetInfo(DatasetFacts):
     distribution_figure: str = ""  # bar chart of class_counts, grouped by split ("" when not counted)
 
 
+class TuningVerdicts(BaseModel):
+    """The order of the trials and which parameters mattered (reportgen/analysis/verdicts.py)."""
+
+    # Trial numbers, best first: completed trials by the metric, then those stopped early (pruned,
+    # diverged) by their last value, then those without a value: a trial stopped early never ranks
+    # above a completed one, since its value is from fewer epochs
+    ranking: list[int]
+    importance_threshold: Finite  # a parameter with a smaller share of the importance is not said to matter
+    important: list[str]  # at most three parameters with a share at or above it, largest first
+    importance_equal: bool  # Optuna split the importance evenly: its trials cannot tell the parameters apart
+
+
 class Tuning(TuningFacts):
     """The `reportgen tune` search that chose this run's configuration (tuning.json)."""
 
     figure: str  # metric per trial (+ importances)
+    verdicts: TuningVerdicts | None = None
 
 
 class Analysis(RunFile):

@@ -58,6 +58,8 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
     when it exists. Returns how training ended; the best weights are in out/best.pt.
     `prune(history_row)` (hyper-parameter search) may end a hopeless trial after any epoch.
     Under torchrun every process runs this; only rank 0 writes files."""
+    # Long because an epoch's steps (train, validate, stop on divergence, checkpoint, prune) share
+    # its state and must run in this order; split, the order would be spread over functions.
     t = spec.train
     tr = build_training(spec, len(data.classes), data_cfg.image_size, device)
     if load_checkpoint(out, tr) and world.is_main:

@@ -1,0 +1,161 @@
+"""Perbandingan Model: every model side by side on the evaluation split, every pair's McNemar test,
+the overlaid curves, what the tests allow to be said (the ranking, the best model, each pair, each
+model against the baseline, the degradation experiment), the seeds, and the qualitative table.
+A model is called more accurate than another only where the analysis's pair test says so."""
+
+from __future__ import annotations
+
+from reportgen.report.context import Context, present
+from reportgen.report.document import Column, FigureRow, Prose, Section, Table
+from reportgen.report.qualitative import qualitative_table
+from reportgen.report.seeds import seed_comparison
+from reportgen.schema.analysis import PairTest
+
+
+def comparison_section(cx: Context) -> Section | None:
+    comparison = cx.analysis.comparison
+    if comparison is None:
+        return None
+    pairs = pairs_table(cx)
+    overlays = FigureRow([cx.figure(f"figure-overlay-{kind}", cx.say(f"ui.caption.overlay_{kind}"),
+                                    comparison.figures[kind]) for kind in ("loss", "accuracy")])
+    blocks = present(comparison_table(cx), pairs if pairs.rows else None, overlays,
+                     Prose(comparison_sentences(cx), id="text-comparison"))
+    qualitative = Section("qualitative", cx.say("ui.qualitative.heading"), [qualitative_table(cx)], numbered=False)
+    return Section("comparison", cx.say("ui.section.comparison"), blocks + seed_comparison(cx), [qualitative])
+
+
+def comparison_table(cx: Context) -> Table:
+    fmt, comparison = cx.fmt, cx.analysis.comparison
+    deltas = {d.label: d for d in comparison.deltas}
+    # Without a test split the evaluated accuracy is the validation accuracy: one column, not two.
+    tested = cx.analysis.dataset.eval_split == "test"
+    rows = [[cx.name(m.label), *([fmt.percent(m.val_acc)] if tested else []), fmt.decimal(m.val_loss),
+             cx.with_interval(fmt.percent, m.accuracy, m.accuracy_ci),
+             cx.with_interval(fmt.decimal, m.macro.f1 if m.macro else None, m.macro_f1_ci), fmt.integer(m.params),
+             fmt.number(m.train_seconds, 1),
+             cx.say("ui.baseline") if m.label == comparison.baseline else fmt.pp(deltas[m.label].accuracy_pp)]
+            for m in cx.analysis.models]
+    validation = cx.say("ui.validation").lower()
+    evaluated = cx.say(f"ui.{'test' if tested else 'validation'}").lower()
+    ci = cx.say("ui.stats.ci")
+    headers = [*([f"{cx.say('ui.accuracy')} {validation}"] if tested else []), f"{cx.say('ui.loss')} {validation}",
+               f"{cx.say('ui.accuracy')} {evaluated} [{ci}]", f"{cx.say('ui.stats.macro_f1')} [{ci}]",
+               cx.say("ui.params"), cx.say("ui.time"), cx.say("ui.delta")]
+    caption = cx.say("ui.caption.comparison", baseline=cx.name(comparison.baseline), split=cx.split)
+    return Table("table-comparison", caption, [Column(cx.say("ui.model"))] + [Column(h, numeric=True) for h in headers],
+                 rows)
+
+
+def per_class_accuracy_table(cx: Context) -> Table | None:
+    """Every class's accuracy, a column per model with a result (the deck's; the report draws it)."""
+    if cx.analysis.comparison is None:
+        return None
+    scored = [m for m in cx.analysis.models if m.accuracy is not None]
+    return Table("table-per-class-accuracy", cx.say("ui.caption.per_class_accuracy"),
+                 [Column(cx.say("ui.class"))] + [Column(cx.name(m.label), numeric=True) for m in scored],
+                 [[cx.clean(name)] + [cx.fmt.percent(m.per_class[i].accuracy) for m in scored]
+                  for i, name in enumerate(cx.analysis.dataset.classes)])
+
+
+def pairs_table(cx: Context) -> Table:
+    """Every pair's exact McNemar test: discordant counts, the accuracy difference with its paired
+    bootstrap interval, raw and Holm-adjusted p, and the decision at alpha."""
+    fmt, comparison = cx.fmt, cx.analysis.comparison
+    rows = [[f"{cx.name(p.a)} vs {cx.name(p.b)}", f"{p.a_only_correct} / {p.b_only_correct}",
+             f"{fmt.pp(p.diff_pp)} {cx.bounds(fmt.pp, p.diff_ci_pp)}", fmt.p_value(p.p_value),
+             fmt.p_value(p.p_adjusted), cx.say("ui.stats.yes" if p.significant else "ui.stats.no")]
+            for p in comparison.pairs]
+    columns = [Column(cx.say("ui.stats.pair")), Column(cx.say("ui.stats.discordant"), numeric=True),
+               Column(f"{cx.say('ui.stats.difference')} [{cx.say('ui.stats.ci')}]", numeric=True),
+               Column(cx.say("ui.stats.p"), numeric=True), Column(cx.say("ui.stats.p_holm"), numeric=True),
+               Column(cx.say("ui.stats.significant"))]
+    images = comparison.pairs[0].n if comparison.pairs else 0
+    return Table("table-pairs", cx.say("ui.stats.pairs_caption", n=fmt.integer(images), split=cx.split,
+                                       alpha=fmt.general(comparison.alpha)), columns, rows)
+
+
+# --- what the tests allow to be said --------------------------------------------------------------
+
+
+def comparison_sentences(cx: Context) -> list[str]:
+    comparison, fmt = cx.analysis.comparison, cx.fmt
+    if comparison is None:
+        return []
+    verdicts = comparison.verdicts
+    key = "method_single" if len(comparison.pairs) == 1 else "method"
+    out = [cx.say(f"narrative.comparison.{key}", n=fmt.integer(comparison.pairs[0].n), pairs=len(comparison.pairs),
+                  alpha=fmt.general(comparison.alpha)), ranking(cx)]
+    if not verdicts.tied_with_leader:
+        leader = cx.model(verdicts.leader)
+        out.append(cx.say("narrative.comparison.best", best=cx.name(leader.label),
+                          best_acc=fmt.percent(leader.accuracy), ci=cx.ci_percent(leader.accuracy_ci)))
+    out += [pair_sentence(cx, p) for p in comparison.pairs]
+    base = cx.model(comparison.baseline)
+    for d in comparison.deltas:
+        m = cx.model(d.label)
+        if d.label == comparison.baseline or m.accuracy is None:
+            continue
+        out.append(cx.say("narrative.comparison.delta", model=cx.name(d.label), acc=fmt.percent(m.accuracy),
+                          versus=versus(cx, d.accuracy_pp, comparison.baseline), base_acc=fmt.percent(base.accuracy),
+                          params=param_change(cx, d.params_pct)))
+    out += degradation_sentences(cx)
+    out.append(cx.say("narrative.comparison.time", times=fmt.listing(
+        [f"{cx.name(m.label)} {fmt.seconds(m.train_seconds)}" for m in cx.analysis.models if m.epochs_run])))
+    return out
+
+
+def ranking(cx: Context) -> str:
+    """"A = B > C" where the tests separate the ranks; otherwise the ranks listed ("1. A, B; 2. C"),
+    which makes no such claim."""
+    comparison = cx.analysis.comparison
+    levels: dict[int, list[str]] = {}
+    for r in comparison.ranks:
+        levels.setdefault(r.rank, []).append(cx.name(r.label))
+    if comparison.verdicts.ranks_separated:
+        return cx.say("narrative.comparison.ranking", split=cx.split,
+                      ranking=" > ".join(" = ".join(group) for group in levels.values()))
+    return cx.say("narrative.comparison.ranking_overlap", split=cx.split,
+                  ranking="; ".join(f"{rank}. {', '.join(group)}" for rank, group in levels.items()))
+
+
+def pair_sentence(cx: Context, p: PairTest) -> str:
+    fmt = cx.fmt
+    values = dict(a=cx.name(p.a), b=cx.name(p.b), diff=fmt.pp(p.diff_pp), ci=cx.ci_pp(p.diff_ci_pp),
+                  a_only=p.a_only_correct, b_only=p.b_only_correct, p=fmt.p_statement(p.p_adjusted))
+    return cx.say("narrative.comparison.pair_better" if p.significant else "narrative.comparison.pair_on_par",
+                  **values)
+
+
+def versus(cx: Context, points: float, other: str) -> str:
+    """An accuracy difference in words: "7,67 pp lebih rendah daripada A", or "setara dengan A"
+    when it rounds to 0,00 pp (a signed "−7,67 pp" leaves the reader to work out the direction)."""
+    if round(abs(points), 2) == 0:
+        return cx.say("narrative.comparison.versus_equal", other=cx.name(other))
+    key = "versus_higher" if points > 0 else "versus_lower"
+    return cx.say(f"narrative.comparison.{key}", delta=cx.fmt.pp(abs(points), signed=False), other=cx.name(other))
+
+
+def param_change(cx: Context, pct: float) -> str:
+    """"dengan jumlah parameter 96,7% lebih banyak" / "… lebih sedikit" / "… yang sama"; from twice
+    as many on, a factor ("49,1 kali lipat"): "4.809,6% lebih banyak" asks the reader to divide."""
+    if pct == 0:
+        return cx.say("narrative.comparison.params_same")
+    if pct >= 100:
+        return cx.say("narrative.comparison.params_times", times=cx.fmt.number(1 + pct / 100, 1))
+    key = "params_more" if pct > 0 else "params_fewer"
+    return cx.say(f"narrative.comparison.{key}", pct=cx.fmt.change_pct(abs(pct), signed=False))
+
+
+def degradation_sentences(cx: Context) -> list[str]:
+    """Plain-34 vs ResNet-34, when both were trained: solved only when the pair test says so."""
+    comparison = cx.analysis.comparison
+    degradation = comparison.degradation if comparison else None
+    if degradation is None:
+        return []
+    key = ("degradation_solved" if degradation.residual_better
+           else "degradation_observed" if degradation.plain_better else "degradation_on_par")
+    return [cx.say(f"narrative.comparison.{key}", residual=cx.name(degradation.residual),
+                   plain=cx.name(degradation.plain), delta=cx.fmt.pp(abs(degradation.accuracy_pp), signed=False),
+                   versus=versus(cx, degradation.accuracy_pp, degradation.plain),
+                   p=cx.fmt.p_statement(degradation.p_adjusted))]

@@ -1,0 +1,179 @@
+"""Confusion Matrix dan Metrik per Kelas: per model its confusion matrix, its per-class precision,
+recall and F1, what they show (the best and hardest classes as far as their intervals separate
+them, the most confused pairs, a collapse), its accuracy and macro-F1 with their intervals, and its
+calibration; then the per-class accuracy of every model."""
+
+from __future__ import annotations
+
+from reportgen.report.context import Context, beside, fits_beside, present
+from reportgen.report.document import Column, FigureRow, Prose, Section, Table
+from reportgen.schema.analysis import Interval, ModelAnalysis
+
+
+def confusion_section(cx: Context) -> Section:
+    blocks = []
+    for m in cx.analysis.models:
+        blocks += matrices(cx, m) + present(
+            Prose(confusion_sentences(cx, m), id=f"text-confusion-{m.slug}"),
+            evaluation_table(cx, m) if m.accuracy is not None else None,
+            Prose(calibration_sentences(cx, m), id=f"text-calibration-{m.slug}"))
+    comparison = cx.analysis.comparison
+    per_class = cx.figure("figure-per-class", cx.say("ui.caption.per_class_accuracy"),
+                          comparison.figures["per_class"]) if comparison else None
+    return Section("confusion", cx.say("ui.section.confusion"), blocks + present(cx.see("calibration"), per_class))
+
+
+def matrices(cx: Context, m: ModelAnalysis) -> list:
+    """The matrix of counts beside its row shares over the per-class table; with a few classes and
+    no shares, the matrix beside the table; with many, the most-confused classes beside the matrix."""
+    if m.accuracy is None:
+        return []
+    name, figures = cx.name(m.label), m.figures
+    confusion = cx.figure(f"figure-confusion-{m.slug}", cx.say("ui.caption.confusion", model=name, split=cx.split),
+                          figures["confusion"]) if figures.get("confusion") else None
+    table = per_class_table(cx, m)
+    if figures.get("confusion_normalized"):
+        normalized = cx.figure(f"figure-confusion-normalized-{m.slug}",
+                               cx.say("ui.figure_caption.confusion_normalized", model=name),
+                               figures["confusion_normalized"])
+        return present(FigureRow([confusion, normalized]), table)
+    if confusion and fits_beside(table):
+        return beside(confusion, table)
+    top = cx.figure(f"figure-confusion-top-{m.slug}", cx.say("ui.layout.confusion_top_caption", model=name),
+                    figures["confusion_top"]) if figures.get("confusion_top") else None
+    shown = present(confusion, top)
+    return present(FigureRow(shown) if shown else None, table)
+
+
+def per_class_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    if not m.per_class:
+        return None
+    fmt = cx.fmt
+    rows = [[cx.clean(c.name), fmt.decimal(c.precision), fmt.decimal(c.recall), fmt.decimal(c.f1), str(c.support)]
+            for c in m.per_class]
+    support = str(sum(c.support for c in m.per_class))
+    for key, avg in (("ui.macro_avg", m.macro), ("ui.weighted_avg", m.weighted)):
+        rows.append([cx.say(key), fmt.decimal(avg.precision), fmt.decimal(avg.recall), fmt.decimal(avg.f1), support])
+    columns = [Column(cx.say("ui.class"))] + [Column(cx.say(key), numeric=True)
+                                              for key in ("ui.precision", "ui.recall", "ui.f1", "ui.support")]
+    return Table(f"table-per-class-{m.slug}", cx.say("ui.caption.per_class", model=cx.name(m.label)), columns, rows,
+                 emphasis_rows=2)
+
+
+def evaluation_table(cx: Context, m: ModelAnalysis) -> Table:
+    """Accuracy and macro-F1 on the evaluation split with their 95% intervals and methods, and the ECE."""
+    fmt = cx.fmt
+
+    def method(ci: Interval | None) -> str:
+        return cx.say(f"ui.stats.method_{ci.method}", resamples=fmt.integer(ci.resamples or 0),
+                      seed=ci.seed) if ci else "–"
+
+    rows = [[cx.say("ui.accuracy"), fmt.percent(m.accuracy), cx.bounds(fmt.percent, m.accuracy_ci),
+             method(m.accuracy_ci)],
+            [cx.say("ui.stats.macro_f1"), fmt.decimal(m.macro.f1), cx.bounds(fmt.decimal, m.macro_f1_ci),
+             method(m.macro_f1_ci)]]
+    if m.calibration:
+        rows.append([cx.say("ui.stats.ece"), fmt.decimal(m.calibration.ece), "–", "–"])
+    columns = [Column(cx.say("ui.metric")), Column(cx.say("ui.value"), numeric=True),
+               Column(cx.say("ui.stats.ci"), numeric=True), Column(cx.say("ui.stats.method"))]
+    return Table(f"table-evaluation-{m.slug}",
+                 cx.say("ui.stats.evaluation_caption", model=cx.name(m.label), split=cx.split), columns, rows)
+
+
+# --- what the matrix shows -------------------------------------------------------------------------
+
+
+def confusion_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The accuracy and macro averages; a collapse, whose mistakes are not read as confusions; the
+    best and hardest classes; the most confused pairs."""
+    fmt, name = cx.fmt, cx.name(m.label)
+    if m.accuracy is None:
+        return [cx.say("narrative.conclusion.no_result", model=name, status=cx.say(f"narrative.status.{m.status}"))]
+    out = [cx.say("narrative.confusion.summary", model=name, accuracy=fmt.percent(m.accuracy), split=cx.split,
+                  precision=fmt.percent(m.macro.precision), recall=fmt.percent(m.macro.recall),
+                  f1=fmt.percent(m.macro.f1))]
+    diagnostics = m.diagnostics
+    if diagnostics is None:
+        return out
+    if diagnostics.collapse:  # also for a diverged model: its predictions say nothing about the classes
+        return out + collapse(cx, m) + [cx.say("narrative.failure.confusion_not_interpreted")]
+    out += classes(cx, m)
+    if not diagnostics.confused_pairs:
+        return out + [cx.say("narrative.confusion.no_confusion")]
+    top, *rest = diagnostics.confused_pairs
+    out.append(cx.say("narrative.confusion.top_confusion", true=cx.clean(top.true_label),
+                      pred=cx.clean(top.pred_label), count=top.count, share=fmt.percent(top.share)))
+    if rest:
+        out.append(cx.say("narrative.confusion.other_confusions", pairs=fmt.listing(
+            [cx.say("narrative.confusion.pair", true=cx.clean(p.true_label), pred=cx.clean(p.pred_label),
+                    count=p.count) for p in rest])))
+    return out
+
+
+def collapse(cx: Context, m: ModelAnalysis) -> list[str]:
+    """Why the model counts as collapsed (empty when it does not)."""
+    fmt, diagnostics = cx.fmt, m.diagnostics
+    out = []
+    if "one_class" in diagnostics.collapse:
+        out.append(cx.say("narrative.failure.one_class", model=cx.name(m.label),
+                          cls=cx.clean(diagnostics.top_pred_class), share=fmt.percent(diagnostics.top_pred_share),
+                          split=cx.split, threshold=fmt.percent(diagnostics.collapse_share),
+                          own=fmt.percent(diagnostics.top_pred_true_share),
+                          ratio=fmt.general(diagnostics.collapse_ratio)))
+    if "chance" in diagnostics.collapse:
+        out.append(cx.say("narrative.failure.chance", accuracy=fmt.percent(m.accuracy), ci=cx.ci_percent(m.accuracy_ci),
+                          chance=fmt.percent(diagnostics.chance), classes=len(m.per_class)))
+    return out
+
+
+def classes(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The best and hardest classes when their recall intervals separate them, ties stated;
+    otherwise that the split cannot tell the classes apart."""
+    fmt, diagnostics = cx.fmt, m.diagnostics
+    by_name = {c.name: (c, ci) for c, ci in zip(m.per_class, diagnostics.class_recall_ci) if ci is not None}
+    if not by_name:
+        return []
+    out = []
+    for key, names in (("best_classes", diagnostics.best_classes), ("worst_classes", diagnostics.worst_classes)):
+        if not names:
+            continue
+        out.append(cx.say(f"narrative.confusion.{key}", classes=fmt.listing(
+            [cx.say("narrative.confusion.class_entry", name=cx.clean(n), recall=fmt.percent(by_name[n][0].recall),
+                    ci=cx.ci_percent(by_name[n][1])) for n in names])))
+        for recall in dict.fromkeys(by_name[n][0].recall for n in names):
+            tied = [cx.clean(n) for n in names if by_name[n][0].recall == recall]
+            if len(tied) > 1:
+                out.append(cx.say("narrative.confusion.tie", classes=fmt.listing(tied), recall=fmt.percent(recall)))
+    if out:
+        return out
+    recalls = [c.recall for c, _ in by_name.values()]
+    low, high = min(recalls), max(recalls)
+    if low == high:
+        return [cx.say("narrative.confusion.classes_equal", recall=fmt.percent(low))]
+    supports = sorted({c.support for c, _ in by_name.values()})
+    return [cx.say("narrative.confusion.classes_on_par", low=fmt.percent(low), high=fmt.percent(high),
+                   low_classes=fmt.listing([cx.clean(n) for n, (c, _) in by_name.items() if c.recall == low]),
+                   high_classes=fmt.listing([cx.clean(n) for n, (c, _) in by_name.items() if c.recall == high]),
+                   support=fmt.integer(supports[0]) if len(supports) == 1
+                   else f"{fmt.integer(supports[0])}–{fmt.integer(supports[-1])}")]
+
+
+def calibration_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
+    """Calibration: the ECE against its threshold and, when flagged, the confident mistakes."""
+    fmt, calibration = cx.fmt, m.calibration
+    if calibration is None:
+        return []
+    out = [cx.say("narrative.calibration.summary", model=cx.name(m.label), ece=fmt.decimal(calibration.ece),
+                  bins=calibration.n_bins, confidence=fmt.percent(calibration.mean_confidence),
+                  accuracy=fmt.percent(m.accuracy), ci=cx.ci_percent(m.accuracy_ci))]
+    threshold = dict(ece=fmt.decimal(calibration.ece), threshold=fmt.decimal(calibration.ece_threshold))
+    if calibration.overconfident:
+        out.append(cx.say("narrative.calibration.overconfident", **threshold))
+    elif calibration.ece_above_threshold:
+        out.append(cx.say("narrative.calibration.not_overconfident", **threshold))
+    else:
+        out.append(cx.say("narrative.calibration.calibrated", threshold=fmt.decimal(calibration.ece_threshold)))
+    if calibration.wrong:
+        out.append(cx.say("narrative.calibration.confident_wrong", count=calibration.confident_wrong,
+                          wrong=calibration.wrong, high=fmt.percent(calibration.high_confidence)))
+    return out

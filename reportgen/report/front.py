@@ -1,0 +1,41 @@
+"""The report's opening: its title block and the Pendahuluan with its objectives, the author's own
+text when the experiment gives it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reportgen.report.context import Context
+from reportgen.report.document import Author, ItemList, Prose, Section, TitleBlock
+from reportgen.rundir import RunDir, present
+
+
+def title_block(cx: Context) -> TitleBlock:
+    report = cx.experiment.report
+    started = cx.analysis.environment.started
+    day = report.date or (dt.date.fromisoformat(started[:10]) if started else dt.date.today())
+    authors = [Author(cx.clean(author.name), cx.clean(author.id)) for author in report.authors]
+    logo = RunDir(cx.run).logo
+    return TitleBlock(
+        title=cx.clean(report.title or cx.experiment.name), subtitle=cx.clean(report.subtitle),
+        date=cx.fmt.date(day), logo=logo if present(logo) else None, authors=authors,
+        authors_line=cx.fmt.listing([a.name for a in authors]),
+        course=cx.clean(report.course), assignment=cx.clean(report.assignment),
+        labels={key: cx.say(f"ui.{key}") for key in ("course", "assignment", "authors", "date")},
+    )
+
+
+def introduction(cx: Context) -> Section:
+    """Pendahuluan: what the report compares (or presents, for one model), then its objectives."""
+    report, analysis = cx.experiment.report, cx.analysis
+    models = cx.listing([m.label for m in analysis.models])
+    single = len(analysis.models) == 1  # one model is presented, not compared
+    paragraphs = [cx.clean(p) for p in report.introduction.split("\n\n") if p.strip()] or [
+        cx.say("ui.intro.single" if single else "ui.intro.default", models=models,
+               dataset=cx.clean(cx.experiment.dataset_name), classes=len(analysis.dataset.classes))]
+    objectives = [cx.clean(o) for o in report.objectives] or [
+        cx.say("ui.intro.objective_train", models=models), cx.say("ui.intro.objective_evaluate", split=cx.split),
+        cx.say("ui.intro.objective_analyse" if single else "ui.intro.objective_compare")]
+    return Section("introduction", cx.say("ui.section.introduction"), [Prose(paragraphs, id="text-introduction")], [
+        Section("objectives", cx.say("ui.section.objectives"), [ItemList(objectives, numbered=True,
+                                                                          id="list-objectives")])])

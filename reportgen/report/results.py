@@ -1,0 +1,152 @@
+"""Hasil Akhir per Model: each model's accuracy and loss at its best epoch, what could not be
+computed, its curves (or every epoch's numbers when there are too few to draw), what the curves
+show, and its repeated seeds. Which sentence is said (overfitting, a rising validation loss,
+stability, divergence) is the analysis's verdict; this module only words it."""
+
+from __future__ import annotations
+
+from reportgen.report.context import Context, present
+from reportgen.report.document import Column, FigureRow, Group, Prose, Section, Table
+from reportgen.report.seeds import seed_results
+from reportgen.schema.analysis import ModelAnalysis
+
+
+def final_results(cx: Context) -> Section:
+    blocks = []
+    for m in cx.analysis.models:
+        curves = [cx.figure(f"figure-{kind}-{m.slug}", cx.say(f"ui.caption.curve_{kind}", model=cx.name(m.label)),
+                           m.figures[kind]) for kind in ("loss", "accuracy") if m.figures.get(kind)]
+        together = present(final_table(cx, m), model_notes(cx, m))  # a note stays under its table
+        blocks += present(Group(together) if together else None, history_table(cx, m),
+                          FigureRow(curves) if curves else None,
+                          Prose(curve_sentences(cx, m), id=f"text-curves-{m.slug}"), seed_results(cx, m))
+    return Section("final", cx.say("ui.section.final"), blocks + present(cx.see("lr_schedule")))
+
+
+def model_notes(cx: Context, m: ModelAnalysis) -> Prose | None:
+    """What could not be computed for the model, and why."""
+    if not m.notes:
+        return None
+    return Prose([f"{cx.say('ui.note')}: {cx.say(f'narrative.note.{n.key}', **n.values)}" for n in m.notes],
+                 id=f"text-notes-{m.slug}", role="note")
+
+
+def final_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    if not m.best_epoch:
+        return None
+    fmt = cx.fmt
+    columns = [Column(cx.say("ui.metric")), Column(cx.say("ui.training"), numeric=True),
+               Column(cx.say("ui.validation"), numeric=True)]
+    return Table(f"table-final-{m.slug}", cx.say("ui.caption.final", model=cx.name(m.label), epoch=m.best_epoch,
+                                                  monitor=cx.say(f"narrative.monitor.{m.train_config['monitor']}")),
+                 columns, [[cx.say("ui.accuracy"), fmt.percent(m.train_acc), fmt.percent(m.val_acc)],
+                           [cx.say("ui.loss"), fmt.decimal(m.train_loss), fmt.decimal(m.val_loss)]])
+
+
+def history_table(cx: Context, m: ModelAnalysis) -> Table | None:
+    """Every epoch's numbers, shown instead of curves when there are too few epochs to draw a
+    line through (the analysis then draws no curve figure)."""
+    fmt, history = cx.fmt, m.history
+    if not history.epoch or m.figures.get("loss"):
+        return None
+    training, validation = cx.say("ui.training").lower(), cx.say("ui.validation").lower()
+    columns = [Column(cx.say("ui.layout.epoch"), numeric=True)] + [
+        Column(f"{cx.say(metric)} {split}", numeric=True) for metric in ("ui.loss", "ui.accuracy")
+        for split in (training, validation)]
+    rows = [[str(e), fmt.decimal(tl), fmt.decimal(vl), fmt.percent(ta), fmt.percent(va)]
+            for e, tl, vl, ta, va in zip(history.epoch, history.train_loss, history.val_loss, history.train_acc,
+                                         history.val_acc)]
+    return Table(f"table-history-{m.slug}", cx.say("ui.layout.history_caption", model=cx.name(m.label)), columns, rows)
+
+
+# --- what the curves show -------------------------------------------------------------------------
+
+
+def curve_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The training in words: its length and best epoch, early stopping, then the verdicts on the
+    gap, the validation loss and stability, each with its threshold and noise; a divergence
+    instead of those, with its evidence and the advice."""
+    fmt, name = cx.fmt, cx.name(m.label)
+    out = []
+    if m.status == "diverged":
+        out.append(cx.say("narrative.curves.diverged", model=name, epoch=m.epochs_run) if m.epochs_run
+                   else cx.say("narrative.curves.diverged_early", model=name))
+    if m.best_epoch is None:
+        return out + ([lr_advice(cx, m)] if m.status == "diverged" else [])
+    monitor = m.train_config["monitor"]  # the metric that chose the best epoch is the one named
+    out.append(cx.say(f"narrative.curves.summary_{monitor}", model=name, epochs=m.epochs_run,
+                      val_acc=fmt.percent(m.val_acc), best_epoch=m.best_epoch, train_acc=fmt.percent(m.train_acc),
+                      val_loss=fmt.decimal(m.val_loss)))
+    if m.stopped_early:
+        out.append(cx.say("narrative.curves.early_stop", patience=m.train_config["early_stopping_patience"],
+                          monitor=cx.say(f"narrative.monitor.{monitor}")))
+    if m.status == "pruned":
+        out.append(cx.say("narrative.curves.pruned"))
+    diagnostics = m.diagnostics
+    if diagnostics is None:
+        return out + ([lr_advice(cx, m)] if m.status == "diverged" else [])
+    if diagnostics.failure == "diverged":  # the divergence explains the curves: no overfitting or memorisation claims
+        return out + divergence(cx, m)
+    return out + gap_sentences(cx, m) + stability_sentences(cx, m)
+
+
+def gap_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The training−validation gap against its threshold and noise, and the validation loss's rise."""
+    fmt, diagnostics = cx.fmt, m.diagnostics
+    out = []
+    if diagnostics.gap_acc_pp < 0:
+        out.append(cx.say("narrative.curves.val_above_train", gap=fmt.pp(-diagnostics.gap_acc_pp, signed=False)))
+    else:
+        key = {True: "overfit", False: "no_overfit", None: "overfit_insufficient"}[diagnostics.overfit]
+        out.append(cx.say(f"narrative.curves.{key}", gap=fmt.pp(diagnostics.gap_acc_pp, signed=False),
+                          threshold=fmt.pp(diagnostics.overfit_threshold_pp, signed=False),
+                          noise=fmt.pp(diagnostics.val_noise_pp, signed=False), n=fmt.integer(diagnostics.val_size)))
+    if diagnostics.val_loss_rising is not False:
+        out.append(cx.say("narrative.curves.val_loss_rise" if diagnostics.val_loss_rising
+                          else "narrative.curves.val_loss_rise_insufficient",
+                          rise=fmt.decimal(diagnostics.val_loss_rise),
+                          threshold=fmt.decimal(diagnostics.val_loss_rise_threshold),
+                          noise=fmt.decimal(diagnostics.val_loss_noise), n=fmt.integer(diagnostics.val_size)))
+    return out
+
+
+def stability_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
+    """Stable or not, the spikes and the fluctuation, and a training loss that peaked; that the run
+    was too short to judge, when it was."""
+    fmt, diagnostics = cx.fmt, m.diagnostics
+    if diagnostics.stable is None:
+        return [cx.say("narrative.curves.too_short", epochs=m.epochs_run, min=diagnostics.min_epochs_for_stability)]
+    limits = dict(ratio=fmt.number(diagnostics.spike_ratio, 1),
+                  fluctuation=fmt.number(diagnostics.val_loss_fluctuation, 3),
+                  threshold=fmt.number(diagnostics.fluctuation_threshold, 2))
+    out = []
+    if diagnostics.stable:
+        out.append(cx.say("narrative.curves.stable", **limits))
+    if diagnostics.val_loss_spikes:
+        out.append(cx.say("narrative.curves.spikes", ratio=limits["ratio"],
+                          epochs=fmt.listing([str(e) for e in diagnostics.val_loss_spikes])))
+    if diagnostics.fluctuating:
+        out.append(cx.say("narrative.curves.fluctuating", **limits))
+    if diagnostics.train_loss_peaked:
+        out.append(cx.say("narrative.curves.train_loss_peak", peak=fmt.decimal(diagnostics.max_train_loss),
+                          epoch=diagnostics.max_train_loss_epoch, first=fmt.decimal(diagnostics.train_loss_first)))
+    return out
+
+
+def divergence(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The evidence of a divergence (a non-finite loss is already stated) and the advice."""
+    fmt, diagnostics = cx.fmt, m.diagnostics
+    out = []
+    if "train_loss_rising" in diagnostics.divergence:
+        out.append(cx.say("narrative.failure.diverged_train_loss", first=fmt.decimal(diagnostics.train_loss_first),
+                          last=fmt.decimal(diagnostics.train_loss_last),
+                          factor=fmt.general(diagnostics.train_loss_rise_factor)))
+    if "val_loss_exploding" in diagnostics.divergence:
+        out.append(cx.say("narrative.failure.diverged_val_loss", last=fmt.decimal(diagnostics.val_loss_last),
+                          min=fmt.decimal(diagnostics.val_loss_min),
+                          factor=fmt.general(diagnostics.val_loss_explosion_factor)))
+    return out + [lr_advice(cx, m)]
+
+
+def lr_advice(cx: Context, m: ModelAnalysis) -> str:
+    return cx.say("narrative.failure.diverged_advice", lr=cx.fmt.general(m.train_config["lr"]))

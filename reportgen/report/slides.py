@@ -1,0 +1,69 @@
+"""The deck's own words: the title of each kind of slide (deck.toml and the shared labels), and the
+headline numbers its result slides show as cards. Everything else a slide shows is the document's."""
+
+from __future__ import annotations
+
+from reportgen.report.comparison import per_class_accuracy_table
+from reportgen.report.context import Context
+from reportgen.report.document import DeckText, ModelSlides, Stat, StatCards
+from reportgen.schema.analysis import ModelAnalysis
+
+# slide -> phrase key of its title
+TITLES = {
+    "toc": "deck.toc", "members": "deck.members", "objectives": "deck.objectives", "dataset": "deck.dataset",
+    "methodology": "deck.methodology", "training": "deck.layout.training", "comparison": "deck.comparison",
+    "accuracy_cards": "deck.accuracy_cards", "performance": "deck.performance", "pair_tests": "deck.stats.pair_tests",
+    "overlaid_curves": "deck.overlaid_curves", "per_class_comparison": "deck.per_class_comparison",
+    "training_log": "deck.training_log", "comparison_analysis": "deck.comparison_analysis",
+    "seeds_summary": "deck.seeds.summary", "seeds_per_seed": "deck.seeds.per_seed", "seeds_tests": "deck.seeds.tests",
+    "tuning": "deck.tuning", "qualitative": "deck.qualitative.table", "conclusion": "deck.conclusion",
+    "references": "deck.qualitative.references", "thanks": "deck.thanks", "backup": "deck.layout.backup",
+    "lr_schedule": "ui.layout.appendix_lr_schedule",
+    # headings on the closing slides, shared with the report
+    "tools_heading": "ui.closing.tools", "references_heading": "ui.references", "links_heading": "ui.closing.links",
+    "insight": "ui.qualitative.insight",
+}
+# a model's slide -> phrase key of its title, which names the model
+MODEL_TITLES = {
+    "architecture": "deck.architecture", "stages": "deck.layout.stages", "best_result": "deck.best_result",
+    "history": "deck.layout.history", "seeds": "deck.seeds.model", "curves": "deck.layout.curves",
+    "confusion": "deck.confusion", "no_result": "deck.no_result", "feature_maps": "deck.layout.feature_maps",
+    "reliability": "deck.stats.reliability", "layers": "deck.layers", "walkthrough": "code.walkthrough_heading",
+    "code": "code.heading",
+}
+
+
+def deck_text(cx: Context) -> DeckText:
+    models = [model_slides(cx, m) for m in cx.analysis.models]
+    # the comparison's cards: each evaluated model's accuracies, without its macro F1
+    cards = [StatCards(slides.name, slides.cards[:-1]) for slides in models if slides.cards]
+    return DeckText({slide: cx.say(key) for slide, key in TITLES.items()}, models, cards, per_class_accuracy_table(cx))
+
+
+def model_slides(cx: Context, m: ModelAnalysis) -> ModelSlides:
+    name, fmt = cx.name(m.label), cx.fmt
+    facts = [cx.say("ui.facts.best_epoch", best=m.best_epoch, run=m.epochs_run,
+                    monitor=cx.say(f"narrative.monitor.{m.train_config['monitor']}")),
+             cx.say("ui.facts.time", time=fmt.seconds(m.train_seconds)),
+             cx.say("ui.facts.params", params=fmt.integer(m.params))]
+    return ModelSlides(
+        key=m.slug, name=name,
+        # The divider names the model and says what it is; the registry id stays off it.
+        subtitle=" ".join(filter(None, [cx.clean(m.description), cx.say("ui.facts.params",
+                                                                        params=fmt.integer(m.params))])),
+        titles={slide: cx.say(key, model=name) for slide, key in MODEL_TITLES.items()},
+        cards=accuracy_stats(cx, m) if m.accuracy is not None else [], facts=facts if m.accuracy is not None else [])
+
+
+def accuracy_stats(cx: Context, m: ModelAnalysis) -> list[Stat]:
+    """The accuracies in the order train → validation → test, then macro F1; the evaluated split's
+    accuracy and F1 with their 95% intervals. Without a test split the validation data is the
+    evaluated one, so its accuracy is shown once, with its interval."""
+    fmt, split = cx.fmt, cx.analysis.dataset.eval_split
+    ci = cx.say("ui.stats.ci")
+    evaluated = Stat(fmt.percent(m.accuracy), cx.say(f"ui.stat.eval_acc_{split}"),
+                     f"{ci} {cx.bounds(fmt.percent, m.accuracy_ci)}" if m.accuracy_ci else "")
+    validation = [Stat(fmt.percent(m.val_acc), cx.say("ui.stat.val_acc"))] if split == "test" else []
+    return [Stat(fmt.percent(m.train_acc), cx.say("ui.stat.train_acc")), *validation, evaluated,
+            Stat(fmt.percent(m.macro.f1), cx.say("ui.stat.macro_f1"),
+                 f"{ci} {cx.bounds(fmt.percent, m.macro_f1_ci)}" if m.macro_f1_ci else "")]
