@@ -11,6 +11,7 @@ and turns every failure into one `UserError` naming the file."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import warnings
@@ -78,3 +79,13 @@ def image_size(source: Path | BinaryIO, what: str = "image file", name: Path | s
         size = image.size
     source.seek(0)
     return size
+
+
+def read_run_picture(path: Path, run: Path) -> bytes:
+    """A picture of a run (a figure, its logo.png), read only from inside the run directory and only
+    when it decodes within MAX_PIXELS, so every renderer refuses the same files with the same line."""
+    from reportgen.rundir import read_run_bytes  # rundir imports torch; images alone do not need it
+
+    data = read_run_bytes(path, run)
+    image_size(io.BytesIO(data), name=path)
+    return data

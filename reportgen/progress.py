@@ -9,12 +9,15 @@ taken for a style tag ("[/x]" would stop the run with a MarkupError).
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reportgen.language.text import terminal_text
+
+if TYPE_CHECKING:  # the command line imports this before torch, so Ctrl-C there stays one line
+    import torch
 
 
 def plain_epoch_line(label: str, epochs: int, row: dict) -> str:

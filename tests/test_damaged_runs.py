@@ -138,9 +138,13 @@ def test_a_full_disk_mid_run_is_one_line_that_says_how_to_resume(tmp_path, monke
     path = experiment(tmp_path)
     write = reportgen.rundir.atomic_write_bytes
 
+    checkpoints = []
+
     def disk_fills_at_the_checkpoint(target, data):
         if target.name == "last.pt":
-            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+            checkpoints.append(target)
+            if len(checkpoints) == 2:  # the first epoch is saved, the second is not
+                raise OSError(errno.ENOSPC, "No space left on device", str(target))
         write(target, data)
 
     monkeypatch.setattr(reportgen.rundir, "atomic_write_bytes", disk_fills_at_the_checkpoint)
@@ -148,3 +152,27 @@ def test_a_full_disk_mid_run_is_one_line_that_says_how_to_resume(tmp_path, monke
     assert result.exit_code == 2 and "Traceback" not in result.output
     error = result.stderr.strip().splitlines()[-1]  # after the progress lines
     assert error.startswith("error: cannot write") and "No space left on device" in error and "--resume" in error
+
+
+def test_a_full_disk_before_the_first_saved_epoch_leaves_nothing_and_says_so(tmp_path, monkeypatch):
+    import errno
+
+    import reportgen.rundir
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    path = experiment(tmp_path)
+    write = reportgen.rundir.atomic_write_bytes
+
+    def disk_full(target, data):
+        if target.name == "last.pt":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        write(target, data)
+
+    monkeypatch.setattr(reportgen.rundir, "atomic_write_bytes", disk_full)
+    result = CliRunner().invoke(app, ["run", str(path), "--runs-dir", str(tmp_path / "runs")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert "No space left on device" in error and "nothing was kept" in error and "--resume" not in error
+    assert not any((tmp_path / "runs").rglob("last.pt"))

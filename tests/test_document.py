@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pymupdf
+from PIL import Image
 import pytest
 
 from conftest import CNN_PRED, HANDMADE, history_rows
@@ -38,11 +39,11 @@ def headings(page: str) -> list[tuple[int, str]]:
     return [(int(level), html.unescape(text)) for level, text in re.findall(r"<h(\d)[^>]*>(.*?)</h\1>", page)]
 
 
-def tiny(blocks: list, appendix: list[Section] = ()) -> Document:
+def tiny(blocks: list, appendix: list[Section] = (), run: Path = Path("run")) -> Document:
     front = TitleBlock(title="t", subtitle="", date="1 Januari 2026", logo=None, authors=[], authors_line="",
                        labels={"date": "Tanggal"})
-    return Document(lang="id", front=front, body=[Section("intro", "Pendahuluan", blocks)], appendix=list(appendix),
-                    words=WORDS)
+    return Document(lang="id", run=run, front=front, body=[Section("intro", "Pendahuluan", blocks)],
+                    appendix=list(appendix), words=WORDS)
 
 
 def test_a_single_model_report_numbers_its_sections_without_gaps_and_cites_nothing_empty(make_run):
@@ -106,11 +107,11 @@ def test_the_pdf_has_a_table_of_contents_with_page_numbers_and_working_links(han
 
 def test_a_reference_to_a_table_or_figure_reads_its_number(tmp_path):
     png = tmp_path / "x.png"
-    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    Image.new("RGB", (4, 4)).save(png)
     table = Table("table-a", "Angka", [], [])
     figure = Figure("figure-a", "Kurva", png)
     text = Prose([["Lihat ", Ref("table-b"), " dan ", Ref("figure-a"), "; ", Emphasis("catatan")]])
-    doc = tiny([table, Table("table-b", ["Angka lain, lihat ", Ref("table-a")], [], []), figure, text])
+    doc = tiny([table, Table("table-b", ["Angka lain, lihat ", Ref("table-a")], [], []), figure, text], run=tmp_path)
     assert plain(text.paragraphs[0]) == "Lihat Tabel 2 dan Gambar 1; catatan"
     assert doc.table("table-b").title == "Angka lain, lihat Tabel 1"
     page = render_html(doc)

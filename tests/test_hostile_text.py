@@ -9,6 +9,7 @@ import tomllib
 import pytest
 import tomli_w
 import torch
+from PIL import Image
 from typer.testing import CliRunner
 
 from conftest import write_experiment
@@ -84,7 +85,9 @@ def test_a_dataset_named_after_its_folder_is_shown_clean(tmp_path):
     from reportgen.config import validate_experiment
 
     root = tmp_path / f"foods{HOSTILE}"
-    root.mkdir()
+    for split in ("train", "test"):
+        (root / split / "apple").mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(root / split / "apple" / "0.png")
     exp = validate_experiment({"name": "t", "data": {"dataset": "imagefolder", "root": str(root)},
                                "models": [{"arch": "cnn"}]}, "t")
     assert exp.dataset_name == "foods]0;owned 31m evil mark"

@@ -262,8 +262,8 @@ def postgres_url() -> str:
     """A PostgreSQL server on loopback: the one .ci/run starts (REPORTGEN_TEST_POSTGRES), else skip."""
     url = os.environ.get("REPORTGEN_TEST_POSTGRES")
     if not url:
-        pytest.skip("no PostgreSQL server: set REPORTGEN_TEST_POSTGRES=postgresql://user@127.0.0.1/db "
-                    "(.ci/run installs and starts one)")
+        pytest.skip("no PostgreSQL server: set REPORTGEN_TEST_POSTGRES=postgresql://user@127.0.0.1/db, a user "
+                    "allowed to create databases (.ci/run installs and starts one)")
     return url
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from reportgen.imagefile import read_run_picture
 from reportgen.renderers.code import code_pages
 from reportgen.renderers.layout import THEME, Para
 from reportgen.renderers.pptx import Deck
 from reportgen.report.document import (CodeListing, Document, Figure, FigureRow, Group, ModelSlides, Prose, Section,
                                       Stat, Table)
-from reportgen.rundir import present, read_run_bytes
+from reportgen.rundir import present
 
 CODE_SIZE = 11  # points: a 120-character line of code fits the slide's width
 
@@ -64,7 +65,7 @@ class DeckWriter:
 
     def run_file(self, path: Path) -> io.BytesIO:
         """A picture of the run, read only from inside the run directory."""
-        return io.BytesIO(read_run_bytes(path, self.doc.run))
+        return io.BytesIO(read_run_picture(path, self.doc.run))
 
     def table(self, title: str, table: Table | None, size: float = 14) -> None:
         if table is not None and table.rows:

@@ -4,16 +4,14 @@ a single self-contained file: figures are embedded as data: URIs, so it opens of
 from __future__ import annotations
 
 import base64
-import io
 from pathlib import Path
 
 import jinja2
 
-from reportgen.imagefile import image_size
+from reportgen.imagefile import read_run_picture
 from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
-from reportgen.rundir import read_run_bytes
 
 REPORT_DIR = TEMPLATES_DIR / "report"
 ENV = jinja2.Environment(
@@ -27,9 +25,7 @@ ENV = jinja2.Environment(
 def data_uri(run: Path, path: Path) -> str:
     """A picture of the run embedded in the page, read only from inside the run directory, and
     only when the browser or WeasyPrint could decode it (at most imagefile.MAX_PIXELS)."""
-    data = read_run_bytes(path, run)
-    image_size(io.BytesIO(data), name=path)
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(read_run_picture(path, run)).decode("ascii")
 
 
 def render_html(doc: Document, fonts_css: str = "", screen: bool = True) -> str:
