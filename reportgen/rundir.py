@@ -2,8 +2,10 @@
 directory is the only thing training and analysis share.
 
     runs/<name>/<YYYYmmdd-HHMMSS>/
-      experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]  figures/
-      <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt model.py figures/
+      experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]
+      figure-data/   what the pictures are drawn from (reportgen/figures/files.py)
+      figures/<lang>/   the figures as last drawn in each language (a cache)
+      <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt model.py
       <model-slug>/seeds/<seed>/...   the same files for each further seed of `train.seeds`
 """
 
@@ -110,7 +112,7 @@ class Entry:
 class ModelDir:
     path: Path
     history, metrics, predictions = Entry("history.csv"), Entry("metrics.json"), Entry("predictions.csv")
-    best, last, figures = Entry("best.pt"), Entry("last.pt"), Entry("figures")
+    best, last = Entry("best.pt"), Entry("last.pt")
     code = Entry("model.py")  # the model's own source as it was when training began (the report lists it)
 
     def is_finished(self) -> bool:

@@ -1,8 +1,9 @@
-"""Analysis: a run directory -> the `Analysis` tree (analysis.json) and every figure a report
-needs. Renderers read the tree; they never recompute.
+"""Analysis: a run directory -> the `Analysis` tree (analysis.json) of language-free facts, and
+the figure data pictures are drawn from (figure-data/). Renderers read the tree and draw the
+figures in their language (reportgen.figures); they never recompute.
 
-    analyse(run_dir)       computes everything and writes RUN/analysis.json + figures
-    load_analysis(run_dir) reads analysis.json, computing it first when it is missing or a figure is gone
+    analyse(run_dir)       computes everything and writes RUN/analysis.json + figure-data/
+    load_analysis(run_dir) reads analysis.json, computing it first when it is missing or outdated
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.calibration import calibration
 from reportgen.analysis.depth import weight_depth
 from reportgen.analysis.diagnostics import compare, cross_entropies, diagnose
-from reportgen.analysis.distribution import class_counts, distribution_chart
+from reportgen.analysis.distribution import class_counts
 from reportgen.analysis.explain import explain_models
 from reportgen.analysis.facts import Predictions, model_facts, read_predictions
 from reportgen.analysis.featuremaps import feature_map_cases
@@ -28,15 +29,11 @@ from reportgen.schema.analysis import Analysis, DatasetInfo, Environment, ModelA
 from reportgen.config import Experiment, validate_experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.errors import UserError
-from reportgen.language.phrases import LANGUAGES
+from reportgen.figures import files
 from reportgen.models import ARCHITECTURES, build
 from reportgen.rundir import ModelDir, RunDir, atomic_write_text, load_torch, open_run, read_json
 
 __all__ = ["analyse", "load_analysis", "Analysis"]
-
-
-def relative(path: Path, run: RunDir) -> str:
-    return str(path.relative_to(run.path))
 
 
 def load_run_experiment(run: RunDir) -> Experiment:
@@ -65,39 +62,15 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
     m.architecture = layer_table(net, info.image_size)
     m.code, m.init = model_code(spec.arch, model_dir, run), ARCHITECTURES[spec.arch].init
     m.architecture.depth = weight_depth(net)
-    h = m.history
-    if len(h.epoch) >= figures.MIN_CURVE_EPOCHS:  # fewer: the report shows a table of the epochs instead
-        for metric, train, val in (("loss", h.train_loss, h.val_loss), ("accuracy", h.train_acc, h.val_acc)):
-            path = model_dir.figures / f"{metric}.png"
-            figures.drawn_in_languages(lambda t, file: figures.curves(h.epoch, train, val, metric, m.label, t, file),
-                                       path)
-            m.figures[metric] = relative(path, run)
-        if len(h.lr) == len(h.epoch):
-            path = model_dir.figures / "lr.png"
-            figures.drawn_in_languages(lambda t, file: figures.lr_schedule(h.epoch, h.lr, m.label, t, file), path)
-            m.figures["lr"] = relative(path, run)
+    m.figures = figures.model_figures(m, len(info.classes))
     if m.accuracy is None:
         return
-    path = model_dir.figures / "confusion.png"
-    figures.drawn_in_languages(lambda t, file: figures.confusion(m.confusion_matrix, info.classes, m.label, t, file),
-                               path)
-    m.figures["confusion"] = relative(path, run)
-    if len(info.classes) <= figures.ANNOTATED_CLASSES:  # its cells as shares of their row, beside the counts
-        path = model_dir.figures / "confusion_normalized.png"
-        figures.drawn_in_languages(lambda t, file: figures.confusion(
-            m.confusion_matrix, info.classes, m.label, t, file, normalized=True), path)
-        m.figures["confusion_normalized"] = relative(path, run)
-    else:  # too large to read its counts (its colours are the row shares already): the worst part alone
-        path = model_dir.figures / "confusion_top.png"
-        figures.drawn_in_languages(lambda t, file: figures.confusion_top(m.confusion_matrix, info.classes, m.label,
-                                                                         t, file), path)
-        m.figures["confusion_top"] = relative(path, run)
     labels, preds, probs = prediction
     m.diagnostics = diagnose(m, info.val_size, cross_entropies(labels, probs))
     if data is not None and model_dir.best.is_file():
         net.load_state_dict(load_torch(model_dir.best)["model"])
         m.feature_maps = feature_map_cases(net, data.eval.images, exp.data.norm, info.classes, labels, preds, probs,
-                                           model_dir.figures, run.path)
+                                           run, m.slug)
 
 
 def read_evaluations(models: list[ModelAnalysis], run: RunDir) -> dict[str, Predictions]:
@@ -118,26 +91,19 @@ def read_evaluations(models: list[ModelAnalysis], run: RunDir) -> dict[str, Pred
     return predictions
 
 
-def calibrate(m: ModelAnalysis, prediction: Predictions, run: RunDir) -> None:
-    """One evaluated model's intervals, calibration and reliability diagram."""
+def calibrate(m: ModelAnalysis, prediction: Predictions) -> None:
+    """One evaluated model's intervals and calibration."""
     m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
     m.calibration = calibration(*prediction)
-    path = run.model(m.slug).figures / "reliability.png"
-    figures.drawn_in_languages(lambda t, file: figures.reliability(m.calibration, m.label, t, file), path)
-    m.figures["reliability"] = relative(path, run)
 
 
 def read_tuning(run: RunDir) -> Tuning | None:
     if not run.tuning.is_file():
         return None
     summary = read_json(run.tuning)
-    path = run.figures / "search.png"
-    trials = [(trial["number"], trial["value"], trial["state"]) for trial in summary["trials"]]
-    figures.drawn_in_languages(lambda t, file: figures.search(trials, summary["importances"], summary["metric"], t,
-                                                              file), path)
     return Tuning(**{k: summary[k] for k in ("model", "sampler", "pruner", "metric", "direction", "space", "train",
                                              "trials", "best", "importances", "search_seconds")},
-                  figure=relative(path, run))
+                  figure=files.SEARCH)
 
 
 def analyse(run_dir: Path) -> Analysis:
@@ -154,37 +120,24 @@ def analyse(run_dir: Path) -> Analysis:
     data_notes: list[Note] = []
     data = try_load_data(exp, info, data_notes)
     if data is not None:
-        path = run.figures / "samples.png"
-        figures.samples_grid(data.train.images, data.train.labels, info.classes, path)
-        info.samples_figure = relative(path, run)
+        info.samples_figure = figures.save_samples(run, data.train.images, data.train.labels, len(info.classes))
     if not info.class_counts and data is not None:  # a run from before dataset.json counted them
         info.class_counts = class_counts(data)
     if info.class_counts:
-        path = run.figures / "class_distribution.png"
-        figures.drawn_in_languages(lambda t, file: distribution_chart(info.classes, info.class_counts, t, file), path)
-        info.distribution_figure = relative(path, run)
+        info.distribution_figure = files.DISTRIBUTION
     predictions = read_evaluations(models, run)
     for m in models:
         m.notes += data_notes if m.accuracy is not None else []
         analyse_model(m, run.model(m.slug), run, exp, info, data, predictions.get(m.label))
         if m.label in predictions:
-            calibrate(m, predictions[m.label], run)
+            calibrate(m, predictions[m.label])
 
     labels = next(iter(predictions.values()))[0]
     comparison = compare(models, exp.report.baseline, labels, {k: p[1] for k, p in predictions.items()},
                          exp.report.alpha)
     if comparison is not None:
         comparison.seed_tests = seed_tests(models, exp.report.alpha)
-        for metric, train, val in (("loss", "train_loss", "val_loss"), ("accuracy", "train_acc", "val_acc")):
-            series = {m.label: (m.history.epoch, getattr(m.history, train), getattr(m.history, val))
-                      for m in models if m.history.epoch}
-            figures.drawn_in_languages(lambda t, file: figures.overlaid_curves(series, metric, t, file),
-                                       run.figures / f"{metric}.png")
-        per_class = {m.label: [c.accuracy for c in m.per_class] for m in models if m.accuracy is not None}
-        figures.drawn_in_languages(lambda t, file: figures.per_class_bars(info.classes, per_class, t, file),
-                                   run.figures / "per_class.png")
-        comparison.figures = {name: relative(run.figures / f"{name}.png", run)
-                              for name in ("loss", "accuracy", "per_class")}
+        comparison.figures = figures.comparison_figures()
 
     disagreements = [] if data is None else explain_models(models, predictions, run, exp, info.classes,
                                                            info.image_size, data,
@@ -196,22 +149,9 @@ def analyse(run_dir: Path) -> Analysis:
     return analysis
 
 
-def figure_files(analysis: Analysis) -> list[str]:
-    """Every figure the analysis names, relative to the run directory."""
-    names = [analysis.dataset.samples_figure, analysis.dataset.distribution_figure,
-             *(analysis.comparison.figures.values() if analysis.comparison else ())]
-    for m in analysis.models:
-        names += [*m.figures.values(), *(case.figure for case in m.feature_maps)]
-        names += m.explanation.figures.values() if m.explanation else ()
-    names += [d.figure for d in analysis.disagreements]
-    if analysis.tuning:
-        names.append(analysis.tuning.figure)
-    return [name for name in names if name]
-
-
 def load_analysis(run_dir: Path) -> Analysis:
-    """analysis.json, recomputed when it is missing, unreadable or names a figure that was deleted
-    (in any language: a figure's file in each of LANGUAGES)."""
+    """analysis.json, recomputed when it is missing or unreadable (its figures are drawn when a
+    document is rendered: a missing figure, or its missing data, never recomputes it)."""
     run = open_run(Path(run_dir))
     if run.analysis.is_file():
         try:
@@ -223,8 +163,7 @@ def load_analysis(run_dir: Path) -> Analysis:
         tested = analysis.comparison is None or bool(analysis.comparison.pairs)
         # One written before the models' code and initialisation were recorded lacks them.
         tested = tested and all(m.init for m in analysis.models)
-        if tested and all((run.path / figures.localized(name, lang)).is_file()
-                          for name in figure_files(analysis) for lang in LANGUAGES):
+        if tested:
             analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
             return analysis
     return analyse(run.path)

@@ -1,17 +1,18 @@
 """Feature maps: the activations of each stage (`model.feature_stages`, captured with forward
-hooks) for one correctly and one wrongly classified evaluation image."""
+hooks) for one correctly and one wrongly classified evaluation image: their facts, and the first
+channels of each stage as figure data (reportgen.figures draws them)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import torch
 from torch import nn
 
-from reportgen.analysis import figures
-from reportgen.schema.analysis import FeatureMapCase, StageActivation
+from reportgen.analysis.figures import to_pixels
 from reportgen.config import Normalization
 from reportgen.data import normalize
+from reportgen.figures import files
+from reportgen.rundir import RunDir
+from reportgen.schema.analysis import FeatureMapCase, StageActivation
 
 # The active fraction (share of values > 0) of one image moves a few percentage points from stage
 # to stage through BatchNorm's shifts alone; only a change larger than this is called sparser or
@@ -47,19 +48,44 @@ def stage_activations(model: nn.Module, image: torch.Tensor) -> dict[str, torch.
     return {name: captured[name] for name in model.feature_stages}
 
 
+def issue_of(acts: dict[str, torch.Tensor]) -> str | None:
+    """Why a case's figure is not drawn: an activation not finite (every map would be one colour,
+    or none), or every activation zero; None when it is drawn."""
+    if not all(torch.isfinite(a).all() for a in acts.values()):
+        return "not_finite"
+    return "all_zero" if not any(a.any() for a in acts.values()) else None
+
+
+def stored_channels(act: torch.Tensor) -> torch.Tensor:
+    """A stage's first FEATURE_CHANNELS maps, each scaled to [0, 1] (the figure colours each map
+    over its own range, so this keeps every picture and fits float16 whatever the magnitude)."""
+    maps = act[:files.FEATURE_CHANNELS].double()
+    low = maps.amin(dim=(1, 2), keepdim=True)
+    span = maps.amax(dim=(1, 2), keepdim=True) - low
+    return (maps - low) / torch.where(span > 0, span, 1.0)  # a constant map: all zero, one colour as drawn
+
+
+def finite_mean(act: torch.Tensor) -> float | None:
+    return act.mean().item() if torch.isfinite(act).all() else None
+
+
 def feature_map_cases(model: nn.Module, images: torch.Tensor, norm: Normalization, classes: list[str],
-                      labels: list[int], preds: list[int], probs: list[list[float]], out_dir: Path,
-                      run_dir: Path) -> list[FeatureMapCase]:
+                      labels: list[int], preds: list[int], probs: list[list[float]], run: RunDir,
+                      slug: str) -> list[FeatureMapCase]:
     cases = []
     for correct, index in pick_cases(labels, preds, probs).items():
         acts = stage_activations(model, normalize(images[index][None], norm)[0])
-        true, pred = classes[labels[index]], classes[preds[index]]
-        path = out_dir / f"featuremaps-{'correct' if correct else 'wrong'}.png"
-        figures.feature_grid(images[index], acts, path)
+        issue = issue_of(acts)
+        if issue is None:
+            files.save_arrays(files.feature_map_data(run, slug, correct),
+                              image=files.stored_images(to_pixels(images[index][None]).numpy())[0],
+                              **{f"stage{k}": files.stored_maps(stored_channels(a).numpy())
+                                 for k, a in enumerate(acts.values())})
         cases.append(FeatureMapCase(
-            correct=correct, index=index, true_label=true, pred_label=pred, confidence=probs[index][preds[index]],
-            stages=[StageActivation(stage=name, shape=list(a.shape), mean=a.mean().item(),
+            correct=correct, index=index, true_label=classes[labels[index]], pred_label=classes[preds[index]],
+            confidence=probs[index][preds[index]],
+            stages=[StageActivation(stage=name, shape=list(a.shape), mean=finite_mean(a),
                                     active_fraction=(a > 0).float().mean().item()) for name, a in acts.items()],
-            figure=str(path.relative_to(run_dir)),
+            figure=files.model_figure(slug, f"featuremaps-{'correct' if correct else 'wrong'}"), issue=issue,
         ))
     return cases

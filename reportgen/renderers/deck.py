@@ -33,8 +33,13 @@ def setting_lines(table: Table) -> list[str]:
 
 
 def picture(figure: Figure | None) -> Path | None:
-    """A figure's file, or None when the analysis could not make it."""
-    return figure.path if figure is not None and figure.path.is_file() else None
+    """A figure's file, or None when it could not be drawn."""
+    return figure.path if figure is not None and figure.path is not None else None
+
+
+def absent(*figures: Figure | None) -> list[str]:
+    """The sentences standing for figures that could not be drawn."""
+    return [figure.absent for figure in figures if figure is not None and figure.path is None]
 
 
 def stat_pairs(stats: list[Stat]) -> list[tuple[str, str]]:
@@ -78,10 +83,12 @@ class DeckWriter:
 
     def dataset(self) -> None:
         d = self.doc.dataset
-        self.deck.content(self.t("deck.dataset"), bullets(setting_lines(d.table), 15), picture(d.samples))
+        self.deck.content(self.t("deck.dataset"), bullets(setting_lines(d.table) + absent(d.samples), 15),
+                          picture(d.samples))
 
     def methodology(self) -> None:
         lines = [self.doc.dataset.seed_note] + setting_lines(self.doc.environment)
+        lines += absent(self.doc.dataset.distribution_figure)
         # The class distribution is part of preparing the data: its chart (counts on the bars) beside.
         self.deck.content(self.t("deck.methodology"), bullets(lines), picture(self.doc.dataset.distribution_figure))
         self.table(self.t("deck.layout.training"), self.doc.training)  # every model's recipe side by side
@@ -106,10 +113,11 @@ class DeckWriter:
         if s.seeds:  # its "42 (figures)" row says which seed the slides of this model show
             self.table(t("deck.seeds.model", model=s.label), s.seeds.table)
         curves = [(p, fig.caption) for fig in (s.loss_curve, s.accuracy_curve) if (p := picture(fig))]
+        curve_notes = s.curve_notes + absent(s.loss_curve, s.accuracy_curve)
         if curves:
-            self.deck.pictures_over_text(t("deck.layout.curves", model=s.label), curves, bullets(s.curve_notes, 14))
-        elif s.curve_notes:
-            self.deck.content(t("deck.layout.curves", model=s.label), bullets(s.curve_notes, 14))
+            self.deck.pictures_over_text(t("deck.layout.curves", model=s.label), curves, bullets(curve_notes, 14))
+        elif curve_notes:
+            self.deck.content(t("deck.layout.curves", model=s.label), bullets(curve_notes, 14))
         # The matrix (its counts over its row shares) beside its per-class table and what the
         # narrative says of both.
         pc = r.per_class
@@ -127,7 +135,8 @@ class DeckWriter:
         self.deck.beside(self.t("deck.layout.feature_maps", model=label),
                          [p for case in cases if (p := picture(case.figure))],
                          [para for case in cases for para in
-                          [Para(case.figure.caption, 12, bold=True, keep_with_next=True)] + bullets(case.notes, 12)])
+                          [Para(case.figure.caption, 12, bold=True, keep_with_next=True)]
+                          + bullets(absent(case.figure) + case.notes, 12)])
 
     def explained(self, items: list[ExplainedFigure], lead: list[str] = (), after: list[str] = (),
                   size: float = 14) -> None:
@@ -135,7 +144,7 @@ class DeckWriter:
         `after` (pointers to the backup slides) ends it. A figure without sentences takes the whole
         slide, over its caption."""
         for i, item in enumerate(items):
-            notes = [*lead, *item.notes, *after] if i == 0 else item.notes
+            notes = [*lead, *absent(item.figure), *item.notes, *after] if i == 0 else absent(item.figure) + item.notes
             if notes or not picture(item.figure):
                 self.deck.content(item.heading, bullets(notes, size), picture(item.figure))
             else:
@@ -155,7 +164,8 @@ class DeckWriter:
             self.deck.pictures(t("deck.per_class_comparison"), [(p, c.per_class_figure.caption)])
         self.table(t("deck.per_class_comparison"), c.per_class_accuracy)
         self.table(t("deck.training_log"), doc.training_log, 16)
-        self.deck.content(t("deck.comparison_analysis"), bullets(c.notes + self.see("disagreements"), 16))
+        notes = absent(c.loss_overlay, c.accuracy_overlay, c.per_class_figure) + c.notes
+        self.deck.content(t("deck.comparison_analysis"), bullets(notes + self.see("disagreements"), 16))
         if c.seeds:
             self.table(t("deck.seeds.summary"), c.seeds.table, 16)
             self.table(t("deck.seeds.per_seed"), c.seeds.per_seed, 16)
@@ -163,7 +173,7 @@ class DeckWriter:
 
     def tuning(self) -> None:
         tu = self.doc.tuning
-        lines = [tu.intro, tu.strategy] + [line for line in (tu.best, tu.importance) if line]
+        lines = [tu.intro, tu.strategy] + [line for line in (tu.best, tu.importance) if line] + absent(tu.figure)
         self.deck.content(self.t("deck.tuning"), bullets(lines, 15), picture(tu.figure))
         self.table(self.t("deck.tuning"), tu.space)
         if tu.trials:  # its caption says which trials it shows: the slide's title

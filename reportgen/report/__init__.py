@@ -15,10 +15,12 @@ from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.report import qualitative, sections
 from reportgen.report.document import Document
+from reportgen.report.names import in_language
 from reportgen.report.narrative import narrate
 
 
 def build_document(analysis: Analysis, lang: str) -> Document:
+    analysis = in_language(analysis, lang)  # first: every part below reads the models' names in `lang`
     cx = sections.Context(a=analysis, exp=validate_experiment(analysis.experiment, "analysis.json"),
                           t=Phrases(lang), f=Formatter(lang), run=Path(analysis.run_dir))
     narrative = narrate(analysis, lang)

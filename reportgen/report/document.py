@@ -40,7 +40,8 @@ class Table:
 @dataclass(frozen=True)
 class Figure:
     caption: str
-    path: Path  # absolute, inside the run directory
+    path: Path | None  # the PNG in the document's language; None when it cannot be drawn
+    absent: str = ""  # then the sentence shown in its place, saying why
 
 
 @dataclass(frozen=True)

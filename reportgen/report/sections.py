@@ -8,12 +8,12 @@ import string
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from reportgen.analysis.figures import localized
+from reportgen.figures.cache import Drawings
 from reportgen.schema.analysis import Analysis, Interval, ModelAnalysis, Tuning, TuningTrial
 from reportgen.config import Experiment
-from reportgen.errors import UserError
 from reportgen.language.format import Formatter
 from reportgen.language.parameters import OPTIMIZER_NAMES, parameter_name, parameter_value
 from reportgen.language.phrases import Phrases
@@ -49,15 +49,18 @@ class Context:
     def labels(self) -> list[str]:
         return [clean(m.label) for m in self.a.models]
 
-    def figure(self, caption: str, relative: str) -> Figure:
-        """A figure of the run, in the document's language (`relative` is the language-neutral
-        path the analysis stores). Renderers embed the file, so a path in a tampered analysis.json
-        that leads out of the run directory is refused rather than read."""
-        path = (self.run / localized(relative, self.t.lang)).resolve()
-        if not path.is_relative_to(self.run.resolve()):
-            raise UserError(f"{self.run / 'analysis.json'} names a figure outside the run directory ({relative}); "
-                            "delete analysis.json to recompute it from the run's files")
-        return Figure(caption, path)
+    def figure(self, caption: str, key: str) -> Figure:
+        """Figure `key` (an id the analysis names it by) in the document's language, drawn on first
+        use and cached in the run directory (reportgen.figures); when it cannot be drawn, the
+        sentence saying why stands in its place."""
+        drawing = self.drawings.get(key)
+        if drawing.path is None:
+            return Figure(caption, None, self.t("figure.absent.sentence", caption=caption, reason=drawing.absent))
+        return Figure(caption, drawing.path)
+
+    @cached_property
+    def drawings(self) -> Drawings:
+        return Drawings(self.a, self.t.lang)
 
     def settings(self, caption: str, rows: list[list[str]]) -> Table:
         """A two-column (setting, value) table."""

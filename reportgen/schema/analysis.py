@@ -4,14 +4,30 @@ directory. Renderers (PDF, HTML, PPTX) only format it; they never recompute.
 Pydantic models rather than plain dataclasses: the same typed tree round-trips through
 `analysis.json` (`model_dump_json` / `model_validate_json`) with no hand-written (de)serialiser.
 Fractions are in [0, 1]; differences of fractions are stated in percentage points (`_pp`);
-relative changes in percent (`_pct`). Figure paths are relative to the run directory.
+relative changes in percent (`_pct`). Figures are named by language-free ids
+(reportgen/figures/files.py) and drawn when a document is rendered, in its language.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel
+
+
+class _NamesModel:
+    """The mark of a field that names a model (see ModelKey)."""
+
+    def __repr__(self) -> str:
+        return "names a model"
+
+
+NAMES_MODEL = _NamesModel()
+# A model's language-free key: its label, or for an unlabelled model its arch id (then
+# ModelAnalysis.default_label). Every field that names a model has this type, so that a document
+# names a default-labelled model in its own language wherever the analysis names it
+# (reportgen/report/names.py).
+ModelKey = Annotated[str, NAMES_MODEL]
 
 
 class Averages(BaseModel):
@@ -115,7 +131,7 @@ class ArchitectureTable(BaseModel):
 class StageActivation(BaseModel):
     stage: str  # e.g. "conv1", "layer3"
     shape: list[int]  # (C, H, W) of the activation
-    mean: float  # mean activation
+    mean: float | None  # mean activation (None: an activation is not a finite number)
     active_fraction: float  # share of values > 0: how sparse the stage's response is
 
 
@@ -126,7 +142,9 @@ class FeatureMapCase(BaseModel):
     pred_label: str
     confidence: float  # predicted class probability
     stages: list[StageActivation]
-    figure: str  # PNG: input image beside a grid of channels per stage
+    figure: str  # figure id: the input image beside a grid of channels per stage
+    # Why the figure is not drawn (None: it is): an activation is not finite, or every one is zero
+    issue: Literal["not_finite", "all_zero"] | None = None
 
 
 class CamFacts(BaseModel):
@@ -137,8 +155,10 @@ class CamFacts(BaseModel):
     true_label: str
     pred_label: str
     confidence: float  # probability of the predicted class, from predictions.csv
-    top_share: float | None  # share of the map's mass in its brightest `top_pixels` of pixels (None: map all zero)
+    top_share: float | None  # share of the map's mass in its brightest `top_pixels` of pixels (None: map_issue)
     peak: list[float] | None  # (row, column) of the map's maximum, fractions of the side (0 = top / left)
+    # Why the map is neither measured nor drawn (None: it is): zero everywhere, or a value not finite
+    map_issue: Literal["all_zero", "not_finite"] | None = None
 
 
 class MistakeGroup(BaseModel):
@@ -163,9 +183,9 @@ class Explanation(BaseModel):
     gallery: list[MistakeGroup]
     gallery_limit: int  # images per pair
     maps: int  # distinct images mapped among cases, per_class and gallery
-    median_top_share: float | None  # median top_share of those maps (None: every map all zero)
+    median_top_share: float | None  # median top_share of those maps (None: no map could be measured)
     concentrated: int  # of those maps, how many have top_share >= concentrated_share
-    figures: dict[str, str]  # "cases", "per_class", "gallery" -> PNG path (language-neutral: figures.localized)
+    figures: dict[str, str]  # "cases", "per_class", "gallery" -> figure id
 
 
 class DisagreementImage(BaseModel):
@@ -177,15 +197,15 @@ class Disagreement(BaseModel):
     """Two models on the same evaluation images: the images only one of them classifies right (the
     discordant pairs a McNemar test counts), with the most telling of each kind shown."""
 
-    a: str  # the baseline
-    b: str
+    a: ModelKey  # the baseline
+    b: ModelKey
     n: int  # evaluation images
     a_only: int  # images a classifies right and b wrong
     b_only: int  # images b classifies right and a wrong
     limit: int  # images shown of each kind, at most
     a_right: list[DisagreementImage]  # the shown ones; b's most confident mistakes first
     b_right: list[DisagreementImage]
-    figure: str  # PNG path (language-neutral: figures.localized); "" when no image differs
+    figure: str  # figure id; "" when no image differs
 
 
 class ConfusedPair(BaseModel):
@@ -327,8 +347,11 @@ class Note(BaseModel):
 
 
 class ModelAnalysis(BaseModel):
-    label: str
-    slug: str
+    label: ModelKey
+    # The label is the arch id, standing for the architecture's name in the document's language
+    # (`ui.arch.<arch>`): the experiment left it unlabelled
+    default_label: bool = False
+    slug: str  # its folder in the run directory, from the label: the same in every language
     arch: str
     description: str
     reference: str  # bibliography key of the architecture's paper ("" = none)
@@ -354,7 +377,8 @@ class ModelAnalysis(BaseModel):
     architecture: ArchitectureTable | None
     diagnostics: Diagnostics | None
     feature_maps: list[FeatureMapCase]  # one correct and one wrong case when they exist
-    figures: dict[str, str]  # "loss", "accuracy", "confusion", "reliability" -> PNG path
+    # "loss", "accuracy", "lr", "confusion", "confusion_normalized" or "confusion_top", "reliability" -> figure id
+    figures: dict[str, str]
     notes: list[Note]  # what could not be computed and why (e.g. data missing for feature maps)
     accuracy_ci: Interval | None = None  # of `accuracy`, on the evaluation split
     macro_f1_ci: Interval | None = None
@@ -374,7 +398,7 @@ class ModelAnalysis(BaseModel):
 
 
 class ModelDelta(BaseModel):
-    label: str
+    label: ModelKey
     accuracy_pp: float | None  # accuracy - baseline accuracy, percentage points
     val_acc_pp: float | None
     val_loss_delta: float | None
@@ -384,8 +408,8 @@ class ModelDelta(BaseModel):
 class Degradation(BaseModel):
     """Plain-34 vs ResNet-34 (He et al.'s degradation experiment), when both were trained."""
 
-    plain: str
-    residual: str
+    plain: ModelKey
+    residual: ModelKey
     accuracy_pp: float  # residual - plain
     train_loss_plain: float
     train_loss_residual: float
@@ -396,8 +420,8 @@ class PairTest(BaseModel):
     """Two models on the same evaluation images: exact McNemar test and the accuracy difference a - b
     (a is the one ranked higher by accuracy)."""
 
-    a: str
-    b: str
+    a: ModelKey
+    b: ModelKey
     n: int  # images
     a_only_correct: int  # discordant images: only a right
     b_only_correct: int  # only b right
@@ -409,7 +433,7 @@ class PairTest(BaseModel):
 
 
 class Rank(BaseModel):
-    label: str
+    label: ModelKey
     rank: int  # 1 + the number of models significantly better; models not told apart share it
     accuracy: float
 
@@ -419,8 +443,8 @@ class SeedTest(BaseModel):
     observation; a has the higher mean). It tests the training's variation, where McNemar tests the
     evaluation images of one seed."""
 
-    a: str
-    b: str
+    a: ModelKey
+    b: ModelKey
     n_a: int  # seeds with a result
     n_b: int
     mean_a: float
@@ -434,13 +458,13 @@ class SeedTest(BaseModel):
 
 
 class Comparison(BaseModel):
-    baseline: str
-    best: str  # by accuracy on the evaluation split
-    worst: str
-    ranking: list[str]  # best first
+    baseline: ModelKey
+    best: ModelKey  # by accuracy on the evaluation split
+    worst: ModelKey
+    ranking: list[ModelKey]  # best first
     deltas: list[ModelDelta]  # every model vs the baseline
     degradation: Degradation | None
-    figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> PNG path
+    figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> figure id
     alpha: float = 0.05  # significance level of the pair tests
     multiplicity: str = "holm"  # how the pair tests' p-values are adjusted
     pairs: list[PairTest] = []  # every pair of evaluated models, in ranking order
@@ -459,11 +483,11 @@ class DatasetInfo(BaseModel):
     normalize_mean: list[float]
     normalize_std: list[float]
     augment: list[str]
-    samples_figure: str  # PNG grid of sample images per class ("" when not available)
+    samples_figure: str  # figure id: a grid of sample images per class ("" when the images were not available)
     # Images per class (in `classes` order) of each split: "train", "val", and "test" when there is
     # one ({}: a run written before they were counted, whose dataset is not available)
     class_counts: dict[str, list[int]] = {}
-    distribution_figure: str = ""  # bar chart of class_counts, grouped by split ("" when not counted)
+    distribution_figure: str = ""  # figure id: a bar chart of class_counts, grouped by split ("" when not counted)
 
 
 class Environment(BaseModel):
@@ -492,7 +516,7 @@ class TuningTrial(BaseModel):
 class Tuning(BaseModel):
     """The `reportgen tune` search that chose this run's configuration (tuning.json)."""
 
-    model: str
+    model: ModelKey
     sampler: str  # grid | tpe
     pruner: str
     metric: str  # val_acc | val_loss
@@ -503,7 +527,7 @@ class Tuning(BaseModel):
     best: TuningTrial | None
     importances: dict[str, float]  # parameter -> share (empty when Optuna could not compute them)
     search_seconds: float
-    figure: str  # metric per trial (+ importances)
+    figure: str  # figure id: the metric per trial (+ importances)
 
 
 class Analysis(BaseModel):
