@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import OVERFIT_GAP_PP, diagnose
 from reportgen.analysis.featuremaps import pick_cases
-from reportgen.analysis.figures import localized
+from reportgen.report import build_document
 from reportgen.report.narrative import narrate
 from reportgen.errors import UserError
 from reportgen.models import build, count_params
@@ -71,8 +71,10 @@ def test_feature_maps_come_from_the_named_layers(handmade_run):
             assert {s.stage: s.shape for s in case.stages} == expected
             assert (case.true_label == case.pred_label) == case.correct
             assert 0 <= case.stages[0].active_fraction <= 1
-            with Image.open(handmade_run / localized(case.figure, "id")) as img:
-                assert img.width > 600
+            assert case.figure == f"model/{m.slug}/featuremaps-{'correct' if case.correct else 'wrong'}"
+    for case in build_document(a, "id").models[0].result.feature_maps:
+        with Image.open(case.figure.path) as img:
+            assert img.width > 600
     cnn = a.models[0]
     assert [s.stage for s in cnn.feature_maps[0].stages] == ["conv1", "conv2", "conv3"]
     assert cnn.feature_maps[1].index == 5 and cnn.feature_maps[1].pred_label == "class_2"  # its only mistake
@@ -88,10 +90,13 @@ def test_figures_exist_for_every_model(handmade_run):
     a = analyse(handmade_run)
     for m in a.models:
         assert set(m.figures) == {"loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability"}
-    paths = [p for m in a.models for p in m.figures.values()] + list(a.comparison.figures.values()) + \
-        [a.dataset.samples_figure]
-    for path in paths:
-        with Image.open(handmade_run / localized(path, "en")) as img:
+    doc = build_document(a, "en")
+    figures = [f for s in doc.models for f in (s.loss_curve, s.accuracy_curve, s.lr_schedule, s.result.confusion,
+                                               s.result.confusion_normalized, s.result.reliability)]
+    figures += [doc.comparison.loss_overlay, doc.comparison.accuracy_overlay, doc.comparison.per_class_figure,
+                doc.dataset.samples]
+    for figure in figures:
+        with Image.open(figure.path) as img:
             assert img.format == "PNG" and img.width >= 500
 
 

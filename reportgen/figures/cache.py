@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen import __version__
 from reportgen.errors import UserError
 from reportgen.figures import catalog, files
 from reportgen.language.phrases import Phrases
@@ -29,8 +30,6 @@ class Drawing:
 
 def stamp_of(analysis: Analysis) -> str:
     """What the figures are drawn from: the analysis (wherever its folder is now) and the drawing code."""
-    from reportgen import __version__
-
     text = __version__ + "\n" + analysis.model_dump_json(exclude={"run_dir"})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -53,8 +52,10 @@ class Drawings:
         self.analysis, self.run, self.t = analysis, RunDir(Path(analysis.run_dir)), Phrases(lang)
         self.stamp = stamp_of(analysis)
         self.cache, writable = self.prepared(self.run.figures / lang)
-        self.out = self.cache if writable else scratch() / self.stamp[:16] / lang
-        self.drawn: list[str] = []  # the ids this object drew (the others were cached or absent)
+        self.out = self.cache if writable else self.elsewhere()
+
+    def elsewhere(self) -> Path:
+        return scratch() / self.stamp[:16] / self.t.lang
 
     def prepared(self, folder: Path) -> tuple[Path | None, bool]:
         """`folder` if it holds figures of this stamp only (emptied first when it held another's),
@@ -81,13 +82,16 @@ class Drawings:
         if self.cache and (self.cache / name).is_file():
             return Drawing(self.cache / name)
         draw = catalog.figure(self.analysis, self.run, key)
-        for folder in dict.fromkeys((self.out, scratch() / self.stamp[:16] / self.t.lang)):
+        try:
             try:
-                draw(self.t, folder / name)
-            except catalog.Absent as why:
-                return Drawing(None, str(why))
-            except OSError:  # the run directory stopped taking files (full, made read-only): the scratch folder
-                continue
-            self.drawn.append(key)
-            return Drawing(folder / name)
-        raise UserError(f"cannot write the figure {name} into {self.out} nor into the temporary folder")
+                draw(self.t, self.out / name)
+            except OSError:  # the run directory stopped taking files (full, made read-only): elsewhere from now on
+                if self.out == self.elsewhere():
+                    raise
+                self.out = self.elsewhere()
+                draw(self.t, self.out / name)
+        except catalog.Absent as why:
+            return Drawing(None, str(why))
+        except OSError as e:
+            raise UserError(f"cannot write the figure {name} into {self.out}: {e.strerror or e}") from None
+        return Drawing(self.out / name)

@@ -134,6 +134,13 @@ def disagreement(a: Analysis, run: RunDir, slug_a: str, slug_b: str) -> Draw:
     return draw
 
 
+def samples(a: Analysis, run: RunDir) -> Draw:
+    def draw(t: Phrases, path: Path) -> None:
+        arrays = data(run, files.samples_data(run), t, "images", "labels")
+        pixels.samples_grid(arrays["images"], arrays["labels"], a.dataset.classes, t, path)
+    return draw
+
+
 def figure(a: Analysis, run: RunDir, key: str) -> Draw:
     """How figure `key` of the analysis is drawn; a UserError when the analysis has no facts for it
     (a damaged or hand-edited analysis.json)."""
@@ -141,9 +148,7 @@ def figure(a: Analysis, run: RunDir, key: str) -> Draw:
     try:
         match key.split("/"):
             case ["dataset", "samples"]:
-                return lambda t, path: pixels.samples_grid(
-                    *(data(run, files.samples_data(run), t, "images", "labels")[name] for name in ("images", "labels")),
-                    a.dataset.classes, t, path)
+                return samples(a, run)
             case ["dataset", "distribution"] if a.dataset.class_counts:
                 return lambda t, path: plots.distribution(a.dataset.classes, a.dataset.class_counts, t, path)
             case ["comparison", ("loss" | "accuracy") as metric]:
