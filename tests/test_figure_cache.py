@@ -186,19 +186,21 @@ def test_all_nan_and_all_zero_grad_cam_maps_are_not_drawn_and_are_explained(hand
 
 
 def test_a_figure_with_some_maps_unusable_says_so_in_their_boxes(handmade_run, recorder):
-    """One map of a figure zero: its box holds the reason, the others are drawn."""
+    """Another map of a figure made zero: its box holds the reason, the usable ones are drawn."""
     a = analyse(handmade_run)
     cnn = a.models[0]
-    first = cnn.explanation.cases[0]
-    first.map_issue, first.top_share, first.peak = "all_zero", None, None
+    items = cnn.explanation.per_class
+    usable = [c for c in items if c.map_issue is None]
+    assert len(usable) >= 2
+    usable[0].map_issue, usable[0].top_share, usable[0].peak = "all_zero", None, None
     path = files.cam_data(RunDir(handmade_run), cnn.slug)
     data = files.load_arrays(path)
-    data["map"][list(data["index"]).index(first.index)] = 0
+    data["map"][list(data["index"]).index(usable[0].index)] = 0
     files.save_arrays(path, **data)
+    unusable = sum(c.map_issue is not None for c in items)
     for lang in ("id", "en"):
-        t = Phrases(lang)
-        figure = build_document(a, lang).models[0].result.explanation.figures[0].figure
+        figure = build_document(a, lang).models[0].result.explanation.detail[0].figure  # per class
         assert figure.path is not None
         texts = recorder.texts[figure.path]
-        assert texts.count(t("explain.figure.no_map.all_zero")) == 1
-        assert len(texts) == 2 + 2 * len(cnn.explanation.cases) + 1  # headers, titles, one note
+        assert texts.count(Phrases(lang)("explain.figure.no_map.all_zero")) == unusable
+        assert len(texts) == len(items) + unusable  # every tile's title, and a note in each box without a map

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from reportgen.analysis import analyse
-from reportgen.figures import cams, plots, style
+from reportgen.figures import plots, style
 from reportgen.language.phrases import LANGUAGES, Phrases, _table
 from reportgen.report import build_document
 from reportgen.schema.analysis import Analysis
@@ -26,7 +26,7 @@ NUMBER = {lang: re.compile(rf"(?<![\w.,])[−+-]?\d+(?:\{thousands}\d{{3}})*(?:\
 
 
 class TextRecorder:
-    """style.OBSERVERS and cams.OBSERVERS hook: every text drawn, by figure file."""
+    """style.OBSERVERS and style.PICTURE_OBSERVERS hook: every text drawn, by figure file."""
 
     def __init__(self):
         self.texts: dict[Path, list[str]] = {}
@@ -55,10 +55,10 @@ def matplotlib_texts(fig) -> list[str]:
 def recorder():
     rec = TextRecorder()
     style.OBSERVERS.append(rec)
-    cams.OBSERVERS.append(rec)
+    style.PICTURE_OBSERVERS.append(rec)
     yield rec
     style.OBSERVERS.remove(rec)
-    cams.OBSERVERS.remove(rec)
+    style.PICTURE_OBSERVERS.remove(rec)
 
 
 def shape(text: str, names: list[str], lang: str) -> str:

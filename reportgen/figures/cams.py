@@ -12,20 +12,16 @@ set in the other figures' font (matplotlib's family) at their resolution.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from matplotlib import font_manager
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from pytorch_grad_cam.utils.image import show_cam_on_image
 
-from reportgen.figures.style import DPI, plt
+from reportgen.figures.style import DPI, font, save_picture, tile
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
-from reportgen.rundir import atomic_write_bytes
 from reportgen.schema.analysis import CamFacts, Disagreement, MistakeGroup
 
 # Inches a panel: six side by side are about the A4 text width (16 cm), so a report shows the
@@ -33,15 +29,12 @@ from reportgen.schema.analysis import CamFacts, Disagreement, MistakeGroup
 # rows of panels stay below it.
 PANEL = round(0.95 * DPI)  # pixels
 GAP = round(0.06 * DPI)
-TITLE_SIZE = round(9 / 72 * DPI)  # 9 pt, in pixels
-LINE = round(1.25 * TITLE_SIZE)
+TITLE_PT = 9
+LINE = round(1.25 * TITLE_PT / 72 * DPI)
 TILE_COLUMNS = 8  # per-class tiles a row: four classes, so twenty tiles take three rows
 RIGHT, WRONG, INK, FRAME = "#1a7f37", "#b42318", "#000000", "#bbbbbb"  # the title's colour says right or wrong
 IMAGE_WEIGHT = 0.5  # the image's share in an overlay: the map and the image under it both stay visible
 NAME = 14  # characters of a class or model name shown in a title, as in the other figures
-# Called with every figure's texts (its headers, then its panels' titles and notes) and its path
-# before it is saved: style.OBSERVERS reads the matplotlib figures, whose texts are objects; these are pixels.
-OBSERVERS: list = []
 
 
 @dataclass(frozen=True)
@@ -65,28 +58,14 @@ class Panel:
     note: str = ""
 
 
-@lru_cache(maxsize=2)
-def font(bold: bool) -> ImageFont.FreeTypeFont:
-    family = font_manager.FontProperties(family=plt.rcParams["font.family"], weight="bold" if bold else "normal")
-    return ImageFont.truetype(font_manager.findfont(family), TITLE_SIZE)
-
-
 def overlay(image: np.ndarray, cam: np.ndarray) -> np.ndarray:
     return show_cam_on_image(image.astype(np.float32) / 255, cam.astype(np.float32), use_rgb=True,
                              image_weight=IMAGE_WEIGHT)
 
 
-def tile(pixels: np.ndarray) -> Image.Image:
-    """A panel's picture at PANEL pixels: small images keep their pixels sharp, large ones are
-    filtered down."""
-    image = Image.fromarray(pixels)
-    smaller = image.width < PANEL
-    return image.resize((PANEL, PANEL), Image.Resampling.NEAREST if smaller else Image.Resampling.LANCZOS)
-
-
 def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = ()) -> None:
     """Panels in rows (None leaves a gap), each under its title; `headers` label equal groups of
-    columns, left to right."""
+    columns, left to right. Its texts: the headers, then the panels' titles and notes."""
     columns = max(len(row) for row in rows)
     lines = max(p.title.count("\n") + 1 for row in rows for p in row if p)
     top = LINE + GAP if headers else 0
@@ -95,7 +74,7 @@ def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = 
     draw = ImageDraw.Draw(canvas)
     group = canvas.width / max(1, len(headers))
     for k, header in enumerate(headers):
-        draw.text(((k + 0.5) * group, 0), header, fill=INK, font=font(True), anchor="mt")
+        draw.text(((k + 0.5) * group, 0), header, fill=INK, font=font(TITLE_PT, bold=True), anchor="mt")
     for r, row in enumerate(rows):
         y = top + r * row_height
         for c, p in enumerate(row):
@@ -104,20 +83,17 @@ def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = 
             x = c * (PANEL + GAP)
             title = p.title.split("\n")
             for i, text in enumerate(title):  # bottom-aligned: the last line sits on the picture
-                draw.text((x + PANEL / 2, y + (lines - len(title) + i) * LINE), text, fill=p.colour, font=font(False),
-                          anchor="mt")
+                draw.text((x + PANEL / 2, y + (lines - len(title) + i) * LINE), text, fill=p.colour,
+                          font=font(TITLE_PT), anchor="mt")
             box = (x, y + lines * LINE)
             if p.pixels is None:
                 draw.rectangle((*box, box[0] + PANEL - 1, box[1] + PANEL - 1), outline=FRAME, width=2)
-                draw.multiline_text((box[0] + PANEL / 2, box[1] + PANEL / 2), p.note, fill=INK, font=font(False),
-                                    anchor="mm", align="center")
+                draw.multiline_text((box[0] + PANEL / 2, box[1] + PANEL / 2), p.note, fill=INK,
+                                    font=font(TITLE_PT), anchor="mm", align="center")
             else:
-                canvas.paste(tile(p.pixels), box)
-    for observe in OBSERVERS:
-        observe([*headers, *(text for row in rows for p in row if p for text in (p.title, p.note) if text)], path)
-    buffer = io.BytesIO()
-    canvas.save(buffer, format="PNG", dpi=(DPI, DPI))
-    atomic_write_bytes(path, buffer.getvalue())
+                canvas.paste(tile(p.pixels, PANEL), box)
+    save_picture(canvas, [*headers, *(text for row in rows for p in row if p for text in (p.title, p.note) if text)],
+                 path)
 
 
 def colour(c: CamFacts) -> str:

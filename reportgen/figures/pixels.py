@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+from PIL import Image, ImageDraw
 
 from reportgen.figures.files import FEATURE_CHANNELS, SAMPLE_CLASSES, SAMPLES_PER_CLASS
-from reportgen.figures.style import HALF, plt, save
+from reportgen.figures.style import DPI, font, plt, save, save_picture, tile
 from reportgen.language.phrases import Phrases
 
 SAMPLE_LABEL_PT = 8  # the grid is drawn at its printed size (at most 12.75 x 6.5 cm), so this prints as is
+# A feature-map case is half the text width (style.HALF): six cells of 0.75 in with their gaps. Its stage names are set at
+# 11 pt, as the curves' labels beside it, and print at about 7.5 pt.
+CELL, GAP = round(0.75 * DPI), round(0.05 * DPI)
+LABEL_PT = 11
+LABEL_LINE = round(1.6 * LABEL_PT / 72 * DPI)
 
 
 def samples_grid(images: np.ndarray, labels: np.ndarray, classes: list[str], t: Phrases, path: Path) -> None:
@@ -46,17 +53,22 @@ def samples_grid(images: np.ndarray, labels: np.ndarray, classes: list[str], t: 
 
 def feature_grid(image: np.ndarray, stages: dict[str, tuple[list[int], np.ndarray]], t: Phrases, path: Path) -> None:
     """The input image (H, W, 3) beside, for each stage, its first activation maps: {stage: (the
-    stage's full shape, its first channels (c, h, w))}. Sized like HALF: a model's correct and
-    wrong case print side by side, labels at about 7.5 pt."""
-    rows = len(stages)
-    fig, axes = plt.subplots(rows, FEATURE_CHANNELS + 1, figsize=(HALF[0], rows * 0.95 + 0.5), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    axes[0, 0].imshow(image, interpolation="nearest")
+    stage's full shape, its first channels (c, h, w), each in [0, 1])}, one row a stage under its
+    name and shape, coloured with viridis. Half the text width: a model's correct and wrong case
+    print side by side. Pasted with Pillow: as matplotlib axes, the six per stage took over a second
+    to lay out, the largest part of a document's drawing."""
+    rows, width = len(stages), (FEATURE_CHANNELS + 1) * (CELL + GAP) - GAP
+    row_height = LABEL_LINE + CELL + GAP
+    canvas = Image.new("RGB", (width, rows * row_height), "white")
+    draw = ImageDraw.Draw(canvas)
+    canvas.paste(tile(image, CELL), (0, LABEL_LINE))
+    viridis = matplotlib.colormaps["viridis"]
     for r, (stage, (shape, channels)) in enumerate(stages.items()):
+        y = r * row_height
         # Its shape as the stage table writes one: "4×16×16" has no comma to mistake for a decimal one.
-        axes[r, 1].set_title(f"{stage} ({'×'.join(map(str, shape))})", fontsize=11, loc="left")
+        draw.text((CELL + GAP, y + LABEL_LINE - GAP), f"{stage} ({'×'.join(map(str, shape))})", fill="black",
+                  font=font(LABEL_PT), anchor="ls")
         for c, channel in enumerate(channels[:FEATURE_CHANNELS]):
-            axes[r, c + 1].imshow(channel.astype(np.float32), cmap="viridis", interpolation="nearest")
-    fig.subplots_adjust(wspace=0.05, hspace=0.35)
-    save(fig, path, t)
+            coloured = viridis(channel.astype(np.float32), bytes=True)[..., :3]
+            canvas.paste(tile(np.ascontiguousarray(coloured), CELL), ((c + 1) * (CELL + GAP), y + LABEL_LINE))
+    save_picture(canvas, [f"{stage} ({'×'.join(map(str, shape))})" for stage, (shape, _) in stages.items()], path)

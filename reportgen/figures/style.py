@@ -1,5 +1,6 @@
-"""What every matplotlib figure shares: the backend, the font and sizes, the palette, the axes
-helpers, and the atomic save that writes its numbers in the figure's language.
+"""What every figure shares: matplotlib's backend, font and sizes, the palette, the axes helpers
+and the atomic save that writes a plot's numbers in the figure's language; and for the pictures
+pasted with Pillow (cams.py, pixels.py), the same font, their tiles and their save.
 
 Every figure is 160 dpi and drawn at the size it prints: 16:9-ish to fill an A4 text width (16 cm)
 and a slide's picture box alike, or half the text width for a curve printed beside another."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +17,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from PIL import Image, ImageFont  # noqa: E402
 
 from reportgen.language.format import Formatter  # noqa: E402
 from reportgen.language.phrases import Phrases  # noqa: E402
@@ -35,6 +39,9 @@ PALETTE = plt.get_cmap("tab10").colors
 # Called with every figure and its file just before it is saved (tests read back axis limits,
 # label sizes and texts).
 OBSERVERS: list = []
+# Called with the texts of every picture pasted with Pillow (whose texts are pixels, not objects)
+# and its file, just before it is saved.
+PICTURE_OBSERVERS: list = []
 
 
 class LocalisedTicks(matplotlib.ticker.Formatter):
@@ -116,3 +123,26 @@ def legend_layout(labels: list[str]) -> tuple[list[str], int]:
     wrapped = [textwrap.fill(label, 28) for label in labels]
     widest = max((len(line) for label in wrapped for line in label.splitlines()), default=0)
     return wrapped, max(1, min(len(labels), 4 if widest <= 20 else 3))
+
+
+@lru_cache(maxsize=4)
+def font(points: float, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """The plots' font family at `points`, for the pictures pasted with Pillow."""
+    family = font_manager.FontProperties(family=plt.rcParams["font.family"], weight="bold" if bold else "normal")
+    return ImageFont.truetype(font_manager.findfont(family), round(points / 72 * DPI))
+
+
+def tile(pixels: np.ndarray, side: int) -> Image.Image:
+    """A picture (H, W, 3) uint8 at `side` pixels square: small ones keep their pixels sharp, large
+    ones are filtered down."""
+    image = Image.fromarray(pixels)
+    return image.resize((side, side), Image.Resampling.NEAREST if image.width < side else Image.Resampling.LANCZOS)
+
+
+def save_picture(canvas: Image.Image, texts: list[str], path: Path) -> None:
+    """A pasted picture written atomically, its texts shown to PICTURE_OBSERVERS first."""
+    for observe in PICTURE_OBSERVERS:
+        observe(texts, path)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG", dpi=(DPI, DPI))
+    atomic_write_bytes(path, buffer.getvalue())

@@ -157,7 +157,8 @@ class CamFacts(BaseModel):
     confidence: float  # probability of the predicted class, from predictions.csv
     top_share: float | None  # share of the map's mass in its brightest `top_pixels` of pixels (None: map_issue)
     peak: list[float] | None  # (row, column) of the map's maximum, fractions of the side (0 = top / left)
-    # Why the map is neither measured nor drawn (None: it is): zero everywhere, or a value not finite
+    # Why the map is neither measured nor drawn (None: it is): zero everywhere (pytorch-grad-cam scales a
+    # map that has one value everywhere to zero, e.g. at a layer of 1x1 positions), or a value not finite
     map_issue: Literal["all_zero", "not_finite"] | None = None
 
 
