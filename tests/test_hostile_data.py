@@ -70,7 +70,7 @@ def test_user_text_that_looks_like_mathtext_is_drawn_literally(tmp_path):
     plots.per_class_bars(classes, {label: [0.5, 0.9]}, t, tmp_path / "bars.png")
     images = np.zeros((4, 8, 8, 3), dtype=np.uint8)
     pixels.samples_grid(images, np.array([0, 0, 1, 1]), classes, t, tmp_path / "samples.png")
-    pixels.feature_grid(images[0], {"$conv\\frac{1}$": ([2, 4, 4], np.random.rand(2, 4, 4))}, t,
+    pixels.feature_grid(images[0], {"$conv\\frac{1}$": ([2, 4, 4], np.full((2, 4, 4), 128, np.uint8))}, t,
                         tmp_path / "features.png")
     files = ["curves", "overlaid", "confusion", "bars", "samples", "features"]
     assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in files)

@@ -4,6 +4,7 @@ channels of each stage as figure data (reportgen.figures draws them)."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -56,13 +57,17 @@ def issue_of(acts: dict[str, torch.Tensor]) -> str | None:
     return "all_zero" if not any(a.any() for a in acts.values()) else None
 
 
-def stored_channels(act: torch.Tensor) -> torch.Tensor:
-    """A stage's first FEATURE_CHANNELS maps, each scaled to [0, 1] (the figure colours each map
-    over its own range, so this keeps every picture and fits float16 whatever the magnitude)."""
-    maps = act[:files.FEATURE_CHANNELS].double()
-    low = maps.amin(dim=(1, 2), keepdim=True)
-    span = maps.amax(dim=(1, 2), keepdim=True) - low
-    return (maps - low) / torch.where(span > 0, span, 1.0)  # a constant map: all zero, one colour as drawn
+COLOUR_LEVELS = 256  # the entries of the colour map the figure draws activations with (viridis)
+
+
+def stored_channels(act: torch.Tensor) -> np.ndarray:
+    """A stage's first FEATURE_CHANNELS maps as the figure colours them: each over its own range
+    (as matplotlib's imshow scales one), as the index of its colour (uint8), whatever the magnitude."""
+    maps = files.shrunk(act[:files.FEATURE_CHANNELS].numpy()).astype(np.float64)
+    low = maps.min(axis=(1, 2), keepdims=True)
+    span = maps.max(axis=(1, 2), keepdims=True) - low
+    scaled = (maps - low) / np.where(span > 0, span, 1.0)  # a constant map: all zero, one colour
+    return np.minimum(COLOUR_LEVELS - 1, scaled * COLOUR_LEVELS).astype(np.uint8)
 
 
 def finite_mean(act: torch.Tensor) -> float | None:
@@ -79,8 +84,7 @@ def feature_map_cases(model: nn.Module, images: torch.Tensor, norm: Normalizatio
         if issue is None:
             files.save_arrays(files.feature_map_data(run, slug, correct),
                               image=files.stored_images(to_pixels(images[index][None]).numpy())[0],
-                              **{f"stage{k}": files.stored_maps(stored_channels(a).numpy())
-                                 for k, a in enumerate(acts.values())})
+                              **{f"stage{k}": stored_channels(a) for k, a in enumerate(acts.values())})
         cases.append(FeatureMapCase(
             correct=correct, index=index, true_label=classes[labels[index]], pred_label=classes[preds[index]],
             confidence=probs[index][preds[index]],

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from pytorch_grad_cam.utils.image import show_cam_on_image
 
+from reportgen.figures.files import drawn_map
 from reportgen.figures.style import DPI, font, save_picture, tile
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
@@ -59,8 +60,8 @@ class Panel:
 
 
 def overlay(image: np.ndarray, cam: np.ndarray) -> np.ndarray:
-    return show_cam_on_image(image.astype(np.float32) / 255, cam.astype(np.float32), use_rgb=True,
-                             image_weight=IMAGE_WEIGHT)
+    """A stored image and map (files.stored_maps) as pytorch-grad-cam overlays them."""
+    return show_cam_on_image(image.astype(np.float32) / 255, drawn_map(cam), use_rgb=True, image_weight=IMAGE_WEIGHT)
 
 
 def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = ()) -> None:

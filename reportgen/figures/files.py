@@ -56,13 +56,15 @@ def samples_data(run: RunDir) -> Path:
 
 
 def feature_map_data(run: RunDir, slug: str, correct: bool) -> Path:
-    """image (H, W, 3) uint8 and, per stage in the case's order, "stage<k>" (channels, h, w) float16."""
+    """image (H, W, 3) uint8 and, per stage in the case's order, "stage<k>" (channels, h, w): the
+    index of each value's colour (uint8, analysis/featuremaps.py stored_channels)."""
     return run.path / DATA / slug / f"featuremaps-{'correct' if correct else 'wrong'}.npz"
 
 
 def cam_data(run: RunDir, slug: str) -> Path:
-    """index (N,) rows of predictions.csv, image (N, H, W, 3) uint8 and map (N, H, W) float16 of
-    every image a model's Grad-CAM figures (its own and its disagreements) show."""
+    """index (N,) rows of predictions.csv, image (N, H, W, 3) uint8 and map (N, H, W) uint8 (as
+    stored_maps keeps them) of every image a model's Grad-CAM figures (its own and its
+    disagreements) show."""
     return run.path / DATA / slug / "cams.npz"
 
 
@@ -87,13 +89,27 @@ def stored_images(images: np.ndarray) -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(image).resize(side, Image.Resampling.LANCZOS)) for image in images])
 
 
-def stored_maps(maps: np.ndarray) -> np.ndarray:
-    """(N, H, W) maps in [0, 1] as stored: float16, larger ones scaled down to STORED_SIDE (bilinear)."""
+def shrunk(maps: np.ndarray) -> np.ndarray:
+    """(N, H, W) float32 maps, larger ones scaled down to STORED_SIDE (bilinear); a value that is
+    not finite as zero (such maps are never drawn)."""
+    maps = np.nan_to_num(np.asarray(maps, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     if len(maps) and max(maps.shape[1:3]) > STORED_SIDE:
         side = (STORED_SIDE, STORED_SIDE)
-        maps = np.stack([np.asarray(Image.fromarray(np.asarray(m, dtype=np.float32), mode="F").resize(
-            side, Image.Resampling.BILINEAR)) for m in maps])
-    return np.asarray(maps, dtype=np.float16)
+        maps = np.stack([np.asarray(Image.fromarray(m, mode="F").resize(side, Image.Resampling.BILINEAR))
+                         for m in maps])
+    return maps
+
+
+def stored_maps(maps: np.ndarray) -> np.ndarray:
+    """(N, H, W) Grad-CAM maps in [0, 1] as stored: shrunk, then 255 x the map as uint8, which is
+    all pytorch-grad-cam's overlay keeps of it (drawn_map gives it back)."""
+    return np.uint8(255 * np.clip(shrunk(maps), 0.0, 1.0))
+
+
+def drawn_map(stored: np.ndarray) -> np.ndarray:
+    """A stored map as the overlay takes it: its uint8 value k as (k + 0.5) / 255, which the overlay
+    turns back into exactly k."""
+    return (stored.astype(np.float32) + 0.5) / 255
 
 
 def unusable(values: np.ndarray) -> str | None:

@@ -53,8 +53,8 @@ def samples_grid(images: np.ndarray, labels: np.ndarray, classes: list[str], t: 
 
 def feature_grid(image: np.ndarray, stages: dict[str, tuple[list[int], np.ndarray]], t: Phrases, path: Path) -> None:
     """The input image (H, W, 3) beside, for each stage, its first activation maps: {stage: (the
-    stage's full shape, its first channels (c, h, w), each in [0, 1])}, one row a stage under its
-    name and shape, coloured with viridis. Half the text width: a model's correct and wrong case
+    stage's full shape, its first channels (c, h, w) as indices of viridis's colours)}, one row a
+    stage under its name and shape. Half the text width: a model's correct and wrong case
     print side by side. Pasted with Pillow: as matplotlib axes, the six per stage took over a second
     to lay out, the largest part of a document's drawing."""
     rows, width = len(stages), (FEATURE_CHANNELS + 1) * (CELL + GAP) - GAP
@@ -69,6 +69,6 @@ def feature_grid(image: np.ndarray, stages: dict[str, tuple[list[int], np.ndarra
         draw.text((CELL + GAP, y + LABEL_LINE - GAP), f"{stage} ({'×'.join(map(str, shape))})", fill="black",
                   font=font(LABEL_PT), anchor="ls")
         for c, channel in enumerate(channels[:FEATURE_CHANNELS]):
-            coloured = viridis(channel.astype(np.float32), bytes=True)[..., :3]
+            coloured = viridis(channel, bytes=True)[..., :3]  # integers index the colour map
             canvas.paste(tile(np.ascontiguousarray(coloured), CELL), ((c + 1) * (CELL + GAP), y + LABEL_LINE))
     save_picture(canvas, [f"{stage} ({'×'.join(map(str, shape))})" for stage, (shape, _) in stages.items()], path)
