@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from pytorch_grad_cam.utils.image import show_cam_on_image
 
 from reportgen.figures.files import drawn_map
@@ -31,6 +31,7 @@ from reportgen.schema.analysis import CamFacts, Disagreement, MistakeGroup
 PANEL = round(0.95 * DPI)  # pixels
 GAP = round(0.06 * DPI)
 TITLE_PT = 9
+MIN_TITLE_PT = 6  # a title line is set smaller to fit its panel, down to this
 LINE = round(1.25 * TITLE_PT / 72 * DPI)
 TILE_COLUMNS = 8  # per-class tiles a row: four classes, so twenty tiles take three rows
 RIGHT, WRONG, INK, FRAME = "#1a7f37", "#b42318", "#000000", "#bbbbbb"  # the title's colour says right or wrong
@@ -64,6 +65,13 @@ def overlay(image: np.ndarray, cam: np.ndarray) -> np.ndarray:
     return show_cam_on_image(image.astype(np.float32) / 255, drawn_map(cam), use_rgb=True, image_weight=IMAGE_WEIGHT)
 
 
+def fitted(text: str) -> ImageFont.FreeTypeFont:
+    """The title font, smaller for a line wider than its panel (long names), so that it neither
+    runs into its neighbour's title nor off the picture."""
+    width = font(TITLE_PT).getlength(text)
+    return font(TITLE_PT if width <= PANEL else max(MIN_TITLE_PT, round(TITLE_PT * PANEL / width, 1)))
+
+
 def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = ()) -> None:
     """Panels in rows (None leaves a gap), each under its title; `headers` label equal groups of
     columns, left to right. Its texts: the headers, then the panels' titles and notes."""
@@ -85,7 +93,7 @@ def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = 
             title = p.title.split("\n")
             for i, text in enumerate(title):  # bottom-aligned: the last line sits on the picture
                 draw.text((x + PANEL / 2, y + (lines - len(title) + i) * LINE), text, fill=p.colour,
-                          font=font(TITLE_PT), anchor="mt")
+                          font=fitted(text), anchor="mt")
             box = (x, y + lines * LINE)
             if p.pixels is None:
                 draw.rectangle((*box, box[0] + PANEL - 1, box[1] + PANEL - 1), outline=FRAME, width=2)

@@ -125,7 +125,7 @@ def legend_layout(labels: list[str]) -> tuple[list[str], int]:
     return wrapped, max(1, min(len(labels), 4 if widest <= 20 else 3))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def font(points: float, bold: bool = False) -> ImageFont.FreeTypeFont:
     """The plots' font family at `points`, for the pictures pasted with Pillow."""
     family = font_manager.FontProperties(family=plt.rcParams["font.family"], weight="bold" if bold else "normal")
