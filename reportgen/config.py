@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reportgen.errors import UserError
-from reportgen.language.phrases import Phrases
+from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.language.text import clean_user_text
 from reportgen.models.catalog import CATALOG
 from reportgen.starters import TEMPLATES
@@ -322,8 +322,9 @@ def slugify(text: str) -> str:
 class ModelSpec(_Strict):
     arch: str = Field(description="Architecture; `reportgen models` lists them (see also `params` below).")
     label: Text = Field("", description=(
-        "Name in the report, unique per experiment (empty: the architecture's name in `report.language`, "
-        "e.g. \"CNN Kustom\" for `cnn`; the registry's `arch` id is never shown to readers)."))
+        "Name in the report, unique per experiment (empty: the documents name the model by its architecture in "
+        "their language, e.g. \"CNN Kustom\" or \"Custom CNN\" for `cnn`, and its folder and key in the run's "
+        "files are the `arch` id, which readers never see)."))
     description: Text = Field("", description="A paragraph describing the model in the report and the deck.")
     params: dict[str, Any] = Field({}, description="The architecture's own parameters; see below.")
     # Required here because Experiment fills it: [train] updated by this model's own table.
@@ -361,6 +362,15 @@ class ModelSpec(_Strict):
     @property
     def slug(self) -> str:
         return slugify(self.label)
+
+    @property
+    def default_label(self) -> bool:
+        """Unlabelled: its label is its arch id, the same in every language."""
+        return self.label == self.arch
+
+    def name(self, lang: str) -> str:
+        """How a document in `lang` names the model."""
+        return Phrases(lang)(f"ui.arch.{self.arch}") if self.default_label else self.label
 
     def with_seed(self, seed: int) -> ModelSpec:
         """This model as trained with `seed`, one of its `train.seeds`."""
@@ -428,9 +438,8 @@ class Experiment(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
-        names = Phrases(self.report.language)
-        for m in self.models:  # an unlabelled model is named by its architecture, in the report's language
-            m.label = m.label or names(f"ui.arch.{m.arch}")
+        for m in self.models:  # an unlabelled model's key (label, folder) is its arch id, whatever the language
+            m.label = m.label or m.arch
         slugs = [m.slug for m in self.models]
         clash = next((slug for slug in slugs if slugs.count(slug) > 1), None)
         if clash is not None:
@@ -441,6 +450,16 @@ class Experiment(_Strict):
             problem = CATALOG[m.arch].image_size_problem(self.data.image_size)
             if problem:
                 raise key_error("data.image_size", f"model '{m.label}' (models.{index}): {problem}")
+        for lang in LANGUAGES:
+            names = [m.name(lang) for m in self.models]
+            if clash := sorted({n for n in names if names.count(n) > 1}):
+                raise ValueError(f"'{clash[0]}' would name two models in a report in '{lang}' (an unlabelled model is "
+                                 "named by its architecture); give one of them a label of its own")
+        self.report.baseline = self.key_of(self.report.baseline)
+        if self.tune is not None:
+            self.tune.model = self.key_of(self.tune.model)
+        for m in self.models:
+            m.parent = self.key_of(m.parent)
         labels = [m.label for m in self.models]
         for i, m in enumerate(self.models):
             if m.parent is not None and (m.parent == m.label or m.parent not in labels):
@@ -453,6 +472,12 @@ class Experiment(_Strict):
 
     def model(self, label: str) -> ModelSpec:
         return next(m for m in self.models if m.label == label)
+
+    def key_of(self, name: str | None) -> str | None:
+        """The label of the model `name` refers to: its label, or an unlabelled model's name in a
+        report of either language ("CNN Kustom" for `cnn`)."""
+        return next((m.label for m in self.models if name == m.label or (
+            m.default_label and name in [m.name(lang) for lang in LANGUAGES])), name)
 
     @property
     def dataset_name(self) -> str:

@@ -2,9 +2,11 @@
 The run directory is the only thing training, analysis and rendering share.
 
     runs/<name>/<YYYYmmdd-HHMMSS>/
-      experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]  [logo.png]  figures/
+      experiment.toml  environment.json  dataset.json  analysis.json  [tuning.json]  [logo.png]
+      figure-data/   what the pictures are drawn from (reportgen/figures/files.py)
+      figures/<lang>/   the figures as last drawn in each language (a cache)
       [run.lock]      while `reportgen run` trains it (or after it was killed)
-      <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt model.py figures/
+      <model-slug>/history.csv metrics.json predictions.csv best.pt last.pt model.py
       <model-slug>/seeds/<seed>/...   the same files for each further seed of `train.seeds`
 
 Writes: `write_model` (a typed run file as JSON), `write_csv`, `save_torch`, all atomic.
@@ -277,7 +279,7 @@ class ModelDir:
     path: Path
     run: Path | None = None  # the run directory it belongs to (None: a folder of its own)
     history, metrics, predictions = Entry("history.csv"), Entry("metrics.json"), Entry("predictions.csv")
-    best, last, figures = Entry("best.pt"), Entry("last.pt"), Entry("figures")
+    best, last = Entry("best.pt"), Entry("last.pt")
     code = Entry("model.py")  # the model's own source as it was when training began (the report lists it)
 
     @property

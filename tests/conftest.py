@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
@@ -138,6 +139,7 @@ def make_run(tmp_path):
             write_csv(out.predictions, ["index", "label", "pred", *[f"prob_{c}" for c in data.classes]],
                       [[i, y, p, *pr] for i, (y, p, pr) in enumerate(zip(labels, preds, probs))])
             best = max(rows, key=lambda r: r[4])
+            torch.manual_seed(0)  # the same weights every time: what the maps show (or whether they are flat) is fixed
             model = build(spec.arch, len(data.classes), exp.data.image_size, spec.params)
             save_torch(out.best, {"model": model.state_dict(), "arch": spec.arch, "params": spec.params,
                                   "num_classes": len(data.classes), "image_size": exp.data.image_size,

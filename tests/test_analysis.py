@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import OVERFIT_GAP_PP, diagnose
 from reportgen.analysis.featuremaps import pick_cases
-from reportgen.analysis.figures import localized
+from reportgen.report import build_document
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences
 from reportgen.report.results import curve_sentences
@@ -73,8 +73,11 @@ def test_feature_maps_come_from_the_named_layers(handmade_run):
             assert {s.stage: s.shape for s in case.stages} == expected
             assert (case.true_label == case.pred_label) == case.correct
             assert 0 <= case.stages[0].active_fraction <= 1
-            with Image.open(handmade_run / localized(case.figure, "id")) as img:
-                assert img.width > 600
+            assert case.figure == f"model/{m.slug}/featuremaps-{'correct' if case.correct else 'wrong'}"
+    doc, slug = build_document(a, "id"), a.models[0].slug
+    for kind in ("correct", "wrong"):
+        with Image.open(doc.figure(f"figure-featuremaps-{kind}-{slug}").path) as img:
+            assert img.width > 600
     cnn = a.models[0]
     assert [s.stage for s in cnn.feature_maps[0].stages] == ["conv1", "conv2", "conv3"]
     assert cnn.feature_maps[1].index == 5 and cnn.feature_maps[1].pred_label == "class_2"  # its only mistake
@@ -90,10 +93,12 @@ def test_figures_exist_for_every_model(handmade_run):
     a = analyse(handmade_run)
     for m in a.models:
         assert set(m.figures) == {"loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability"}
-    paths = [p for m in a.models for p in m.figures.values()] + list(a.comparison.figures.values()) + \
-        [a.dataset.samples_figure]
-    for path in paths:
-        with Image.open(handmade_run / localized(path, "en")) as img:
+    doc = build_document(a, "en")
+    ids = [f"figure-{kind}-{m.slug}" for m in a.models
+           for kind in ("loss", "accuracy", "lr", "confusion", "confusion-normalized", "reliability")]
+    ids += ["figure-overlay-loss", "figure-overlay-accuracy", "figure-per-class", "figure-samples"]
+    for id in ids:
+        with Image.open(doc.figure(id).path) as img:
             assert img.format == "PNG" and img.width >= 500
 
 

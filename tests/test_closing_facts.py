@@ -19,7 +19,6 @@ import reportgen
 from conftest import HANDMADE, history_rows
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.depth import weight_depth
-from reportgen.analysis.figures import localized
 from reportgen.config import validate_experiment
 from reportgen.errors import UserError
 from reportgen.language.format import Formatter
@@ -233,9 +232,11 @@ def test_class_distribution_sums_to_the_split_sizes(handmade_run):
     assert {s: sum(c) for s, c in d.class_counts.items()} == {"train": d.train_size, "val": d.val_size,
                                                               "test": d.test_size}
     assert all(len(c) == len(d.classes) for c in d.class_counts.values())
-    assert all((handmade_run / localized(d.distribution_figure, lang)).is_file() for lang in LANGUAGES)
+    assert d.distribution_figure == "dataset/distribution"
     f = Formatter("id")
-    table = build_document(a, "id").table("table-class-distribution")
+    doc = build_document(a, "id")
+    assert doc.figure("figure-class-distribution").path == handmade_run / "figures" / "id" / "dataset" / "distribution.png"
+    table = doc.table("table-class-distribution")
     assert [row[0] for row in table.rows] == d.classes + ["Total"]
     assert table.rows[-1] == ["Total", f.integer(d.train_size), f.integer(d.val_size), f.integer(d.test_size),
                               f.integer(d.train_size + d.val_size + d.test_size)]

@@ -44,7 +44,8 @@ def test_loads_and_merges_model_overrides(tmp_path):
     exp = load_experiment(write(tmp_path, GOOD))
     cnn, resnet = exp.models
     assert (cnn.train.lr, cnn.train.optimizer, cnn.train.epochs) == (0.01, "adam", 3)
-    assert (resnet.train.lr, resnet.label, resnet.slug) == (0.1, "ResNet-18 (CIFAR)", "resnet-18-cifar")
+    assert (resnet.train.lr, resnet.label, resnet.slug) == (0.1, "resnet18_cifar", "resnet18-cifar")  # unlabelled
+    assert (resnet.name("id"), resnet.name("en")) == ("ResNet-18 (CIFAR)", "ResNet-18 (CIFAR)")
     assert cnn.slug == "small-cnn"
 
 

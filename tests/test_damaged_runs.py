@@ -1,5 +1,6 @@
 """Damaged run directories and unusable run folders: one line `error: ...` that names the
-file and what to do, exit code 2, never a traceback."""
+file and what to do, exit code 2, never a traceback; deleted figures are simply drawn again (and
+figures whose data is gone are a sentence: tests/test_figure_cache.py)."""
 
 import os
 import shutil
@@ -79,6 +80,15 @@ def test_a_damaged_result_file_is_named_with_how_to_redo_the_model(handmade_run,
     damaged.write_bytes(content)
     out = invoke("render", handmade_run, "--format", "html")
     assert str(damaged) in out and f"--resume {handmade_run}" in out and "delete it" in out.lower()
+
+
+@pytest.mark.parametrize("folder", ["figures", "figures/id/model/small-cnn"])
+def test_deleted_figures_are_drawn_again(handmade_run, folder):
+    CliRunner().invoke(app, ["render", str(handmade_run), "--format", "html"])
+    shutil.rmtree(handmade_run / folder)
+    result = CliRunner().invoke(app, ["render", str(handmade_run), "--format", "html"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert any((handmade_run / folder).iterdir())
 
 
 def test_a_runs_dir_that_cannot_be_created_is_named(tmp_path):

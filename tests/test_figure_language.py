@@ -1,5 +1,7 @@
-"""Figures: every text of every figure is in the report's language (read back from each
-figure before it is saved), each figure has a file per language that the documents pick, the
+"""Figures: every text of every figure is in the document's language (read back from each figure
+before it is saved), including the names of models the experiment left unlabelled; figures are
+drawn when a document is rendered and cached per language until the analysis changes; a figure
+that cannot be drawn (its data gone, every map zero or not finite) is a sentence; the
 learning-rate schedule and the row-normalised confusion matrix."""
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reportgen.analysis import analyse, explain_figures, figure_files, figures
-from reportgen.schema.analysis import Analysis
+from reportgen.analysis import analyse
+from reportgen.figures import plots, style
 from reportgen.language.phrases import LANGUAGES, Phrases, _table
 from reportgen.report import build_document
+from reportgen.schema.analysis import Analysis
 
 SLOT = "\x00"  # what a placeholder, a number or a name stands as when a text is compared with a phrase
 # A number in the language's notation (0,5 and 1.000 in Indonesian; 0.5 and 1,000 in English)
@@ -23,7 +26,7 @@ NUMBER = {lang: re.compile(rf"(?<![\w.,])[−+-]?\d+(?:\{thousands}\d{{3}})*(?:\
 
 
 class TextRecorder:
-    """figures.OBSERVERS and explain_figures.OBSERVERS hook: every text drawn, by figure file."""
+    """style.OBSERVERS and style.PICTURE_OBSERVERS hook: every text drawn, by figure file."""
 
     def __init__(self):
         self.texts: dict[Path, list[str]] = {}
@@ -51,11 +54,11 @@ def matplotlib_texts(fig) -> list[str]:
 @pytest.fixture
 def recorder():
     rec = TextRecorder()
-    figures.OBSERVERS.append(rec)
-    explain_figures.OBSERVERS.append(rec)
+    style.OBSERVERS.append(rec)
+    style.PICTURE_OBSERVERS.append(rec)
     yield rec
-    figures.OBSERVERS.remove(rec)
-    explain_figures.OBSERVERS.remove(rec)
+    style.OBSERVERS.remove(rec)
+    style.PICTURE_OBSERVERS.remove(rec)
 
 
 def shape(text: str, names: list[str], lang: str) -> str:
@@ -81,35 +84,55 @@ def foreign(texts: list[str], lang: str, names: list[str]) -> list[str]:
     return [t for t in texts if shape(t, names, lang) not in own or shape(t, names, lang) in others]
 
 
-def names_of(a: Analysis) -> list[str]:
-    """The user's and the code's names a figure shows as they are: classes, model labels (cut as
-    the figures cut them), the feature-map stages, and the marks of a right and a wrong prediction."""
-    names = [*a.dataset.classes, *(m.label for m in a.models)]
+def names_of(a: Analysis, lang: str) -> list[str]:
+    """The user's and the code's names a figure in `lang` shows as they are: classes, model names
+    (cut as the figures cut them), the feature-map stages, and the marks of a right and a wrong
+    prediction."""
+    names = [*a.dataset.classes, *(Phrases(lang)(f"ui.arch.{m.arch}") if m.default_label else m.label
+                                   for m in a.models)]
     names += [n[:k] for n in names for k in (14, 16, 24)]
     return names + [s.stage for m in a.models for case in m.feature_maps for s in case.stages] + ["✓", "✗"]
 
 
+def documents_figures(doc) -> list:
+    """Every figure of a document, drawn or not."""
+    found = []
+
+    def walk(node) -> None:
+        if type(node).__name__ == "Figure":
+            found.append(node)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+        elif hasattr(node, "__dataclass_fields__"):
+            for name in node.__dataclass_fields__:
+                walk(getattr(node, name))
+    walk(doc)
+    return found
+
+
 def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, recorder):
     a = analyse(handmade_run)
-    names = names_of(a)
-    files = {(handmade_run / figures.localized(name, lang)).resolve(): lang
-             for name in figure_files(a) for lang in LANGUAGES}
-    recorded = {path.resolve(): texts for path, texts in recorder.texts.items()}
-    assert set(files) <= set(recorded), "a figure was saved without its texts being read"
-    kinds = {path.name.split(".")[0] for path in files}
+    files = {}
+    for lang in LANGUAGES:
+        shown = documents_figures(build_document(a, lang))
+        assert all(figure.path for figure in shown), [figure.absent for figure in shown if not figure.path]
+        files.update({figure.path: lang for figure in shown})
+    assert set(files) == set(recorder.texts), "a figure was saved without its texts being read, or not shown"
+    assert all(path.is_relative_to(handmade_run / "figures" / lang) for path, lang in files.items())
+    kinds = {path.stem if path.parent.parent.name != "disagreement" else "disagreement" for path in files}
     assert {"loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability", "samples", "per_class",
-            "featuremaps-correct", "cam-cases", "cam-per_class", "cam-gallery"} <= kinds
-    assert any(name.startswith("disagree-") for name in kinds)
+            "featuremaps-correct", "cam-cases", "cam-per_class", "cam-gallery", "disagreement"} <= kinds
     for path, lang in files.items():
-        assert foreign(recorded[path], lang, names) == [], path
+        assert foreign(recorder.texts[path], lang, names_of(a, lang)) == [], path
     # the words differ between the languages, so the check above could tell them apart; a figure
-    # whose only words are names is one picture for both
+    # whose only words are names reads the same in both
     for path in (p for p, lang in files.items() if lang == "id"):
-        english = path.with_name(path.name.replace(".id.", ".en."))
-        if path.name.startswith(("samples.", "featuremaps-")):
-            assert path.read_bytes() == english.read_bytes()
+        english = Path(str(path).replace("/figures/id/", "/figures/en/"))
+        if path.stem in ("samples", "featuremaps-correct", "featuremaps-wrong"):
+            assert recorder.texts[path] == recorder.texts[english]
         else:
-            assert recorded[path] != recorded[english], path
+            assert recorder.texts[path] != recorder.texts[english], path
 
 
 def test_the_figures_drawn_outside_a_small_run_are_in_the_language_too(tmp_path, recorder):
@@ -121,11 +144,11 @@ def test_the_figures_drawn_outside_a_small_run_are_in_the_language_too(tmp_path,
     trials = [(0, 0.5, "complete"), (1, 0.7, "complete"), (2, 0.2, "pruned")]
     for lang in LANGUAGES:
         t = Phrases(lang)
-        figures.search(trials, {"train.lr": 0.7, "train.batch_size": 0.3}, "val_acc", t, tmp_path / f"s.{lang}.png")
-        figures.per_class_bars(classes, {"A": list(rng.random(30)), "B": list(rng.random(30))}, t,
-                               tmp_path / f"p.{lang}.png")
-        figures.confusion_top(matrix, classes, "A", t, tmp_path / f"c.{lang}.png")
-        figures.lr_schedule([1, 2, 3, 4], [0.1, 0.1, 0.01, 0.001], "A", t, tmp_path / f"lr.{lang}.png")
+        plots.search(trials, {"train.lr": 0.7, "train.batch_size": 0.3}, "val_acc", t, tmp_path / f"s.{lang}.png")
+        plots.per_class_bars(classes, {"A": list(rng.random(30)), "B": list(rng.random(30))}, t,
+                             tmp_path / f"p.{lang}.png")
+        plots.confusion_top(matrix, classes, "A", t, tmp_path / f"c.{lang}.png")
+        plots.lr_schedule([1, 2, 3, 4], [0.1, 0.1, 0.01, 0.001], "A", t, tmp_path / f"lr.{lang}.png")
     assert len(recorder.texts) == 4 * len(LANGUAGES)
     for path, texts in recorder.texts.items():
         lang = path.name.split(".")[1]
@@ -145,37 +168,26 @@ def test_an_english_word_in_an_indonesian_figure_is_caught():
     assert foreign(["aktual: kucing\nprediksi: kucing"], "en", names) == ["aktual: kucing\nprediksi: kucing"]
 
 
-def test_the_documents_show_their_languages_files(handmade_run):
-    a = analyse(handmade_run)
-    for lang in LANGUAGES:
-        doc = build_document(a, lang)
-        confusion = doc.figure("figure-confusion-small-cnn")
-        assert confusion.path.name == f"confusion.{lang}.png"
-
-
-def test_learning_rate_schedule_plots_the_history(handmade_run, recorder):
-    a = analyse(handmade_run)
-    for m in a.models:
-        path = (handmade_run / figures.localized(m.figures["lr"], "id")).resolve()
-        assert path.is_file()
-    fig_lines = []
+def test_learning_rate_schedule_plots_the_history(handmade_run):
+    fig_lines = {}
 
     def lines(fig, path):
-        if path.name.startswith("lr."):
-            fig_lines.append([line.get_ydata().tolist() for line in fig.axes[0].get_lines()])
+        if path.name == "lr.png":
+            fig_lines[path.parent.name] = [line.get_ydata().tolist() for line in fig.axes[0].get_lines()]
 
-    figures.OBSERVERS.append(lines)
+    style.OBSERVERS.append(lines)
     try:
-        figures.lr_schedule([1, 2, 3], [0.1, 0.05, 0.01], "m", Phrases("en"), handmade_run / "lr.en.png")
+        a = analyse(handmade_run)
+        build_document(a, "en")
     finally:
-        figures.OBSERVERS.remove(lines)
-    assert fig_lines == [[[0.1, 0.05, 0.01], [0.1, 0.05, 0.01]]]
+        style.OBSERVERS.remove(lines)
+    assert fig_lines == {m.slug: [m.history.lr, m.history.lr] for m in a.models}
 
 
 def test_normalised_confusion_matrix_rows_sum_to_one(handmade_run, recorder):
     a = analyse(handmade_run)
     m = a.models[1]  # ResNet18: 6 of 9 right
-    path = (handmade_run / figures.localized(m.figures["confusion_normalized"], "en")).resolve()
+    path = build_document(a, "en").figure(f"figure-confusion-normalized-{m.slug}").path
     cells = [int(t) for t in recorder.texts[path] if t.isdigit()]
     n = len(a.dataset.classes)
     shares = np.array(cells[-n * n:]).reshape(n, n)  # the cell texts come last

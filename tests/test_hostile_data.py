@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from reportgen.analysis import figures
+from reportgen.figures import pixels, plots
 from reportgen.config import DataConfig
 from reportgen.data import load_dataset
 from reportgen.errors import UserError
@@ -65,16 +65,15 @@ def test_csv_with_utf8_bom_is_read(tmp_path):
 def test_user_text_that_looks_like_mathtext_is_drawn_literally(tmp_path):
     label, classes = "CNN $\\frac{a}$", ["$x^$", "cost $\\alpha"]
     epochs, t = [1, 2], Phrases("id")
-    figures.curves(epochs, [0.5, 0.6], [0.4, 0.5], "accuracy", label, t, tmp_path / "curves.png")
-    figures.overlaid_curves({label: (epochs, [1.0, 0.8], [1.1, 0.9])}, "loss", t, tmp_path / "overlaid.png")
-    figures.confusion([[3, 1], [0, 4]], classes, label, t, tmp_path / "confusion.png")
-    figures.per_class_bars(classes, {label: [0.5, 0.9]}, t, tmp_path / "bars.png")
-    images = torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
-    figures.samples_grid(images, torch.tensor([0, 0, 1, 1]), classes, tmp_path / "samples.png", per_class=2)
-    figures.feature_grid(images[0], {"$conv\\frac{1}$": torch.rand(2, 4, 4)}, tmp_path / "features.png",
-                         channels=2)
-    # samples and feature maps hold only names: one picture is written as every language's file
-    files = ["curves", "overlaid", "confusion", "bars", "samples.id", "samples.en", "features.id"]
+    plots.curves(epochs, [0.5, 0.6], [0.4, 0.5], "accuracy", label, t, tmp_path / "curves.png")
+    plots.overlaid_curves({label: (epochs, [1.0, 0.8], [1.1, 0.9])}, "loss", t, tmp_path / "overlaid.png")
+    plots.confusion([[3, 1], [0, 4]], classes, label, t, tmp_path / "confusion.png")
+    plots.per_class_bars(classes, {label: [0.5, 0.9]}, t, tmp_path / "bars.png")
+    images = np.zeros((4, 8, 8, 3), dtype=np.uint8)
+    pixels.samples_grid(images, np.array([0, 0, 1, 1]), classes, t, tmp_path / "samples.png")
+    pixels.feature_grid(images[0], {"$conv\\frac{1}$": ([2, 4, 4], np.full((2, 4, 4), 128, np.uint8))}, t,
+                        tmp_path / "features.png")
+    files = ["curves", "overlaid", "confusion", "bars", "samples", "features"]
     assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in files)
 
 

@@ -23,7 +23,6 @@ from pptx.util import Emu
 from conftest import HANDMADE, history_rows
 import reportgen
 from reportgen.analysis import analyse
-from reportgen.analysis.figures import localized
 from reportgen.renderers.pptx import Deck
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
@@ -188,7 +187,7 @@ def test_pictures_are_all_there_with_their_aspect_ratio(deck):
     figures += [f for f in (analysis.dataset.samples_figure, analysis.dataset.distribution_figure) if f]
     figures += [path for m in analysis.models if m.explanation for path in m.explanation.figures.values()]
     figures += [d.figure for d in analysis.disagreements if d.figure]
-    assert all((run / localized(fig, "id")).is_file() for fig in figures)
+    assert all((run / "figures" / "id" / f"{fig}.png").is_file() for fig in figures)
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     assert len(pictures) == len(figures)
     for pic in pictures:

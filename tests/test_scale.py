@@ -21,9 +21,10 @@ from pptx import Presentation
 
 import reportgen
 from conftest import history_rows
-from reportgen.analysis import analyse, figures, load_analysis
+from reportgen.analysis import analyse, load_analysis
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
+from reportgen.figures import pixels, plots, style
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
@@ -157,7 +158,7 @@ def words_past_text_width(pdf: Path) -> list[str]:
 
 
 class AxisRecorder:
-    """figures.OBSERVERS hook: every saved figure's axes with their limits and the data drawn."""
+    """style.OBSERVERS hook: every saved figure's axes with their limits and the data drawn."""
 
     def __init__(self):
         self.axes: list[tuple[Path, object]] = []
@@ -184,9 +185,9 @@ class AxisRecorder:
 @pytest.fixture
 def recorder():
     rec = AxisRecorder()
-    figures.OBSERVERS.append(rec)
+    style.OBSERVERS.append(rec)
     yield rec
-    figures.OBSERVERS.remove(rec)
+    style.OBSERVERS.remove(rec)
 
 
 def render_all(run: Path, lang: str = "id") -> dict[str, Path]:
@@ -270,14 +271,16 @@ def test_a_diverged_loss_gets_a_log_axis_and_few_epochs_a_table(make_run, record
     a = analyse(run)
     cnn, resnet = a.models
     assert "loss" in cnn.figures and "loss" not in resnet.figures
-    scales = {(p.name, scale) for p, *_, scale, _ in recorder.axes}
-    assert ("loss.id.png", "log") in scales and ("loss.en.png", "log") in scales
-    assert not recorder.uncovered()
+    build_document(a, "id")
     doc = build_document(a, "en")
-    history = doc.table("table-history-resnet18")
-    assert history is not None and doc.figure("figure-loss-resnet18") is None
+    loss = {lang: run / "figures" / lang / "model" / cnn.slug / "loss.png" for lang in ("id", "en")}
+    scales = {(p, scale) for p, *_, scale, _ in recorder.axes}
+    assert (loss["id"], "log") in scales and (loss["en"], "log") in scales
+    assert not recorder.uncovered()
+    history = doc.table(f"table-history-{resnet.slug}")
+    assert history is not None and doc.figure(f"figure-loss-{resnet.slug}") is None
     assert [row[0] for row in history.rows] == ["1", "2"]
-    epochs = [xlim for p, xlim, *_ in recorder.axes if p.parent.parent.name == cnn.slug and p.name == "loss.en.png"]
+    epochs = [xlim for p, xlim, *_ in recorder.axes if p == loss["en"]]
     assert epochs and all(x0 == 0.5 and x1 == 6.5 for x0, x1 in epochs)
 
 
@@ -293,19 +296,17 @@ def printed_scale(png: Path, max_w_cm: float, max_h_cm: float) -> float:
         w, h = img.size
     natural = w / 96 * 2.54
     printed = min(natural, max_w_cm, max_h_cm * w / h)
-    return printed / (w / figures.DPI * 2.54)
+    return printed / (w / style.DPI * 2.54)
 
 
 @pytest.mark.parametrize("n", [10, 100])
 def test_sample_grid_labels_print_at_seven_points_or_more(tmp_path, recorder, n):
-    import torch
-
-    images = torch.randint(0, 255, (n * 6, 3, 16, 16), dtype=torch.uint8)
-    labels = torch.arange(n).repeat_interleave(6)
+    images = np.random.default_rng(0).integers(0, 255, (n * 6, 16, 16, 3), dtype=np.uint8)
+    labels = np.arange(n).repeat(6)
     path = tmp_path / "samples.png"
-    figures.samples_grid(images, labels, [f"kelas nomor {i:03d}" for i in range(n)], path)
+    pixels.samples_grid(images, labels, [f"kelas nomor {i:03d}" for i in range(n)], Phrases("id"), path)
     texts = [t for fig in recorder.figures for ax in fig.axes for t in ax.texts]
-    printed = printed_scale(tmp_path / "samples.id.png", 0.75 * 17, 6.5)
+    printed = printed_scale(path, 0.75 * 17, 6.5)
     assert texts and min(t.get_fontsize() for t in texts) * printed >= 7
 
 
@@ -313,16 +314,16 @@ def test_a_large_confusion_matrix_has_no_cell_numbers_and_few_names(tmp_path, re
     rng = np.random.default_rng(0)
     matrix = rng.integers(0, 5, (100, 100)).tolist()
     classes = [f"class {i}" for i in range(100)]
-    figures.confusion(matrix, classes, "m", Phrases("id"), tmp_path / "c.png")
-    figures.confusion_top(matrix, classes, "m", Phrases("id"), tmp_path / "top.png")
+    plots.confusion(matrix, classes, "m", Phrases("id"), tmp_path / "c.png")
+    plots.confusion_top(matrix, classes, "m", Phrases("id"), tmp_path / "top.png")
     full, top = recorder.figures
-    assert not full.axes[0].texts and len(full.axes[0].get_xticklabels()) <= figures.TICK_LABELS
-    assert len(top.axes[0].texts) == figures.TOP_CONFUSED ** 2  # the worst classes with their counts
+    assert not full.axes[0].texts and len(full.axes[0].get_xticklabels()) <= plots.TICK_LABELS
+    assert len(top.axes[0].texts) == plots.TOP_CONFUSED ** 2  # the worst classes with their counts
 
 
 def test_trial_ticks_are_whole_numbers(tmp_path, recorder):
-    figures.search([(0, 0.5, "complete"), (1, 0.6, "complete"), (2, None, "pruned"), (3, 0.4, "pruned")], {},
-                   "val_acc", Phrases("id"), tmp_path / "s.png")
+    plots.search([(0, 0.5, "complete"), (1, 0.6, "complete"), (2, None, "pruned"), (3, 0.4, "pruned")], {},
+                 "val_acc", Phrases("id"), tmp_path / "s.png")
     ax = recorder.figures[0].axes[0]
     ax.figure.canvas.draw()
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
@@ -332,6 +333,6 @@ def test_trial_ticks_are_whole_numbers(tmp_path, recorder):
 @pytest.mark.parametrize("classes,slanted", [(["a", "b", "c", "d", "e"], False),
                                              (["airplane", "automobile", "bird", "cat", "deer"], True)])
 def test_confusion_names_slant_only_when_they_would_collide(tmp_path, recorder, classes, slanted):
-    figures.confusion(np.eye(5, dtype=int).tolist(), classes, "m", Phrases("en"), tmp_path / "c.png")
+    plots.confusion(np.eye(5, dtype=int).tolist(), classes, "m", Phrases("en"), tmp_path / "c.png")
     (fig,) = recorder.figures
     assert all((label.get_rotation() == 45) == slanted for label in fig.axes[0].get_xticklabels())

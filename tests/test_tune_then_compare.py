@@ -146,7 +146,7 @@ def test_trials_table_shows_the_top_trials_completed_first(handmade_run):
                                                           "params.conv_filters": [[4, 8, 8]]},
                              train=analysis.models[0].train_config, trials=trials, best=trials[1],
                              importances={"train.lr": 0.75, "params.conv_filters": 0.25}, search_seconds=200.0,
-                             figure="figures/search.png")
+                             figure="tuning/search")
     judge(analysis)
     for lang in LANGUAGES:
         doc = build_document(analysis, lang)

@@ -39,13 +39,14 @@ def text_of(page: str) -> str:
 
 
 def one_model_run(make_run, labelled: bool = True):
-    """The hand-made run's CNN alone; unlabelled, it is named by its architecture ("CNN Kustom")."""
+    """The hand-made run's CNN alone; unlabelled, it is keyed by its arch id ("cnn") and named by its
+    architecture ("CNN Kustom")."""
     raw = json.loads(json.dumps(HANDMADE))
     model = dict(HANDMADE["models"][0])
     if not labelled:
         del model["label"]
     raw["models"], raw["report"]["baseline"] = [model], None
-    label = model.get("label", "CNN Kustom")
+    label = model.get("label", "cnn")
     return make_run(raw=raw, predictions={label: CNN_PRED}, histories={label: HIST})
 
 
@@ -207,8 +208,9 @@ def test_every_architecture_has_a_name_for_readers(lang):
 def test_an_unlabelled_model_is_named_by_its_architecture(make_run, lang, cnn, resnet):
     exp = validate_experiment({"name": "t", "report": {"language": lang}, "data": {"dataset": "synthetic"},
                                "models": [{"arch": "cnn"}, {"arch": "resnet18_cifar"}]}, "t")
-    assert [m.label for m in exp.models] == [cnn, resnet]
-    assert analyse(one_model_run(make_run, labelled=False)).models[0].label == "CNN Kustom"
+    assert [m.name(lang) for m in exp.models] == [cnn, resnet]
+    assert [m.label for m in exp.models] == ["cnn", "resnet18_cifar"]  # the key, in either language
+    assert build_document(analyse(one_model_run(make_run, labelled=False)), lang).models[0].label == cnn
 
 
 @pytest.mark.parametrize("lang,note", [("id", "Tidak ada prediksi"), ("en", "No predictions")])

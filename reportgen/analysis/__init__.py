@@ -1,7 +1,8 @@
-"""Analysis: a run directory -> the `Analysis` tree (analysis.json) and every figure a report
-needs. Renderers read the tree; they never recompute.
+"""Analysis: a run directory -> the `Analysis` tree (analysis.json) of language-free facts, and
+the figure data pictures are drawn from (figure-data/). Renderers read the tree and draw the
+figures in their language (reportgen.figures); they never recompute.
 
-    analyse(run_dir)       computes everything and writes RUN/analysis.json + figures
+    analyse(run_dir)       computes everything and writes RUN/analysis.json + figure-data/
     load_analysis(run_dir) reads analysis.json; analyses first, saying why, when it is missing,
                            damaged or of another schema version
 """
@@ -18,7 +19,7 @@ from reportgen.analysis.calibration import calibration
 from reportgen.analysis.conditions import timing, training_conditions
 from reportgen.analysis.depth import weight_depth
 from reportgen.analysis.diagnostics import compare, cross_entropies, diagnose
-from reportgen.analysis.distribution import class_counts, distribution_chart
+from reportgen.analysis.distribution import class_counts
 from reportgen.analysis.explain import explain_models
 from reportgen.analysis.facts import Predictions, model_facts, read_predictions
 from reportgen.analysis.featuremaps import feature_map_cases
@@ -32,6 +33,7 @@ from reportgen.analysis.verdicts import judge
 from reportgen.config import Experiment
 from reportgen.data import DatasetSplits, load_dataset
 from reportgen.errors import UserError
+from reportgen.figures import files
 from reportgen.models import ARCHITECTURES, build
 from reportgen.progress import Reporter
 from reportgen.rundir import (DamagedFile, ModelDir, OtherVersion, RunDir, ensure_writable, load_run_checkpoint,
@@ -47,10 +49,6 @@ DATASET_ADVICE = ("`reportgen run <experiment.toml> --resume <run directory>` wr
 ENVIRONMENT_ADVICE = "delete it: the report then leaves out where the run happened"
 TUNING_ADVICE = ("it is the run's copy of the search summary (report.tuning): delete it, and the report leaves "
                  "the search out")
-
-
-def relative(path: Path, run: RunDir) -> str:
-    return str(path.relative_to(run.path))
 
 
 def try_load_data(exp: Experiment, info: DatasetInfo, environment: Environment,
@@ -76,39 +74,15 @@ def analyse_model(m: ModelAnalysis, model_dir: ModelDir, run: RunDir, exp: Exper
     m.architecture = layer_table(net, info.image_size)
     m.conditions = training_conditions(m, net, info.augment, tuning)
     m.architecture.depth = weight_depth(net)
-    h = m.history
-    if len(h.epoch) >= figures.MIN_CURVE_EPOCHS:  # fewer: the report shows a table of the epochs instead
-        for metric, train, val in (("loss", h.train_loss, h.val_loss), ("accuracy", h.train_acc, h.val_acc)):
-            path = model_dir.figures / f"{metric}.png"
-            figures.drawn_in_languages(lambda t, file: figures.curves(h.epoch, train, val, metric, m.label, t, file),
-                                       path)
-            m.figures[metric] = relative(path, run)
-        if len(h.lr) == len(h.epoch):
-            path = model_dir.figures / "lr.png"
-            figures.drawn_in_languages(lambda t, file: figures.lr_schedule(h.epoch, h.lr, m.label, t, file), path)
-            m.figures["lr"] = relative(path, run)
+    m.figures = figures.model_figures(m, len(info.classes))
     if m.accuracy is None:
         return
-    path = model_dir.figures / "confusion.png"
-    figures.drawn_in_languages(lambda t, file: figures.confusion(m.confusion_matrix, info.classes, m.label, t, file),
-                               path)
-    m.figures["confusion"] = relative(path, run)
-    if len(info.classes) <= figures.ANNOTATED_CLASSES:  # its cells as shares of their row, beside the counts
-        path = model_dir.figures / "confusion_normalized.png"
-        figures.drawn_in_languages(lambda t, file: figures.confusion(
-            m.confusion_matrix, info.classes, m.label, t, file, normalized=True), path)
-        m.figures["confusion_normalized"] = relative(path, run)
-    else:  # too large to read its counts (its colours are the row shares already): the worst part alone
-        path = model_dir.figures / "confusion_top.png"
-        figures.drawn_in_languages(lambda t, file: figures.confusion_top(m.confusion_matrix, info.classes, m.label,
-                                                                         t, file), path)
-        m.figures["confusion_top"] = relative(path, run)
     labels, preds, probs = prediction
     m.diagnostics = diagnose(m, info.val_size, cross_entropies(labels, probs))
     if data is not None and present(model_dir.best):
         net.load_state_dict(load_run_checkpoint(model_dir.best, run.path)["model"])
         m.feature_maps = feature_map_cases(net, data.eval.images, exp.data.norm, info.classes, labels, preds, probs,
-                                           model_dir.figures, run.path)
+                                           run, m.slug)
 
 
 def read_evaluations(models: list[ModelAnalysis], run: RunDir) -> dict[str, Predictions]:
@@ -129,24 +103,17 @@ def read_evaluations(models: list[ModelAnalysis], run: RunDir) -> dict[str, Pred
     return predictions
 
 
-def calibrate(m: ModelAnalysis, prediction: Predictions, run: RunDir) -> None:
-    """One evaluated model's intervals, calibration and reliability diagram."""
+def calibrate(m: ModelAnalysis, prediction: Predictions) -> None:
+    """One evaluated model's intervals and calibration."""
     m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
     m.calibration = calibration(*prediction)
-    path = run.model(m.slug).figures / "reliability.png"
-    figures.drawn_in_languages(lambda t, file: figures.reliability(m.calibration, m.label, t, file), path)
-    m.figures["reliability"] = relative(path, run)
 
 
 def tuning_facts(run: RunDir, summary: TuningSummary | None) -> Tuning | None:
     """The search that chose the configuration, with its figure."""
     if summary is None:
         return None
-    path = run.figures / "search.png"
-    trials = [(trial.number, trial.value, trial.state) for trial in summary.trials]
-    figures.drawn_in_languages(lambda t, file: figures.search(trials, summary.importances, summary.metric, t,
-                                                              file), path)
-    return Tuning(**summary.model_dump(exclude={"schema_version", "study"}), figure=relative(path, run))
+    return Tuning(**summary.model_dump(exclude={"schema_version", "study"}), figure=files.SEARCH)
 
 
 def read_environment(run: RunDir) -> Environment:
@@ -198,30 +165,27 @@ def analyse(run_dir: Path, reporter: Reporter | None = None) -> Analysis:
     return analyse_files(read_run_files(run_dir), reporter)
 
 
-def analyse_files(files: RunFiles, reporter: Reporter | None = None) -> Analysis:
+def analyse_files(run_files: RunFiles, reporter: Reporter | None = None) -> Analysis:
     # One stage after another over the whole run; each stage is a function of its own.
     reporter = reporter or Reporter(quiet=True)
-    run, exp, info, environment, models = files.run, files.exp, files.info, files.environment, files.models
+    run, exp, info, environment, models = (run_files.run, run_files.exp, run_files.info, run_files.environment,
+                                           run_files.models)
     data_notes: list[Note] = []
     data = try_load_data(exp, info, environment, data_notes)
     if data is not None:
-        path = run.figures / "samples.png"
-        figures.samples_grid(data.train.images, data.train.labels, info.classes, path)
-        info.samples_figure = relative(path, run)
+        info.samples_figure = figures.save_samples(run, data.train.images, data.train.labels, len(info.classes))
     if not info.class_counts and data is not None:  # a run from before dataset.json counted them
         info.class_counts = class_counts(data)
     if info.class_counts:
-        path = run.figures / "class_distribution.png"
-        figures.drawn_in_languages(lambda t, file: distribution_chart(info.classes, info.class_counts, t, file), path)
-        info.distribution_figure = relative(path, run)
+        info.distribution_figure = files.DISTRIBUTION
     predictions = read_evaluations(models, run)
-    tuning = tuning_facts(run, files.tuning)
+    tuning = tuning_facts(run, run_files.tuning)
     for number, m in enumerate(models, 1):
         reporter.message(f"analysing {m.label} ({number}/{len(models)})")
         m.notes += data_notes if m.accuracy is not None else []
         analyse_model(m, run.model(m.slug), run, exp, info, data, predictions.get(m.label), tuning)
         if m.label in predictions:
-            calibrate(m, predictions[m.label], run)
+            calibrate(m, predictions[m.label])
         m.state = model_state(m, info.val_size)
     health = run_health(models, info.image_size)
 
@@ -232,16 +196,7 @@ def analyse_files(files: RunFiles, reporter: Reporter | None = None) -> Analysis
         comparison.seed_tests = seed_tests(models, exp.report.alpha)
         conclude(comparison, models, health.weak)
         comparison.modifications = modifications(exp, models, comparison)
-        for metric, train, val in (("loss", "train_loss", "val_loss"), ("accuracy", "train_acc", "val_acc")):
-            series = {m.label: (m.history.epoch, getattr(m.history, train), getattr(m.history, val))
-                      for m in models if m.history.epoch}
-            figures.drawn_in_languages(lambda t, file: figures.overlaid_curves(series, metric, t, file),
-                                       run.figures / f"{metric}.png")
-        per_class = {m.label: [c.accuracy for c in m.per_class] for m in models if m.accuracy is not None}
-        figures.drawn_in_languages(lambda t, file: figures.per_class_bars(info.classes, per_class, t, file),
-                                   run.figures / "per_class.png")
-        comparison.figures = {name: relative(run.figures / f"{name}.png", run)
-                              for name in ("loss", "accuracy", "per_class")}
+        comparison.figures = figures.comparison_figures()
 
     reporter.message("analysing the comparison and the Grad-CAM maps" if data is not None else
                      "analysing the comparison")
@@ -254,19 +209,6 @@ def analyse_files(files: RunFiles, reporter: Reporter | None = None) -> Analysis
     judge(analysis)
     write_model(run.analysis, analysis)
     return analysis
-
-
-def figure_files(analysis: Analysis) -> list[str]:
-    """Every figure the analysis names, relative to the run directory."""
-    names = [analysis.dataset.samples_figure, analysis.dataset.distribution_figure,
-             *(analysis.comparison.figures.values() if analysis.comparison else ())]
-    for m in analysis.models:
-        names += [*m.figures.values(), *(case.figure for case in m.feature_maps)]
-        names += m.explanation.figures.values() if m.explanation else ()
-    names += [d.figure for d in analysis.disagreements]
-    if analysis.tuning:
-        names.append(analysis.tuning.figure)
-    return [name for name in names if name]
 
 
 def load_analysis(run_dir: Path, reporter: Reporter | None = None) -> Analysis:
@@ -288,11 +230,11 @@ def load_analysis(run_dir: Path, reporter: Reporter | None = None) -> Analysis:
         else:
             analysis.run_dir = str(run.path)  # the folder may have been moved or copied since
             return analysis
-    files = read_run_files(run.path)  # a damaged file is refused before anything is said or written
+    run_files = read_run_files(run.path)  # a damaged file is refused before anything is said or written
     try:
         ensure_writable(run.path)  # a read-only run is said at once, a full disk at its first write
         reporter.message(f"{why}; analysing the run again from its files")
-        return analyse_files(files, reporter)
+        return analyse_files(run_files, reporter)
     except OSError as e:  # the analysis and its figures live in the run directory
         raise UserError(f"cannot write {e.filename or run.path}: {e.strerror or e}; the run must be analysed into "
                         f"its own folder before it can be rendered: copy it to a writable place (cp -r {run.path} "

@@ -11,7 +11,9 @@ Bounds, so a 100-class run still makes a handful of pictures:
 
 Every map is for the class the model predicted (the prediction a reader sees beside it) and is
 computed from the checkpoint evaluated (best.pt), on the CPU in eval mode, all of a model's chosen
-images in one batched pass.
+images in one batched pass. The images and maps are saved as the model's figure data
+(files.cam_data), from which reportgen.figures draws them in a document's language; a map that is
+all zero or not finite is recorded as such (CamFacts.map_issue), never measured or drawn.
 """
 
 from __future__ import annotations
@@ -25,17 +27,17 @@ from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
-from reportgen.analysis import explain_figures, figures
 from reportgen.analysis.facts import Predictions
 from reportgen.analysis.featuremaps import pick_cases
+from reportgen.analysis.figures import to_pixels
 from reportgen.analysis.stats import discordant
-from reportgen.schema.analysis import (CamFacts, ConfusedPair, Disagreement, DisagreementImage, Explanation,
-                                     MistakeGroup, ModelAnalysis)
 from reportgen.config import Experiment, Normalization
 from reportgen.data import DatasetSplits, normalize
-from reportgen.language.format import Formatter
+from reportgen.figures import files
 from reportgen.models import ARCHITECTURES, build
 from reportgen.rundir import RunDir, load_run_checkpoint
+from reportgen.schema.analysis import (CamFacts, ConfusedPair, Disagreement, DisagreementImage, Explanation,
+                                       MistakeGroup, ModelAnalysis)
 
 CAM_CLASSES = 10
 GALLERY_PER_PAIR = 3
@@ -48,8 +50,6 @@ DISAGREEMENTS_PER_KIND = 3
 # "concentrated".
 TOP_PIXELS = 0.1
 CONCENTRATED_SHARE = 0.3
-
-DRAW = {"cases": explain_figures.cases, "per_class": explain_figures.per_class, "gallery": explain_figures.gallery}
 
 
 def by_confidence(indices, preds: list[int], probs: list[list[float]]) -> list[int]:
@@ -95,27 +95,24 @@ def grad_cams(net: nn.Module, layer: str, images: torch.Tensor, norm: Normalizat
     return maps
 
 
-def top_share(cam: np.ndarray) -> float | None:
-    """Share of the map's mass in its brightest TOP_PIXELS of pixels; None for an all-zero map."""
+def top_share(cam: np.ndarray) -> float:
+    """Share of a usable map's mass in its brightest TOP_PIXELS of pixels."""
     flat = np.sort(cam.ravel())
-    total = float(flat.sum())
-    if total <= 0:
-        return None
-    return float(flat[-max(1, round(TOP_PIXELS * flat.size)):].sum()) / total
+    return float(flat[-max(1, round(TOP_PIXELS * flat.size)):].sum()) / float(flat.sum())
 
 
-def peak(cam: np.ndarray) -> list[float] | None:
-    """(row, column) of the map's maximum, the pixel's centre as fractions of the side."""
-    if not cam.any():
-        return None
+def peak(cam: np.ndarray) -> list[float]:
+    """(row, column) of a usable map's maximum, the pixel's centre as fractions of the side."""
     row, col = np.unravel_index(int(np.argmax(cam)), cam.shape)
     return [(row + 0.5) / cam.shape[0], (col + 0.5) / cam.shape[1]]
 
 
 def cam_facts(i: int, prediction: Predictions, classes: list[str], cam: np.ndarray) -> CamFacts:
     labels, preds, probs = prediction
+    issue = files.unusable(cam)
     return CamFacts(index=i, true_label=classes[labels[i]], pred_label=classes[preds[i]],
-                    confidence=probs[i][preds[i]], top_share=top_share(cam), peak=peak(cam))
+                    confidence=probs[i][preds[i]], top_share=None if issue else top_share(cam),
+                    peak=None if issue else peak(cam), map_issue=issue)
 
 
 def disagreement_picks(labels: list[int], a: Predictions, b: Predictions) -> tuple[list[int], list[int], int, int]:
@@ -155,8 +152,8 @@ def choose(m: ModelAnalysis, prediction: Predictions, classes: list[str]) -> Cho
 
 
 def model_explanation(m: ModelAnalysis, choice: Choice, maps: dict[int, np.ndarray], prediction: Predictions,
-                      classes: list[str], images: torch.Tensor, run: RunDir) -> Explanation:
-    """The facts of the model's maps, and its figures in every language."""
+                      classes: list[str]) -> Explanation:
+    """The facts of the model's maps, and the ids of its figures."""
     facts = {i: cam_facts(i, prediction, classes, maps[i]) for i in choice.shown}
     shares = [facts[i].top_share for i in choice.shown if facts[i].top_share is not None]
     explanation = Explanation(
@@ -169,20 +166,15 @@ def model_explanation(m: ModelAnalysis, choice: Choice, maps: dict[int, np.ndarr
         median_top_share=statistics.median(shares) if shares else None,
         concentrated=sum(s >= CONCENTRATED_SHARE for s in shares), figures={},
     )
-    for name, items in (("cases", explanation.cases), ("per_class", explanation.per_class),
-                        ("gallery", explanation.gallery)):
-        if items:
-            path = run.model(m.slug).figures / f"cam-{name}.png"
-            figures.drawn_in_languages(lambda t, file: DRAW[name](images, maps, items, t, Formatter(t.lang), file),
-                                       path)
-            explanation.figures[name] = str(path.relative_to(run.path))
+    explanation.figures = {name: files.model_figure(m.slug, f"cam-{name}") for name in ("cases", "per_class", "gallery")
+                           if getattr(explanation, name)}
     return explanation
 
 
 def disagreement(a: ModelAnalysis, b: ModelAnalysis, picks: tuple[list[int], list[int], int, int],
-                 predictions: dict[str, Predictions], cams: dict[str, dict[int, np.ndarray]], classes: list[str],
-                 images: torch.Tensor, run: RunDir) -> Disagreement:
-    """The discordant counts of a and b, the chosen images with both models' maps, and the figure."""
+                 predictions: dict[str, Predictions], cams: dict[str, dict[int, np.ndarray]],
+                 classes: list[str]) -> Disagreement:
+    """The discordant counts of a and b, the chosen images with both models' maps, and the figure's id."""
     a_right, b_right, a_only, b_only = picks
 
     def paired(i: int) -> DisagreementImage:
@@ -191,19 +183,16 @@ def disagreement(a: ModelAnalysis, b: ModelAnalysis, picks: tuple[list[int], lis
 
     d = Disagreement(a=a.label, b=b.label, n=len(predictions[a.label][0]), a_only=a_only, b_only=b_only,
                      limit=DISAGREEMENTS_PER_KIND, a_right=[paired(i) for i in a_right],
-                     b_right=[paired(i) for i in b_right], figure="")
-    if a_right or b_right:
-        path = run.figures / f"disagree-{a.slug}-{b.slug}.png"
-        figures.drawn_in_languages(lambda t, file: explain_figures.disagreement(
-            images, cams[a.label], cams[b.label], d, t, Formatter(t.lang), file), path)
-        d.figure = str(path.relative_to(run.path))
+                     b_right=[paired(i) for i in b_right],
+                     figure=files.disagreement_figure(a.slug, b.slug) if a_right or b_right else "")
     return d
 
 
 def explain_models(models: list[ModelAnalysis], predictions: dict[str, Predictions], run: RunDir, exp: Experiment,
                    classes: list[str], image_size: int, data: DatasetSplits, baseline: str | None) -> list[Disagreement]:
-    """Fill in each evaluated model's `explanation` (with its figures) and return the disagreements
-    of the baseline with every other model; `predictions` holds every evaluated model's, by label."""
+    """Fill in each evaluated model's `explanation`, save each one's images and maps as its figure
+    data, and return the disagreements of the baseline with every other model; `predictions`
+    holds every evaluated model's, by label."""
     models = [m for m in models if m.accuracy is not None and run.model(m.slug).best.is_file()]
     choices = {m.label: choose(m, predictions[m.label], classes) for m in models}
     base = next((m for m in models if m.label == baseline), None)
@@ -216,7 +205,9 @@ def explain_models(models: list[ModelAnalysis], predictions: dict[str, Predictio
         maps = grad_cams(load_net(m, exp, run, len(classes), image_size), ARCHITECTURES[m.arch].cam_layer,
                          data.eval.images[indices], exp.data.norm, [predictions[m.label][1][i] for i in indices])
         cams[m.label] = dict(zip(indices, maps))
+        files.save_arrays(files.cam_data(run, m.slug), index=np.asarray(indices, dtype=np.int64),
+                          image=files.stored_images(to_pixels(data.eval.images[indices]).numpy()),
+                          map=files.stored_maps(maps))
     for m in models:
-        m.explanation = model_explanation(m, choices[m.label], cams[m.label], predictions[m.label], classes,
-                                          data.eval.images, run)
-    return [disagreement(a, b, picks, predictions, cams, classes, data.eval.images, run) for a, b, picks in pairs]
+        m.explanation = model_explanation(m, choices[m.label], cams[m.label], predictions[m.label], classes)
+    return [disagreement(a, b, picks, predictions, cams, classes) for a, b, picks in pairs]

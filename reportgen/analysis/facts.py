@@ -87,7 +87,8 @@ def model_facts(spec: ModelSpec, model_dir: ModelDir, classes: list[str], image_
     at_best = (lambda key: getattr(history, key)[history.epoch.index(best_epoch)]) if best_epoch else (lambda key: None)
     per_class = [ClassMetrics(name=name, **values) for name, values in scores.get("per_class", {}).items()]
     return ModelAnalysis(
-        label=spec.label, slug=spec.slug, arch=spec.arch, description=spec.description,
+        label=spec.label, default_label=spec.default_label, slug=spec.slug, arch=spec.arch,
+        description=spec.description,
         reference=ARCHITECTURES[spec.arch].reference, status=status,
         params=metrics.params if metrics else count_params(build(spec.arch, len(classes), image_size, spec.params)),
         train_config=spec.train.model_dump(mode="json"),

@@ -14,13 +14,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from reportgen.imagefile import read_run_picture
+from reportgen.figures.cache import picture_bytes
 from reportgen.renderers.code import code_pages
 from reportgen.renderers.layout import THEME, Para
 from reportgen.renderers.pptx import Deck
 from reportgen.report.document import (CodeListing, Document, Figure, FigureRow, Group, ModelSlides, Prose, Section,
                                       Stat, Table)
-from reportgen.rundir import present
 
 CODE_SIZE = 11  # points: a 120-character line of code fits the slide's width
 
@@ -43,6 +42,11 @@ def stat_pairs(stats: list[Stat]) -> list[tuple[str, str]]:
 Explained = tuple[str, Figure | None, list[str]]
 
 
+def absent(*figures: Figure | None) -> list[str]:
+    """The sentences standing for figures that could not be drawn."""
+    return [figure.absent for figure in figures if figure is not None and figure.path is None]
+
+
 def titled_groups(section: Section | None) -> list[Group]:
     """The titled groups of a section (a Grad-CAM figure with its sentences): a slide each."""
     return [b for b in section.blocks if isinstance(b, Group)] if isinstance(section, Section) else []
@@ -60,12 +64,12 @@ class DeckWriter:
         self.deck = Deck(footer=doc.front.title, continued=doc.words.continued)
 
     def picture(self, figure: Figure | None) -> io.BytesIO | None:
-        """A figure's picture, or None when the analysis could not make it."""
-        return self.run_file(figure.path) if figure is not None and present(figure.path) else None
+        """A figure's picture, or None when it could not be drawn."""
+        return self.run_file(figure.path) if figure is not None and figure.path is not None else None
 
     def run_file(self, path: Path) -> io.BytesIO:
         """A picture of the run, read only from inside the run directory."""
-        return io.BytesIO(read_run_picture(path, self.doc.run))
+        return io.BytesIO(picture_bytes(path, self.doc.run))
 
     def table(self, title: str, table: Table | None, size: float = 14) -> None:
         if table is not None and table.rows:
@@ -102,14 +106,16 @@ class DeckWriter:
 
     def dataset(self) -> None:
         doc = self.doc
-        self.deck.content(self.titles["dataset"], bullets(setting_lines(doc.table("table-dataset")), 15),
-                          self.picture(doc.figure("figure-samples")))
+        samples = doc.figure("figure-samples")
+        lines = setting_lines(doc.table("table-dataset")) + absent(samples)
+        self.deck.content(self.titles["dataset"], bullets(lines, 15), self.picture(samples))
 
     def methodology(self) -> None:
         doc = self.doc
-        lines = doc.sentences("text-seed-note") + setting_lines(doc.table("table-environment"))
+        chart = doc.figure("figure-class-distribution")
+        lines = doc.sentences("text-seed-note") + setting_lines(doc.table("table-environment")) + absent(chart)
         # The class distribution is part of preparing the data: its chart (counts on the bars) beside.
-        self.deck.content(self.titles["methodology"], bullets(lines), self.picture(doc.figure("figure-class-distribution")))
+        self.deck.content(self.titles["methodology"], bullets(lines), self.picture(chart))
         self.table(self.titles["training"], doc.table("table-training"))  # every model's recipe side by side
 
     # --- per model -------------------------------------------------------------------------
@@ -132,6 +138,7 @@ class DeckWriter:
         self.table(titles["history"], doc.table(f"table-history-{key}"))
         self.table(titles["seeds"], doc.table(f"table-seeds-{key}"))  # its "42 (figures)" row: the seed shown
         figures = [doc.figure(f"figure-{kind}-{key}") for kind in ("loss", "accuracy")]
+        curves += absent(*figures)
         shown = [(path, fig.caption) for fig in figures if (path := self.picture(fig))]
         if shown:
             self.deck.pictures_over_text(titles["curves"], shown, bullets(curves, 14))
@@ -159,13 +166,15 @@ class DeckWriter:
         if cases:
             self.deck.beside(ms.titles["feature_maps"], [p for figure, _ in cases if (p := self.picture(figure))],
                              [para for figure, notes in cases for para in
-                              [Para(figure.caption, 12, bold=True, keep_with_next=True)] + bullets(notes, 12)])
+                              [Para(figure.caption, 12, bold=True, keep_with_next=True)]
+                              + bullets(absent(figure) + notes, 12)])
 
     def explained(self, items: list[Explained], lead: list[str] = (), after: list[str] = (), size: float = 14) -> None:
         """A slide per Grad-CAM figure with its sentences beside it; `lead` opens the first slide and
         `after` (pointers to the backup slides) ends it. A figure without sentences takes the whole
         slide, over its caption."""
         for i, (title, figure, own) in enumerate(items):
+            own = absent(figure) + own
             notes = [*lead, *own, *after] if i == 0 else own
             if notes or not self.picture(figure):
                 self.deck.content(title, bullets(notes, size), self.picture(figure))
@@ -187,8 +196,8 @@ class DeckWriter:
             self.deck.pictures(titles["per_class_comparison"], [(p, per_class.caption)])
         self.table(titles["per_class_comparison"], doc.deck.per_class_accuracy)
         self.table(titles["training_log"], doc.table("table-training-log"), 16)
-        self.deck.content(titles["comparison_analysis"],
-                          bullets(doc.sentences("text-comparison") + self.see("disagreements"), 16))
+        notes = absent(*curves, per_class) + doc.sentences("text-comparison")
+        self.deck.content(titles["comparison_analysis"], bullets(notes + self.see("disagreements"), 16))
         if doc.table("table-seed-summary"):
             self.table(titles["seeds_summary"], doc.table("table-seed-summary"), 16)
             self.table(titles["seeds_per_seed"], doc.table("table-seed-accuracy"), 16)
@@ -196,8 +205,9 @@ class DeckWriter:
 
     def tuning(self) -> None:
         doc = self.doc
+        figure = doc.figure("figure-tuning")
         lines = [s for key in ("intro", "strategy", "best") for s in doc.sentences(f"text-tuning-{key}")]
-        self.deck.content(self.titles["tuning"], bullets(lines, 15), self.picture(doc.figure("figure-tuning")))
+        self.deck.content(self.titles["tuning"], bullets(lines + absent(figure), 15), self.picture(figure))
         self.table(self.titles["tuning"], doc.table("table-tuning-space"))
         trials = doc.table("table-trials")
         if trials:  # its caption says which trials it shows: the slide's title

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from reportgen.imagefile import read_run_picture
+from reportgen.figures.cache import picture_bytes
 from reportgen.renderers.code import html_listing, html_style
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
@@ -25,7 +25,7 @@ ENV = jinja2.Environment(
 def data_uri(run: Path, path: Path) -> str:
     """A picture of the run embedded in the page, read only from inside the run directory, and
     only when the browser or WeasyPrint could decode it (at most imagefile.MAX_PIXELS)."""
-    return "data:image/png;base64," + base64.b64encode(read_run_picture(path, run)).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(picture_bytes(path, run)).decode("ascii")
 
 
 def render_html(doc: Document, fonts_css: str = "", screen: bool = True) -> str:

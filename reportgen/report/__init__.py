@@ -32,6 +32,7 @@ from reportgen.report.document import Document, Section, Words
 from reportgen.report.explanation import explanation_section, feature_map_section
 from reportgen.report.front import introduction, title_block
 from reportgen.report.methods import methodology
+from reportgen.report.names import in_language
 from reportgen.report.results import final_results
 from reportgen.report.slides import deck_text
 from reportgen.report.tuning import tuning_section
@@ -39,6 +40,7 @@ from reportgen.schema.analysis import Analysis
 
 
 def build_document(analysis: Analysis, lang: str) -> Document:
+    analysis = in_language(analysis, lang)  # first: every part below reads the models' names in `lang`
     cx = Context(analysis, lang)
     parts = appendix(cx)  # first: the body points only to the parts that have content
     results = Section("results", cx.say("ui.section.results"), subsections=present(
@@ -48,4 +50,5 @@ def build_document(analysis: Analysis, lang: str) -> Document:
             tools_section(cx), references_section(cx)]
     words = Words(table=cx.say("ui.table"), figure=cx.say("ui.figure"), appendix=cx.say("ui.layout.appendix"),
                   contents=cx.say("ui.contents"), continued=cx.say("deck.continued"))
-    return Document(lang=lang, run=cx.run, front=title_block(cx), body=body, appendix=parts, words=words, deck=deck_text(cx))
+    return Document(lang=lang, run=cx.run, front=title_block(cx), body=body, appendix=parts, words=words,
+                    deck=deck_text(cx))

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.config import Experiment, validate_stored_experiment
-from reportgen.errors import UserError
+from reportgen.figures.cache import Drawings
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.language.text import clean_user_text
 from reportgen.report.document import Beside, Column, Emphasis, Figure, Link, Prose, Ref, Table, Text
-from reportgen.schema.analysis import Analysis, Interval, ModelAnalysis, localized
+from reportgen.schema.analysis import Analysis, Interval, ModelAnalysis
 
 
 class Context:
@@ -28,7 +28,7 @@ class Context:
         self.lang = lang
         self.phrases = Phrases(lang)
         self.fmt = Formatter(lang)
-        self.run = Path(analysis.run_dir)  # figure paths in the analysis are relative to it
+        self.run = Path(analysis.run_dir)
         # A model's name as the document prints it, by its label in the analysis.
         self.names = {m.label: clean_user_text(m.label) for m in analysis.models}
         self.appendix: set[str] = set()  # the keys of the appendix parts with content (appendix.py)
@@ -83,16 +83,18 @@ class Context:
 
     # --- figures -----------------------------------------------------------------------------
 
-    def figure(self, id: str, caption: str, relative: str, kind: str = "plot", short: str = "",
+    def figure(self, id: str, caption: str, key: str, kind: str = "plot", short: str = "",
                role: str = "") -> Figure:
-        """A figure of the run, in the document's language (`relative` is the language-neutral
-        path the analysis stores). Renderers embed the file, so a path in a tampered analysis.json
-        that leads out of the run directory is refused rather than read."""
-        path = (self.run / localized(relative, self.lang)).resolve()
-        if not path.is_relative_to(self.run.resolve()):
-            raise UserError(f"{self.run / 'analysis.json'} names a figure outside the run directory ({relative}); "
-                            "delete analysis.json to recompute it from the run's files")
-        return Figure(id=id, caption=caption, path=path, kind=kind, short=short, role=role)
+        """Figure `key` (the id the analysis names it by) in the document's language, drawn on first
+        use and cached in the run directory (reportgen.figures); when it cannot be drawn, the
+        sentence saying why stands in its place."""
+        drawing = self.drawings.get(key)
+        absent = "" if drawing.path else self.say("figure.absent.sentence", caption=caption, reason=drawing.absent)
+        return Figure(id=id, caption=caption, path=drawing.path, absent=absent, kind=kind, short=short, role=role)
+
+    @cached_property
+    def drawings(self) -> Drawings:
+        return Drawings(self.analysis, self.lang)
 
     # --- shared pieces -----------------------------------------------------------------------
 

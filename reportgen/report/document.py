@@ -147,13 +147,15 @@ class Table:
 
 @dataclass
 class Figure:
-    """A numbered figure: a file of the run (`path`, absolute, inside the run directory). `kind` is
+    """A numbered figure: a file of the run (`path`, absolute, inside the run directory; drawn in the
+    document's language by reportgen.figures). `kind` is
     "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `short` is a
     short title (a slide's); `alt` describes it for a reader who cannot see it."""
 
     id: str
     caption: str
-    path: Path
+    path: Path | None  # the PNG in the document's language; None when it cannot be drawn
+    absent: str = ""  # then the sentence shown in its place, saying why (the figure is not numbered)
     kind: Literal["plot", "image"] = "plot"
     alt: str = ""
     short: str = ""
@@ -364,7 +366,7 @@ class Document:
                 if node.id in self._index:
                     raise ValueError(f"two parts of the document have the id {node.id!r}")
                 self._index[node.id] = node
-            if isinstance(node, (Table, Figure)):
+            if isinstance(node, Table) or isinstance(node, Figure) and node.path is not None:
                 counts[node.tag] += 1
                 node.number = counts[node.tag]
                 node.label = f"{getattr(self.words, node.tag)} {node.number}"
@@ -372,7 +374,7 @@ class Document:
             target = self._index.get(ref.target)
             if target is None:
                 raise ValueError(f"a reference to {ref.target!r}, which the document does not have")
-            ref.text = target.label
+            ref.text = target.label or getattr(target, "caption", "")  # a figure not drawn has no number
 
     def sections(self) -> Iterator[Section]:
         """Every section, body then appendix, each before its subsections."""

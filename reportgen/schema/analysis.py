@@ -4,7 +4,8 @@ directory. Renderers (PDF, HTML, PPTX) only format it; they never recompute.
 Pydantic models rather than plain dataclasses: the same typed tree round-trips through
 `analysis.json` (`model_dump_json` / `model_validate_json`) with no hand-written (de)serialiser.
 Fractions are in [0, 1]; differences of fractions are stated in percentage points (`_pp`);
-relative changes in percent (`_pct`). Figure paths are relative to the run directory. A number
+relative changes in percent (`_pct`). Figures are named by language-free ids
+(reportgen/figures/files.py) and drawn when a document is rendered, in its language. A number
 that is not finite is None (`Finite`): every tree survives its own JSON, and analysis.json carries
 `schema_version` (ANALYSIS_VERSION), so another version's file is recomputed rather than misread.
 """
@@ -15,17 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from reportgen.schema.base import ANALYSIS_VERSION, Finite, RunFile
+from reportgen.schema.base import ANALYSIS_VERSION, Finite, ModelKey, RunFile
 # The run-file types the tree embeds (Averages, Environment, TuningTrial) are importable from here too.
 from reportgen.schema.run import (Averages, ClassScores, DatasetFacts, Environment, TuningFacts,  # noqa: F401
                                   TuningTrial)
-
-
-def localized(relative: str, lang: str) -> str:
-    """The file of a figure in one language: "figures/x.png" -> "figures/x.<lang>.png" (the tree
-    stores the language-neutral path; a figure is drawn once per language)."""
-    stem, dot, suffix = relative.rpartition(".")
-    return f"{stem}.{lang}{dot}{suffix}"
 
 
 class ClassMetrics(ClassScores):
@@ -118,7 +112,7 @@ class ArchitectureTable(BaseModel):
 class StageActivation(BaseModel):
     stage: str  # e.g. "conv1", "layer3"
     shape: list[int]  # (C, H, W) of the activation
-    mean: Finite  # mean activation
+    mean: Finite  # mean activation (None: an activation is not a finite number)
     active_fraction: Finite  # share of values > 0: how sparse the stage's response is
 
 
@@ -140,7 +134,9 @@ class FeatureMapCase(BaseModel):
     pred_label: str
     confidence: Finite  # predicted class probability
     stages: list[StageActivation]
-    figure: str  # PNG: input image beside a grid of channels per stage
+    figure: str  # figure id: the input image beside a grid of channels per stage
+    # Why the figure is not drawn (None: it is): an activation is not finite, or every one is zero
+    issue: Literal["not_finite", "all_zero"] | None = None
     activity: ActivityTrend | None = None  # the verdict on its stages (None: no stage)
 
 
@@ -152,10 +148,13 @@ class CamFacts(BaseModel):
     true_label: str
     pred_label: str
     confidence: Finite  # probability of the predicted class, from predictions.csv
-    top_share: Finite  # share of the map's mass in its brightest `top_pixels` of pixels (None: map all zero)
+    top_share: Finite  # share of the map's mass in its brightest `top_pixels` of pixels (None: map_issue)
     peak: list[Finite] | None  # (row, column) of the map's maximum, fractions of the side (0 = top / left)
+    # Why the map is neither measured nor drawn (None: it is): zero everywhere (pytorch-grad-cam scales a
+    # map that has one value everywhere to zero, e.g. at a layer of 1x1 positions), or a value not finite
+    map_issue: Literal["all_zero", "not_finite"] | None = None
     # verdicts.py: the ninth of the image the peak lies in ("top_left" ... "middle_centre" ...
-    # "bottom_right"), and whether top_share reaches Explanation.concentrated_share (None: map all zero)
+    # "bottom_right"), and whether top_share reaches Explanation.concentrated_share (None: map_issue)
     region: str | None = None
     concentrated: bool | None = None
 
@@ -182,9 +181,9 @@ class Explanation(BaseModel):
     gallery: list[MistakeGroup]
     gallery_limit: int  # images per pair
     maps: int  # distinct images mapped among cases, per_class and gallery
-    median_top_share: Finite  # median top_share of those maps (None: every map all zero)
+    median_top_share: Finite  # median top_share of those maps (None: no map could be measured)
     concentrated: int  # of those maps, how many have top_share >= concentrated_share
-    figures: dict[str, str]  # "cases", "per_class", "gallery" -> PNG path (language-neutral: figures.localized)
+    figures: dict[str, str]  # "cases", "per_class", "gallery" -> figure id
 
 
 class DisagreementImage(BaseModel):
@@ -196,15 +195,15 @@ class Disagreement(BaseModel):
     """Two models on the same evaluation images: the images only one of them classifies right (the
     discordant pairs a McNemar test counts), with the most telling of each kind shown."""
 
-    a: str  # the baseline
-    b: str
+    a: ModelKey  # the baseline
+    b: ModelKey
     n: int  # evaluation images
     a_only: int  # images a classifies right and b wrong
     b_only: int  # images b classifies right and a wrong
     limit: int  # images shown of each kind, at most
     a_right: list[DisagreementImage]  # the shown ones; b's most confident mistakes first
     b_right: list[DisagreementImage]
-    figure: str  # PNG path (language-neutral: figures.localized); "" when no image differs
+    figure: str  # figure id; "" when no image differs
 
 
 class ConfusedPair(BaseModel):
@@ -454,8 +453,8 @@ class PairConclusion(BaseModel):
     was seen, and choosing between tests after seeing them would inflate the error rate. The
     seed-level test (Welch) is reconciled with it."""
 
-    a: str  # as in the PairTest: a ranked higher by accuracy
-    b: str
+    a: ModelKey  # as in the PairTest: a ranked higher by accuracy
+    b: ModelKey
     # a_better: the Holm-adjusted p <= alpha and a's state allows "better"; not_judged: the test
     # rejects but a's state does not allow it (a collapsed model is not "more accurate"); else
     # not_distinguishable (with this data: see PairTest.mdd_pp), never "equal"
@@ -470,8 +469,8 @@ class PairConclusion(BaseModel):
 class Modification(BaseModel):
     """A model that modifies another (its parent), tested against it on the same images."""
 
-    model: str
-    parent: str
+    model: ModelKey
+    parent: ModelKey
     source: Literal["registry", "experiment"]  # the registry's `modifies`, or `[[models]] parent`
     change: str  # the registry's name of the change ("skip_connections", ...); "" when the experiment names it
     # better / worse: the pair's Holm-adjusted McNemar test rejects; not_distinguishable: it does
@@ -492,8 +491,8 @@ class KeyFinding(BaseModel):
     # of its difference); none_distinguishable: no pair is a_better; all_weak: no model is healthy
     # or biased, so no comparison speaks for an architecture
     reason: Literal["strongest", "none_distinguishable", "all_weak"]
-    a: str | None = None  # the more accurate model
-    b: str | None = None
+    a: ModelKey | None = None  # the more accurate model
+    b: ModelKey | None = None
     diff_pp: Finite = None
     diff_ci_pp: Interval | None = None
     p_adjusted: Finite = None
@@ -506,7 +505,7 @@ class Advice(BaseModel):
     # learning_rate: collapsed or at chance (values: learning rate); stem: the last convolutional
     # stage is smaller than RunHealth.min_stage_side at this image size (values: its side in px)
     key: Literal["more_epochs", "lower_lr", "learning_rate", "stem"]
-    models: list[str]
+    models: list[ModelKey]
     values: list[Finite]
 
 
@@ -520,7 +519,7 @@ class RunHealth(BaseModel):
 
 
 class ModelTiming(BaseModel):
-    label: str
+    label: ModelKey
     seconds: Finite  # training time, the mean over its seeds
     seeds: int  # seeds the mean is over
     sd: Finite  # over the seeds (None: one)
@@ -534,15 +533,18 @@ class Timing(BaseModel):
     models: list[ModelTiming]
     # Trained while the machine was shared: its mean load average exceeded the CPU count (more
     # runnable work than cores, so its time includes waiting for them)
-    shared: list[str]
+    shared: list[ModelKey]
     # Rank times only when True: every model's load average and the CPU count are recorded and no
     # model trained on a shared machine
     comparable: bool
 
 
 class ModelAnalysis(BaseModel):
-    label: str
-    slug: str
+    label: ModelKey
+    # The label is the arch id, standing for the architecture's name in the document's language
+    # (`ui.arch.<arch>`): the experiment left it unlabelled
+    default_label: bool = False
+    slug: str  # its folder in the run directory, from the label: the same in every language
     arch: str
     description: str
     reference: str  # bibliography key of the architecture's paper ("" = none)
@@ -568,7 +570,8 @@ class ModelAnalysis(BaseModel):
     architecture: ArchitectureTable | None
     diagnostics: Diagnostics | None
     feature_maps: list[FeatureMapCase]  # one correct and one wrong case when they exist
-    figures: dict[str, str]  # "loss", "accuracy", "confusion", "reliability" -> PNG path
+    # "loss", "accuracy", "lr", "confusion", "confusion_normalized" or "confusion_top", "reliability" -> figure id
+    figures: dict[str, str]
     notes: list[Note]  # what could not be computed and why (e.g. data missing for feature maps)
     accuracy_ci: Interval | None = None  # of `accuracy`, on the evaluation split
     macro_f1_ci: Interval | None = None
@@ -593,7 +596,7 @@ class ModelAnalysis(BaseModel):
 
 
 class ModelDelta(BaseModel):
-    label: str
+    label: ModelKey
     accuracy_pp: Finite  # accuracy - baseline accuracy, percentage points
     val_acc_pp: Finite
     val_loss_delta: Finite
@@ -603,8 +606,8 @@ class ModelDelta(BaseModel):
 class Degradation(BaseModel):
     """Plain-34 vs ResNet-34 (He et al.'s degradation experiment), when both were trained."""
 
-    plain: str
-    residual: str
+    plain: ModelKey
+    residual: ModelKey
     accuracy_pp: Finite  # residual - plain
     train_loss_plain: Finite
     train_loss_residual: Finite
@@ -619,8 +622,8 @@ class PairTest(BaseModel):
     """Two models on the same evaluation images: exact McNemar test and the accuracy difference a - b
     (a is the one ranked higher by accuracy)."""
 
-    a: str
-    b: str
+    a: ModelKey
+    b: ModelKey
     n: int  # images
     a_only_correct: int  # discordant images: only a right
     b_only_correct: int  # only b right
@@ -642,7 +645,7 @@ class PairTest(BaseModel):
 
 
 class Rank(BaseModel):
-    label: str
+    label: ModelKey
     rank: int  # 1 + the number of models significantly better; models not told apart share it
     accuracy: Finite
 
@@ -652,8 +655,8 @@ class SeedTest(BaseModel):
     observation; a has the higher mean). It tests the training's variation, where McNemar tests the
     evaluation images of one seed."""
 
-    a: str
-    b: str
+    a: ModelKey
+    b: ModelKey
     n_a: int  # seeds with a result
     n_b: int
     mean_a: Finite
@@ -674,13 +677,13 @@ class Standing(BaseModel):
     """What the tests and the costs say against one judged model (evaluated, without a failure),
     among the judged models (reportgen/analysis/verdicts.py)."""
 
-    label: str
-    less_accurate_than: str | None  # the most accurate model significantly more accurate than it
+    label: ModelKey
+    less_accurate_than: ModelKey | None  # the most accurate model significantly more accurate than it
     # Among the models it is not shown more accurate than: the one with the fewest parameters, when
     # that has fewer than 1 / larger_factor of its parameters; the fastest, when it trains in less
     # than 1 / slower_factor of its time
-    larger_than: str | None
-    slower_than: str | None
+    larger_than: ModelKey | None
+    slower_than: ModelKey | None
 
 
 class Insight(BaseModel):
@@ -690,23 +693,23 @@ class Insight(BaseModel):
     # every other; simpler_on_par: a model with fewer parameters is not told apart from it;
     # leader_cheapest: it has the fewest parameters of the models not told apart from it
     kind: Literal["none_differ", "best_tradeoff", "simpler_on_par", "leader_cheapest"]
-    model: str  # none_differ, simpler_on_par: the model with the fewest parameters; otherwise the most accurate
-    other: str | None = None  # best_tradeoff: the closest in accuracy; simpler_on_par: the most accurate
-    others: list[str] = []  # leader_cheapest: the models not told apart from the most accurate
+    model: ModelKey  # none_differ, simpler_on_par: the model with the fewest parameters; otherwise the most accurate
+    other: ModelKey | None = None  # best_tradeoff: the closest in accuracy; simpler_on_par: the most accurate
+    others: list[ModelKey] = []  # leader_cheapest: the models not told apart from the most accurate
 
 
 class ComparisonVerdicts(BaseModel):
     """The verdicts across models that the documents state, each from the pair tests (Holm-adjusted,
     at the comparison's alpha) and the thresholds below (reportgen/analysis/verdicts.py)."""
 
-    leader: str  # the first of the ranking
-    tied_with_leader: list[str]  # the models ranked after it that it is not significantly more accurate than
+    leader: ModelKey  # the first of the ranking
+    tied_with_leader: list[ModelKey]  # the models ranked after it that it is not significantly more accurate than
     # Ranks can be written "A = B > C": every model of a rank significantly more accurate than every
     # model of a lower rank, and no two models of a rank told apart
     ranks_separated: bool
-    largest: str | None  # the evaluated model with the most parameters (None: two share the most)
+    largest: ModelKey | None  # the evaluated model with the most parameters (None: two share the most)
     largest_best: bool | None  # it is significantly more accurate than every other evaluated model
-    judged: list[str]  # evaluated models without a failure: those the closing comparison judges
+    judged: list[ModelKey]  # evaluated models without a failure: those the closing comparison judges
     larger_factor: Finite  # more parameters is a cost only past this factor
     slower_factor: Finite  # a longer training is a cost only past this factor
     standings: list[Standing]  # per judged model
@@ -714,13 +717,13 @@ class ComparisonVerdicts(BaseModel):
 
 
 class Comparison(BaseModel):
-    baseline: str
-    best: str  # by accuracy on the evaluation split
-    worst: str
-    ranking: list[str]  # best first
+    baseline: ModelKey
+    best: ModelKey  # by accuracy on the evaluation split
+    worst: ModelKey
+    ranking: list[ModelKey]  # best first
     deltas: list[ModelDelta]  # every model vs the baseline
     degradation: Degradation | None
-    figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> PNG path
+    figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> figure id
     alpha: Finite = 0.05  # significance level of the pair tests
     multiplicity: str = "holm"  # how the pair tests' p-values are adjusted
     pairs: list[PairTest] = []  # every pair of evaluated models, in ranking order
@@ -731,7 +734,7 @@ class Comparison(BaseModel):
     key_finding: KeyFinding | None = None
     # The model that may be named best: significantly more accurate than every other (primary test)
     # and in a state that allows "best" (None: no model may be)
-    supported_best: str | None = None
+    supported_best: ModelKey | None = None
     verdicts: ComparisonVerdicts | None = None
 
     def pair(self, x: str, y: str) -> PairTest:
@@ -742,8 +745,8 @@ class Comparison(BaseModel):
 class DatasetInfo(DatasetFacts):
     """dataset.json's facts and the figures drawn from them."""
 
-    samples_figure: str  # PNG grid of sample images per class ("" when not available)
-    distribution_figure: str = ""  # bar chart of class_counts, grouped by split ("" when not counted)
+    samples_figure: str  # figure id: a grid of sample images per class ("" when the images were not available)
+    distribution_figure: str = ""  # figure id: a bar chart of class_counts, grouped by split ("" when not counted)
 
 
 class TuningVerdicts(BaseModel):
@@ -761,7 +764,7 @@ class TuningVerdicts(BaseModel):
 class Tuning(TuningFacts):
     """The `reportgen tune` search that chose this run's configuration (tuning.json)."""
 
-    figure: str  # metric per trial (+ importances)
+    figure: str  # figure id: the metric per trial (+ importances)
     verdicts: TuningVerdicts | None = None
 
 

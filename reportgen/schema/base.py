@@ -51,3 +51,18 @@ class RunFile(BaseModel):
         if isinstance(data, dict) and "schema_version" not in data:
             return {**data, "schema_version": cls.VERSION}
         return data
+
+
+class _NamesModel:
+    """The mark of a field that names a model (see ModelKey)."""
+
+    def __repr__(self) -> str:
+        return "names a model"
+
+
+NAMES_MODEL = _NamesModel()
+# A model's language-free key: its label, or for an unlabelled model its arch id (then
+# ModelAnalysis.default_label). Every field that names a model has this type, so that a document
+# names a default-labelled model in its own language wherever the analysis names it
+# (reportgen/report/names.py).
+ModelKey = Annotated[str, NAMES_MODEL]

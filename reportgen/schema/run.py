@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from reportgen.schema.base import (DATASET_VERSION, ENVIRONMENT_VERSION, METRICS_VERSION, TUNING_VERSION, Finite,
-                                   RunFile)
+                                   ModelKey, RunFile)
 
 TrainingStatus = Literal["completed", "diverged", "pruned"]
 
@@ -183,7 +183,7 @@ class TuningTrial(BaseModel):
 
 
 class TuningFacts(BaseModel):
-    model: str
+    model: ModelKey
     sampler: str  # grid | tpe
     pruner: str
     metric: str  # val_acc | val_loss

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportgen.analysis import figures
+from reportgen.figures import plots
 from reportgen.language.phrases import Phrases
 from reportgen.tracking.run_record import TrainedModel
 
@@ -19,8 +19,8 @@ def draw_images(model: TrainedModel, classes: list[str], lang: str, folder: Path
         for metric, train, val in (("loss", history.train_loss, history.val_loss),
                                    ("accuracy", history.train_acc, history.val_acc)):
             images[f"curves/{metric}"] = folder / f"{metric}.png"
-            figures.curves(history.epoch, train, val, metric, model.name, t, images[f"curves/{metric}"])
+            plots.curves(history.epoch, train, val, metric, model.name, t, images[f"curves/{metric}"])
     if model.facts.accuracy is not None:
         images["confusion_matrix"] = folder / "confusion_matrix.png"
-        figures.confusion(model.facts.confusion_matrix, classes, model.name, t, images["confusion_matrix"])
+        plots.confusion(model.facts.confusion_matrix, classes, model.name, t, images["confusion_matrix"])
     return images

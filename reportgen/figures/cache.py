@@ -1,0 +1,105 @@
+"""A document's figures in its language: drawn on first use into the run's figures/<lang>/ and
+reused by every later render in that language until the analysis changes (a stamp of its content
+and of the reportgen that draws). A run directory that cannot be written (a read-only copy) still
+renders: what its cache lacks is drawn into a temporary folder that lives as long as the process."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.version import __version__
+from reportgen.errors import UserError
+from reportgen.figures import catalog, files
+from reportgen.imagefile import read_run_picture
+from reportgen.language.phrases import Phrases
+from reportgen.rundir import RunDir, atomic_write_text
+from reportgen.schema.analysis import Analysis
+
+STAMP = "stamp"  # figures/<lang>/stamp: the content hash the cached figures were drawn from
+
+
+@dataclass(frozen=True)
+class Drawing:
+    path: Path | None  # the PNG; None when the figure cannot be drawn
+    absent: str = ""  # then why, a clause in the document's language
+
+
+def stamp_of(analysis: Analysis) -> str:
+    """What the figures are drawn from: the analysis (wherever its folder is now) and the drawing code."""
+    text = __version__ + "\n" + analysis.model_dump_json(exclude={"run_dir"})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_scratch: list[Path] = []
+
+
+def scratch() -> Path:
+    """This process's temporary folder for figures a read-only run directory cannot hold."""
+    if not _scratch:
+        _scratch.append(Path(tempfile.mkdtemp(prefix="reportgen-figures-")))
+        atexit.register(shutil.rmtree, _scratch[0], True)
+    return _scratch[0]
+
+
+def picture_bytes(path: Path, run: Path) -> bytes:
+    """A figure (or the logo) as a renderer embeds it: read only from inside the run directory, or
+    from this process's scratch folder when the run could not take its figures."""
+    root = _scratch[0] if _scratch and path.is_relative_to(_scratch[0]) else run
+    return read_run_picture(path, root)
+
+
+class Drawings:
+    """The figures of `analysis` (run_dir names its folder) in `lang`."""
+
+    def __init__(self, analysis: Analysis, lang: str):
+        self.analysis, self.run, self.t = analysis, RunDir(Path(analysis.run_dir)), Phrases(lang)
+        self.stamp = stamp_of(analysis)
+        self.cache, writable = self.prepared(self.run.figures / lang)
+        self.out = self.cache if writable else self.elsewhere()
+
+    def elsewhere(self) -> Path:
+        return scratch() / self.stamp[:16] / self.t.lang
+
+    def prepared(self, folder: Path) -> tuple[Path | None, bool]:
+        """`folder` if it holds figures of this stamp only (emptied first when it held another's),
+        and whether it takes new ones; (None, False) when it holds another's and cannot be emptied."""
+        stamp = folder / STAMP
+        try:
+            if not (stamp.is_file() and stamp.read_text(encoding="utf-8") == self.stamp):
+                shutil.rmtree(folder, ignore_errors=True)
+                atomic_write_text(stamp, self.stamp)
+            probe = folder / f".{self.stamp[:8]}.probe"  # a read-only copy's matching cache is read, not written
+            probe.touch()
+            probe.unlink()
+        except OSError:
+            current = stamp.is_file() and stamp.read_text(encoding="utf-8") == self.stamp
+            return (folder if current else None), False
+        return folder, True
+
+    def get(self, key: str) -> Drawing:
+        """Figure `key` (an id of the analysis) in the language, drawn unless cached."""
+        if not files.ID.fullmatch(key):
+            raise UserError(f"{self.run.analysis} names a figure by an invalid id ('{key}'): it is damaged; delete "
+                            "it and `reportgen render` computes it again from the run's files")
+        name = f"{key}.png"
+        if self.cache and (self.cache / name).is_file():
+            return Drawing(self.cache / name)
+        draw = catalog.figure(self.analysis, self.run, key)
+        try:
+            try:
+                draw(self.t, self.out / name)
+            except OSError:  # the run directory stopped taking files (full, made read-only): elsewhere from now on
+                if self.out == self.elsewhere():
+                    raise
+                self.out = self.elsewhere()
+                draw(self.t, self.out / name)
+        except catalog.Absent as why:
+            return Drawing(None, str(why))
+        except OSError as e:
+            raise UserError(f"cannot write the figure {name} into {self.out}: {e.strerror or e}") from None
+        return Drawing(self.out / name)

@@ -1,0 +1,168 @@
+"""Every figure an analysis can name (files.py's ids) and how each is drawn in one language: the
+plots from facts analysis.json holds, the pictures from the run's figure data. A figure that cannot
+be drawn is not: drawing it raises Absent saying why, as a clause in the language (its data was
+never made or was not copied with the run, every map in it is zero, ...)."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from reportgen.errors import UserError
+from reportgen.figures import cams, files, pixels, plots
+from reportgen.language.phrases import Phrases
+from reportgen.rundir import RunDir
+from reportgen.schema.analysis import Analysis, CamFacts, FeatureMapCase, ModelAnalysis
+
+Draw = Callable[[Phrases, Path], None]  # draws one figure in the language of its Phrases to the file
+
+
+class Absent(Exception):
+    """A figure that cannot be drawn; its message is why, in the language drawn."""
+
+
+def data(run: RunDir, path: Path, t: Phrases, *names: str) -> dict:
+    """A figure-data file's arrays (at least `names`), or Absent saying it is missing or unreadable."""
+    name = str(path.relative_to(run.path))
+    if not path.is_file():
+        raise Absent(t("figure.absent.no_data", file=name))
+    try:
+        arrays = files.load_arrays(path)
+    except (OSError, ValueError, zipfile.BadZipFile):  # truncated, or not a plain array file
+        arrays = {}
+    if not set(names) <= set(arrays):
+        raise Absent(t("figure.absent.bad_data", file=name))
+    return arrays
+
+
+def check_maps(items: list[CamFacts], t: Phrases) -> None:
+    """Absent when none of a figure's maps can be drawn: all zero, not finite, or some of each."""
+    issues = {c.map_issue for c in items}
+    if items and None not in issues:
+        raise Absent(t(f"figure.absent.maps_{issues.pop() if len(issues) == 1 else 'unusable'}"))
+
+
+def check_finite(t: Phrases, *columns: list[float | None]) -> None:
+    if all(v is None for column in columns for v in column):
+        raise Absent(t("figure.absent.no_finite_values"))
+
+
+def curves(m: ModelAnalysis, metric: str) -> Draw:
+    h = m.history
+    train, val = (h.train_loss, h.val_loss) if metric == "loss" else (h.train_acc, h.val_acc)
+
+    def draw(t: Phrases, path: Path) -> None:
+        check_finite(t, train, val)
+        plots.curves(h.epoch, train, val, metric, m.label, t, path)
+    return draw
+
+
+def feature_maps(run: RunDir, m: ModelAnalysis, case: FeatureMapCase) -> Draw:
+    def draw(t: Phrases, path: Path) -> None:
+        if case.issue:
+            raise Absent(t(f"figure.absent.features_{case.issue}"))
+        names = [f"stage{k}" for k in range(len(case.stages))]
+        arrays = data(run, files.feature_map_data(run, m.slug, case.correct), t, "image", *names)
+        pixels.feature_grid(arrays["image"], {s.stage: (s.shape, arrays[name]) for s, name in zip(case.stages, names)},
+                            t, path)
+    return draw
+
+
+def grad_cams(run: RunDir, m: ModelAnalysis, name: str) -> Draw:
+    items = getattr(m.explanation, name)
+    maps = [c for group in items for c in group.images] if name == "gallery" else items
+
+    def draw(t: Phrases, path: Path) -> None:
+        check_maps(maps, t)
+        cams.DRAW[name](cams.Maps.of(data(run, files.cam_data(run, m.slug), t, *cams.ARRAYS)), items, t, path)
+    return draw
+
+
+def model_figure(a: Analysis, run: RunDir, m: ModelAnalysis, kind: str) -> Draw:
+    """One model's figure `kind` (files.model_figure); KeyError when the model has no such figure."""
+    classes = a.dataset.classes
+    if kind in ("loss", "accuracy"):
+        return curves(m, kind)
+    if kind == "lr":
+        return lambda t, path: plots.lr_schedule(m.history.epoch, m.history.lr, m.label, t, path)
+    if kind in ("confusion", "confusion_normalized"):
+        return lambda t, path: plots.confusion(m.confusion_matrix, classes, m.label, t, path,
+                                               normalized=kind == "confusion_normalized")
+    if kind == "confusion_top":
+        return lambda t, path: plots.confusion_top(m.confusion_matrix, classes, m.label, t, path)
+    if kind == "reliability" and m.calibration:
+        return lambda t, path: plots.reliability(m.calibration, m.label, t, path)
+    cases = {f"featuremaps-{'correct' if c.correct else 'wrong'}": c for c in m.feature_maps}
+    if kind in cases:
+        return feature_maps(run, m, cases[kind])
+    if kind.removeprefix("cam-") in cams.DRAW and m.explanation:
+        return grad_cams(run, m, kind.removeprefix("cam-"))
+    raise KeyError(kind)
+
+
+def overlaid_curves(a: Analysis, metric: str) -> Draw:
+    train, val = ("train_loss", "val_loss") if metric == "loss" else ("train_acc", "val_acc")
+    series = {m.label: (m.history.epoch, getattr(m.history, train), getattr(m.history, val))
+              for m in a.models if m.history.epoch}
+
+    def draw(t: Phrases, path: Path) -> None:
+        check_finite(t, *(column for _, *columns in series.values() for column in columns))
+        plots.overlaid_curves(series, metric, t, path)
+    return draw
+
+
+def search(a: Analysis) -> Draw:
+    tuning = a.tuning
+    trials = [(trial.number, trial.value, trial.state) for trial in tuning.trials]
+
+    def draw(t: Phrases, path: Path) -> None:
+        if all(value is None for _, value, _ in trials):
+            raise Absent(t("figure.absent.no_trial_values"))
+        plots.search(trials, tuning.importances, tuning.metric, t, path)
+    return draw
+
+
+def disagreement(a: Analysis, run: RunDir, slug_a: str, slug_b: str) -> Draw:
+    labels = {m.slug: m.label for m in a.models}
+    d = next(d for d in a.disagreements if (d.a, d.b) == (labels[slug_a], labels[slug_b]))
+
+    def draw(t: Phrases, path: Path) -> None:
+        check_maps([c for item in d.a_right + d.b_right for c in (item.a, item.b)], t)
+        cams.disagreement(*(cams.Maps.of(data(run, files.cam_data(run, slug), t, *cams.ARRAYS))
+                            for slug in (slug_a, slug_b)), d, t, path)
+    return draw
+
+
+def samples(a: Analysis, run: RunDir) -> Draw:
+    def draw(t: Phrases, path: Path) -> None:
+        arrays = data(run, files.samples_data(run), t, "images", "labels")
+        pixels.samples_grid(arrays["images"], arrays["labels"], a.dataset.classes, t, path)
+    return draw
+
+
+def figure(a: Analysis, run: RunDir, key: str) -> Draw:
+    """How figure `key` of the analysis is drawn; a UserError when the analysis has no facts for it
+    (a damaged or hand-edited analysis.json)."""
+    models = {m.slug: m for m in a.models}
+    try:
+        match key.split("/"):
+            case ["dataset", "samples"]:
+                return samples(a, run)
+            case ["dataset", "distribution"] if a.dataset.class_counts:
+                return lambda t, path: plots.distribution(a.dataset.classes, a.dataset.class_counts, t, path)
+            case ["comparison", ("loss" | "accuracy") as metric]:
+                return overlaid_curves(a, metric)
+            case ["comparison", "per_class"]:
+                return lambda t, path: plots.per_class_bars(a.dataset.classes, {
+                    m.label: [c.accuracy for c in m.per_class] for m in a.models if m.accuracy is not None}, t, path)
+            case ["tuning", "search"] if a.tuning:
+                return search(a)
+            case ["model", slug, kind]:
+                return model_figure(a, run, models[slug], kind)
+            case ["disagreement", slug_a, slug_b]:
+                return disagreement(a, run, slug_a, slug_b)
+    except (KeyError, StopIteration):
+        pass
+    raise UserError(f"{run.analysis} names a figure it holds no facts for ('{key}'): it is damaged; delete it "
+                    "and `reportgen render` computes it again from the run's files")
