@@ -29,6 +29,7 @@ from reportgen import api
 from reportgen.cli import app
 from reportgen.rundir import RunDir, is_training, newest_run, training_lock, write_model
 from reportgen.schema.analysis import Analysis, StageActivation
+from reportgen.schema.base import ANALYSIS_VERSION
 from reportgen.schema.run import EnvironmentFile, MetricsFile
 
 from conftest import TUNE_TABLE, write_experiment
@@ -173,7 +174,7 @@ def test_an_analysis_of_another_version_is_recomputed_saying_why(handmade_run, s
     why = result.stderr.splitlines()[0]
     assert why.startswith(str(handmade_run / "analysis.json")) and "analysing the run again" in why
     assert "analysing Small CNN (1/2)" in result.stderr  # and its progress
-    assert Analysis.model_validate_json((handmade_run / "analysis.json").read_text()).schema_version == 1
+    assert Analysis.model_validate_json((handmade_run / "analysis.json").read_text()).schema_version == ANALYSIS_VERSION
 
 
 # --- a run in progress ----------------------------------------------------------------------
