@@ -69,23 +69,30 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
 
 
 def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str | Path | None = None,
-           lang: str | None = None, runs_dir: str | Path = "runs", reporter=None) -> Path:
+           lang: str | None = None, runs_dir: str | Path = "runs", reporter=None,
+           pdf_variant: str | None = None) -> Path:
     """Write a finished run (default: the newest finished one under `runs_dir`, by start time) as
     `format` (pdf | html | pptx) in `lang` (id | en; default: the experiment's report.language)
     and return the file. The default file is in the run directory: report.pdf, report.html or
     slides.pptx, with `-en` before the suffix when `lang` is not the experiment's own language.
     Rendering reads only the run directory and reportgen's own files. A run still training is
     refused; a run without a current analysis.json is analysed first, with a line on `reporter`
-    (default: stderr) saying why."""
+    (default: stderr) saying why. `pdf_variant` ("pdf/a-3b" or "pdf/a-3u") makes the PDF an archival
+    one that carries the run's experiment.toml, environment.json, analysis.json and each model's
+    predictions.csv as attachments."""
     from reportgen.analysis import load_analysis
     from reportgen.errors import UserError
     from reportgen.language.phrases import LANGUAGES
-    from reportgen.renderers import DEFAULT_NAMES, FORMATS, document_bytes
+    from reportgen.archive import archived_files
+    from reportgen.renderers import DEFAULT_NAMES, FORMATS, PDF_VARIANTS, document_bytes
     from reportgen.report import build_document
     from reportgen.rundir import atomic_write_bytes, is_training, newest_run, open_run
 
     if format not in FORMATS:
         raise UserError(f"format must be one of {', '.join(FORMATS)} (got '{format}')")
+    if pdf_variant is not None and (format != "pdf" or pdf_variant not in PDF_VARIANTS):
+        raise UserError(f"--pdf-variant must be one of {', '.join(PDF_VARIANTS)} with --format pdf "
+                        f"(got '{pdf_variant}' with --format {format})")
     if lang is not None and lang not in LANGUAGES:
         raise UserError(f"language must be {' or '.join(LANGUAGES)} (got '{lang}')")
     run = open_run(Path(run_dir)) if run_dir else newest_run(Path(runs_dir))
@@ -104,7 +111,8 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     if out.suffix.lower() != f".{format}":
         raise UserError(f"--out '{out}' does not end in .{format}, the format written; name it "
                         f"{out.with_suffix('.' + format).name} or choose --format {out.suffix.lstrip('.') or '...'}")
-    data = document_bytes(build_document(analysis, lang), format)
+    attachments = archived_files(run, analysis) if pdf_variant else []
+    data = document_bytes(build_document(analysis, lang), format, pdf_variant, attachments)
     try:
         atomic_write_bytes(out, data)
     except OSError as e:

@@ -119,6 +119,9 @@ def render(
     out: Optional[Path] = typer.Option(None, "--out", help="output file"),
     lang: Optional[str] = typer.Option(None, "--lang", help="id | en; default: the experiment's report.language"),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where to look for the newest run"),
+    pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help=(
+        "pdf/a-3b | pdf/a-3u: an archival PDF carrying the run's experiment, environment, analysis and "
+        "predictions as attachments")),
 ) -> None:
     """Render a finished run as a PDF report, PPTX deck or HTML page; prints the written file."""
     from reportgen.progress import make_reporter
@@ -127,7 +130,8 @@ def render(
     try:
         from reportgen import api  # in the try: Ctrl-C may come while the renderers are imported
 
-        written = api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir, reporter=reporter)
+        written = api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir, reporter=reporter,
+                             pdf_variant=pdf_variant)
     except UserError as e:
         reporter.close()
         fail(str(e))

@@ -4,13 +4,20 @@ and nothing else: no renderer reads the analysis or formats a number."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from reportgen.archive import ArchivedFile
 from reportgen.report.document import Document
 
 FORMATS = ("pdf", "html", "pptx")
 DEFAULT_NAMES = {"pdf": "report.pdf", "html": "report.html", "pptx": "slides.pptx"}
+# PDF/A-3: the only PDF/A part that may embed files other than PDFs (the run's TOML, JSON and CSV).
+PDF_VARIANTS = ("pdf/a-3b", "pdf/a-3u")
 
 
-def document_bytes(doc: Document, fmt: str) -> bytes:
+def document_bytes(doc: Document, fmt: str, pdf_variant: str | None = None,
+                   attachments: Sequence[ArchivedFile] = ()) -> bytes:
+    """The document in `fmt`; `pdf_variant` and `attachments` make an archival PDF (renderers.pdf)."""
     if fmt == "pptx":
         from reportgen.renderers.deck import render_pptx
 
@@ -18,7 +25,7 @@ def document_bytes(doc: Document, fmt: str) -> bytes:
     if fmt == "pdf":
         from reportgen.renderers.pdf import render_pdf
 
-        return render_pdf(doc)
+        return render_pdf(doc, pdf_variant, attachments)
     from reportgen.renderers.html import render_html
 
     return render_html(doc).encode("utf-8")
