@@ -115,7 +115,7 @@ def run(
 @app.command()
 def render(
     run_dir: Optional[Path] = typer.Argument(None, help="run directory; default: the newest under runs/"),
-    format_: str = typer.Option("pdf", "--format", help="pdf | pptx | html"),
+    format_: str = typer.Option("pdf", "--format", help="pdf | pptx | html | latex (a zip of a LaTeX project)"),
     out: Optional[Path] = typer.Option(None, "--out", help="output file"),
     lang: Optional[str] = typer.Option(None, "--lang", help="id | en; default: the experiment's report.language"),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where to look for the newest run"),
@@ -123,7 +123,7 @@ def render(
         "pdf/a-3b | pdf/a-3u: an archival PDF carrying the run's experiment, environment, analysis and "
         "predictions as attachments")),
 ) -> None:
-    """Render a finished run as a PDF report, PPTX deck or HTML page; prints the written file."""
+    """Render a finished run as a PDF report, PPTX deck, HTML page or LaTeX project; prints the written file."""
     from reportgen.progress import make_reporter
 
     reporter = make_reporter()  # a run without its analysis is analysed first: that shows progress
