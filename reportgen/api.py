@@ -24,6 +24,7 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
     import contextlib
 
     from reportgen.config import load_experiment
+    from reportgen.progress import Reporter
 
     reporter = reporter or Reporter(quiet=True)
     exp = load_experiment(experiment, list(overrides), on_replace=reporter.message)
@@ -69,7 +70,7 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
 
 def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str | Path | None = None,
            lang: str | None = None, runs_dir: str | Path = "runs", reporter=None,
-           pdf_variant: str | None = None) -> Path:
+           pdf_variant: str | None = None, notes: str | Path | None = None) -> Path:
     """Write a finished run (default: the newest finished one under `runs_dir`, by start time) as
     `format` (pdf | html | pptx | latex) in `lang` (id | en; default: the experiment's report.language)
     and return the file. The default file is in the run directory: report.pdf, report.html,
@@ -79,7 +80,9 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     refused; a run without a current analysis.json is analysed first, with a line on `reporter`
     (default: stderr) saying why. `pdf_variant` ("pdf/a-3b" or "pdf/a-3u") makes the PDF an archival
     one that carries the run's experiment.toml, environment.json, analysis.json and each model's
-    predictions.csv as attachments."""
+    predictions.csv as attachments. `notes` (a Markdown file) adds the user's own words to the sections
+    its headings name and is kept as the run's notes.md, which later renders include (see
+    reportgen.report.notes)."""
     from reportgen.analysis import load_analysis
     from reportgen.errors import UserError
     from reportgen.language.phrases import LANGUAGES
@@ -87,6 +90,7 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     from reportgen.archive import archived_files
     from reportgen.renderers import DEFAULT_NAMES, FORMATS, PDF_VARIANTS, document_bytes
     from reportgen.report import build_document
+    from reportgen.report.notes import include_notes
     from reportgen.rundir import atomic_write_bytes, is_training, newest_run, open_run
 
     if format not in FORMATS:
@@ -115,6 +119,10 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
                         f"{out.with_suffix(suffix).name} or choose --format {out.suffix.lstrip('.') or '...'}")
     attachments = archived_files(run, analysis) if pdf_variant else []
     doc = build_document(analysis, lang)
+    other = next(language for language in LANGUAGES if language != lang)  # a notes heading may be in either
+    include_notes(doc, run, analysis.experiment["report"].get("notes"), Path(notes) if notes else None,
+                  lambda: {s.id: s.title for s in build_document(analysis, other).sections()},
+                  (reporter or Reporter()).message)
     data = document_bytes(doc, format, pdf_variant, attachments, folder=out.stem)
     try:
         atomic_write_bytes(out, data)

@@ -122,6 +122,9 @@ def render(
     pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help=(
         "pdf/a-3b | pdf/a-3u: an archival PDF carrying the run's experiment, environment, analysis and "
         "predictions as attachments")),
+    notes: Optional[Path] = typer.Option(None, "--notes", help=(
+        "Markdown file of your own words, '## Diskusi' etc. appended to those sections; the run keeps it as "
+        "notes.md for later renders")),
 ) -> None:
     """Render a finished run as a PDF report, PPTX deck, HTML page or LaTeX project; prints the written file."""
     from reportgen.progress import make_reporter
@@ -131,7 +134,7 @@ def render(
         from reportgen import api  # in the try: Ctrl-C may come while the renderers are imported
 
         written = api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir, reporter=reporter,
-                             pdf_variant=pdf_variant)
+                             pdf_variant=pdf_variant, notes=notes)
     except UserError as e:
         reporter.close()
         fail(str(e))
