@@ -84,6 +84,7 @@ def test_the_experiments_notes_file_is_read_at_render(make_run, tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("## Ringkasan Lain\n\nteks\n", "'Ringkasan Lain' (line 1) is not a section of this report; name one of: Pendahuluan"),
     ("teks tanpa judul\n\n## Diskusi\n\nx\n", "line 1 comes before the first '## Section' heading"),
+    ("## Diskusi\n\nx\n\n##\n\nteks\n", "'' (line 5) is not a section of this report"),
 ])
 def test_notes_that_name_no_section_are_refused_and_not_kept(handmade_run, tmp_path, text, message):
     with pytest.raises(UserError, match=re.escape(message)):

@@ -121,8 +121,9 @@ def add_notes(doc: Document, markdown: str, other_titles: dict[str, str]) -> Non
     """Appends each section of the notes to the report's section it names: by the section's title
     in the document's language, in the other one (`other_titles`: id -> title), or by its id."""
     for heading, line, blocks in parse_notes(markdown):
-        section = heading and (doc.section(heading) or next(
-            (s for s in doc.sections() if other_titles.get(s.id, "").casefold() == heading.casefold()), None))
+        section = (doc.section(heading) or next(
+            (s for s in doc.sections() if other_titles.get(s.id, "").casefold() == heading.casefold()), None)
+        ) if heading else None  # an empty heading names nothing (and would match a title missing in one language)
         if section is None:
             names = ", ".join(s.title for s in [*doc.body, *doc.appendix])
             raise UserError(f"notes: '{heading}' (line {line}) is not a section of this report; name one of: {names}")
