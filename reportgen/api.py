@@ -1,7 +1,7 @@
 """The Python API, for notebooks and scripts; the command line is a thin layer over it.
 
     run(experiment, overrides)   train every model of an experiment; returns the run directory
-    render(run_dir, format)      write the run's report.pdf, report.html or slides.pptx
+    render(run_dir, format)      write the run's report.pdf, report.html, slides.pptx or report-latex.zip
     export(run_dir, to, target)  send the run to TensorBoard or MLflow (extra: reportgen[tracking])
 
 Errors a user can fix raise `reportgen.errors.UserError` with a message that says how.
@@ -69,23 +69,35 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
 
 
 def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str | Path | None = None,
-           lang: str | None = None, runs_dir: str | Path = "runs", reporter=None) -> Path:
+           lang: str | None = None, runs_dir: str | Path = "runs", reporter=None,
+           pdf_variant: str | None = None, notes: str | Path | None = None) -> Path:
     """Write a finished run (default: the newest finished one under `runs_dir`, by start time) as
-    `format` (pdf | html | pptx) in `lang` (id | en; default: the experiment's report.language)
-    and return the file. The default file is in the run directory: report.pdf, report.html or
-    slides.pptx, with `-en` before the suffix when `lang` is not the experiment's own language.
+    `format` (pdf | html | pptx | latex) in `lang` (id | en; default: the experiment's report.language)
+    and return the file. The default file is in the run directory: report.pdf, report.html,
+    slides.pptx or report-latex.zip (a LaTeX project unpacking to a folder of the zip's name), with
+    `-en` before the suffix when `lang` is not the experiment's own language.
     Rendering reads only the run directory and reportgen's own files. A run still training is
     refused; a run without a current analysis.json is analysed first, with a line on `reporter`
-    (default: stderr) saying why."""
+    (default: stderr) saying why. `pdf_variant` ("pdf/a-3b" or "pdf/a-3u") makes the PDF an archival
+    one that carries the run's experiment.toml, environment.json, analysis.json and each model's
+    predictions.csv as attachments. `notes` (a Markdown file) adds the user's own words to the sections
+    its headings name and is kept as the run's notes.md, which later renders include (see
+    reportgen.report.notes)."""
     from reportgen.analysis import load_analysis
     from reportgen.errors import UserError
     from reportgen.language.phrases import LANGUAGES
-    from reportgen.renderers import DEFAULT_NAMES, FORMATS, document_bytes
+    from reportgen.progress import Reporter
+    from reportgen.archive import archived_files
+    from reportgen.renderers import DEFAULT_NAMES, FORMATS, PDF_VARIANTS, document_bytes
     from reportgen.report import build_document
+    from reportgen.report.notes import include_notes
     from reportgen.rundir import atomic_write_bytes, is_training, newest_run, open_run
 
     if format not in FORMATS:
         raise UserError(f"format must be one of {', '.join(FORMATS)} (got '{format}')")
+    if pdf_variant is not None and (format != "pdf" or pdf_variant not in PDF_VARIANTS):
+        raise UserError(f"--pdf-variant must be one of {', '.join(PDF_VARIANTS)} with --format pdf "
+                        f"(got '{pdf_variant}' with --format {format})")
     if lang is not None and lang not in LANGUAGES:
         raise UserError(f"language must be {' or '.join(LANGUAGES)} (got '{lang}')")
     run = open_run(Path(run_dir)) if run_dir else newest_run(Path(runs_dir))
@@ -101,10 +113,17 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     out = Path(out)
     if out.is_dir():
         raise UserError(f"--out '{out}' is a folder; name the file, e.g. {out / DEFAULT_NAMES[format]}")
-    if out.suffix.lower() != f".{format}":
-        raise UserError(f"--out '{out}' does not end in .{format}, the format written; name it "
-                        f"{out.with_suffix('.' + format).name} or choose --format {out.suffix.lstrip('.') or '...'}")
-    data = document_bytes(build_document(analysis, lang), format)
+    suffix = Path(DEFAULT_NAMES[format]).suffix  # a LaTeX project is a .zip
+    if out.suffix.lower() != suffix:
+        raise UserError(f"--out '{out}' does not end in {suffix}, the format written; name it "
+                        f"{out.with_suffix(suffix).name} or choose --format {out.suffix.lstrip('.') or '...'}")
+    attachments = archived_files(run, analysis) if pdf_variant else []
+    doc = build_document(analysis, lang)
+    other = next(language for language in LANGUAGES if language != lang)  # a notes heading may be in either
+    include_notes(doc, run, analysis.experiment["report"].get("notes"), Path(notes) if notes else None,
+                  lambda: {s.id: s.title for s in build_document(analysis, other).sections()},
+                  (reporter or Reporter()).message)
+    data = document_bytes(doc, format, pdf_variant, attachments, folder=out.stem)
     try:
         atomic_write_bytes(out, data)
     except OSError as e:

@@ -115,19 +115,26 @@ def run(
 @app.command()
 def render(
     run_dir: Optional[Path] = typer.Argument(None, help="run directory; default: the newest under runs/"),
-    format_: str = typer.Option("pdf", "--format", help="pdf | pptx | html"),
+    format_: str = typer.Option("pdf", "--format", help="pdf | pptx | html | latex (a zip of a LaTeX project)"),
     out: Optional[Path] = typer.Option(None, "--out", help="output file"),
     lang: Optional[str] = typer.Option(None, "--lang", help="id | en; default: the experiment's report.language"),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="where to look for the newest run"),
+    pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help=(
+        "pdf/a-3b | pdf/a-3u: an archival PDF carrying the run's experiment, environment, analysis and "
+        "predictions as attachments")),
+    notes: Optional[Path] = typer.Option(None, "--notes", help=(
+        "Markdown file of your own words, '## Diskusi' etc. appended to those sections; the run keeps it as "
+        "notes.md for later renders")),
 ) -> None:
-    """Render a finished run as a PDF report, PPTX deck or HTML page; prints the written file."""
+    """Render a finished run as a PDF report, PPTX deck, HTML page or LaTeX project; prints the written file."""
     from reportgen.progress import make_reporter
 
     reporter = make_reporter()  # a run without its analysis is analysed first: that shows progress
     try:
         from reportgen import api  # in the try: Ctrl-C may come while the renderers are imported
 
-        written = api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir, reporter=reporter)
+        written = api.render(run_dir, format_, out=out, lang=lang, runs_dir=runs_dir, reporter=reporter,
+                             pdf_variant=pdf_variant, notes=notes)
     except UserError as e:
         reporter.close()
         fail(str(e))

@@ -135,6 +135,9 @@ class ReportConfig(_Strict):
     tools_statement: Text = Field("", description=(
         "Which tools (e.g. AI assistants) helped and how, shown in its own section of the report and on a "
         "slide; a blank line starts a new paragraph (empty: no such section)."))
+    notes: str | None = Field(None, description=(
+        "Markdown file of your own words, read at each render: each `## Section` (a section's title in either "
+        "language: `## Diskusi`, `## Conclusion`) is appended to that section; the run keeps a copy, notes.md."))
     # The run copies the summary so the report can show the search.
     tuning: str | None = Field(None, description="`summary.json` of the `reportgen tune` search that chose this "
                                                  "configuration (`best.toml` sets it); the report then shows "
@@ -145,6 +148,14 @@ class ReportConfig(_Strict):
     def _tuning_exists(cls, path: str | None, info: ValidationInfo) -> str | None:
         if path is not None and info.context != STORED and not Path(path).is_file():
             raise ValueError(f"tuning summary '{Path(path).resolve()}' does not exist")
+        return path
+
+    @field_validator("notes")
+    @classmethod
+    def _notes_are_markdown(cls, path: str | None) -> str | None:
+        # Whether it exists is checked at render: notes are written after training.
+        if path is not None and Path(path).suffix.lower() != ".md":
+            raise ValueError(f"notes '{path}' must be a Markdown file (.md)")
         return path
 
     @field_validator("logo")

@@ -48,7 +48,7 @@ from reportgen.starters import first_run_command
 # writes (a 100-class, 4-model analysis.json is a few MB), low enough that a hostile file cannot
 # exhaust memory.
 SIZE_LIMITS = {".json": 256 << 20, ".csv": 1 << 30, ".toml": 1 << 20, ".py": 1 << 20, ".png": 64 << 20,
-               ".pt": 16 << 30}
+               ".pt": 16 << 30, ".md": 1 << 20}
 
 
 def _umask() -> int:
@@ -303,6 +303,7 @@ class RunDir:
     tuning = Entry("tuning.json")  # the search summary, when this run's configuration came from one
     logo = Entry("logo.png")  # the copy of [report] logo the documents show
     lock = Entry("run.lock")  # locked while `reportgen run` trains it; removed when the run finished
+    notes = Entry("notes.md")  # the user's own words, kept from the last render given them (report/notes.py)
 
     @classmethod
     def at(cls, path: Path) -> RunDir:

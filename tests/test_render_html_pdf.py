@@ -209,7 +209,7 @@ def test_unreadable_logo_is_a_clear_error(tmp_path):
         copy_logo(tmp_path / "missing.png", tmp_path / "copy.png")
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "html", "pptx"])
+@pytest.mark.parametrize("fmt", ["pdf", "html", "pptx", "latex"])
 def test_every_format_is_written_atomically(handmade_run, monkeypatch, fmt):
     import reportgen.rundir
 

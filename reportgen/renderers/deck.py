@@ -20,6 +20,7 @@ from reportgen.renderers.layout import THEME, Para
 from reportgen.renderers.pptx import Deck
 from reportgen.report.document import (CodeListing, Document, Figure, FigureRow, Group, ModelSlides, Prose, Section,
                                       Stat, Table)
+from reportgen.report.notes import user_notes
 
 CODE_SIZE = 11  # points: a 120-character line of code fits the slide's width
 
@@ -256,6 +257,8 @@ class DeckWriter:
                              (qualitative.header, qualitative.rows, qualitative.aligns, 14))
         self.deck.content(titles["conclusion"],
                           bullets(doc.sentences("list-conclusion") + doc.sentences("list-discussion"), 16))
+        for section, blocks in user_notes(doc):  # the user's own words, a slide per section they wrote for
+            self.deck.content(section.title, bullets([line for block in blocks for line in block.sentences], 16))
         self.closing()
         self.deck.section_slide(titles["thanks"])
         self.backup()

@@ -1,16 +1,23 @@
 """The A4 PDF: the report's HTML laid out by WeasyPrint, with the bundled fonts embedded.
 
 WeasyPrint fetches only what the project ships: data: URIs (the figures) and files under the
-templates and the assets. Any other URL, say one a user slipped into a title, is refused."""
+templates and the assets. Any other URL, say one a user slipped into a title, is refused.
+
+An archival variant (PDF/A-3) carries the run's own files as attachments (reportgen.archive) and is
+tagged for accessibility (the structure tree PDF/UA asks for). It identifies itself as PDF/A only:
+WeasyPrint writes one variant's identification, and a second rdf:RDF beside it is not valid XMP."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
 import weasyprint
 from weasyprint.urls import URLFetcher
 
+from reportgen.archive import ArchivedFile
 from reportgen.renderers.fonts import FACES, FONT_DIR
 from reportgen.renderers.html import REPORT_DIR, render_html
 from reportgen.report.document import Document
@@ -41,7 +48,14 @@ def font_faces() -> str:
     )
 
 
-def render_pdf(doc: Document) -> bytes:
+def render_pdf(doc: Document, variant: str | None = None, attachments: Sequence[ArchivedFile] = ()) -> bytes:
+    """The report as a PDF; with a `variant` of renderers.PDF_VARIANTS, an archival one carrying `attachments`
+    (the run's own files: the relationship "Source", what the document was made from)."""
     html = weasyprint.HTML(string=render_html(doc, font_faces(), screen=False), base_url=str(REPORT_DIR),
                            url_fetcher=ProjectOnlyFetcher())
-    return html.write_pdf()
+    if variant is None:
+        return html.write_pdf()
+    return html.write_pdf(
+        pdf_variant=variant, pdf_tags=True,
+        attachments=[weasyprint.Attachment(file_obj=io.BytesIO(f.data), name=f.name, description=f.description,
+                                           relationship="Source") for f in attachments])

@@ -1,0 +1,125 @@
+"""The LaTeX project: its layout (one folder, main.tex, a file per part, figures, references.bib,
+a \\label for every table, figure and appendix), its escaping, and, where latexmk is installed, the
+project compiled: no errors, no undefined references, no overfull box wider than 5 pt, every number
+of its PDF in the HTML page, and hostile [report] text printed literally."""
+
+import copy
+import html
+import re
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from reportgen import render
+from reportgen.analysis import load_analysis
+from reportgen.renderers.latex_text import tex, tex_label, tex_url
+from reportgen.report import build_document
+from reportgen.report.document import Figure, Table
+
+NUMBER = r"\d+(?:[.,]\d+)*"
+# Every character LaTeX treats specially, the ligatures T1 makes, and commands that would read a file or end the document.
+HOSTILE = r"50% $x$ & #1 _a {b} ~c ^d \input{/etc/passwd} \end{document} a--b ``q'' <<g>>"
+needs_latexmk = pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdftotext") is None,
+                                   reason="latexmk (texlive-latex-recommended, texlive-lang-other) or pdftotext is not installed")
+
+
+def unzip(path, into):
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(into)
+        return archive.namelist()
+
+
+def compile_project(folder):
+    """latexmk -pdf in `folder`: the PDF's text and the log."""
+    done = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "main.tex"], cwd=folder,
+                          capture_output=True, text=True, timeout=600)
+    log = (folder / "main.log").read_text(encoding="latin-1")
+    assert done.returncode == 0, log[-3000:]
+    text = subprocess.run(["pdftotext", "main.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
+    return text, log
+
+
+def test_special_characters_become_the_commands_that_print_them():
+    assert tex("50% $x_1 & #{a}~^\\") == (r"50\% \$x\_\allowbreak{}1 \& \#\{a\}\textasciitilde{}\textasciicircum{}"
+                                           r"\textbackslash{}")
+    assert tex("a--b <<c>> ,,d") == "a-{}-b <{}<c>{}> ,{},d"
+    assert tex("16×16 ≥ 5 日") == r"16\texttimes{}16 \ensuremath{\geq} 5 [U+65E5]"
+    assert tex("a\x00b\u202ec\nd") == "abc d"
+    assert tex_url("https://x.org/a b?q=1#f}{\\") == r"https://x.org/a\%20b?q=1\#f\%7D\%7B\%5C"
+    assert tex_label("tab", "table-final-small_cnn") == "tab:table-final-small-5f-cnn"
+
+
+def test_the_zip_is_one_folder_with_a_file_per_part_and_a_label_for_each(handmade_run, tmp_path):
+    out = render(handmade_run, "latex")
+    assert out == handmade_run / "report-latex.zip"
+    names = unzip(out, tmp_path)
+    assert {name.split("/")[0] for name in names} == {"report-latex"} and "report-latex/main.tex" in names
+    project = tmp_path / "report-latex"
+    doc = build_document(load_analysis(handmade_run), "id")
+    sections = sorted(p.name for p in (project / "sections").iterdir())
+    assert len(sections) == 1 + len(doc.body) + len(doc.appendix)  # the title block, then each part
+    source = "\n".join(p.read_text() for p in sorted(project.rglob("*.tex")))
+    figures = [node for node in doc.nodes() if isinstance(node, Figure)]
+    assert sorted(p.name for p in (project / "figures").iterdir()) == sorted(f"{tex_label('fig', f.id)[4:]}.png"
+                                                                          for f in figures)
+    for node in doc.nodes():
+        if isinstance(node, (Table, Figure)):
+            assert rf"\label{{{tex_label('tab' if isinstance(node, Table) else 'fig', node.id)}}}" in source, node.id
+    for part in doc.appendix:
+        assert rf"\label{{{tex_label('sec', part.id)}}}" in source
+    for ref in doc.refs():
+        target = doc.find(ref.target)
+        label = tex_label("tab" if isinstance(target, Table) else "fig" if isinstance(target, Figure) else "sec", ref.target)
+        assert rf"\ref{{{label}}}" in source or rf"\hyperref[{label}]" in source, ref.target
+    assert "@misc{he2016," in (project / "references.bib").read_text() and r"\nocite{he2016}" in source
+    assert r"\usepackage[indonesian]{babel}" in (project / "main.tex").read_text()
+
+
+def test_latex_out_must_be_a_zip(handmade_run, tmp_path):
+    from reportgen.errors import UserError
+
+    with pytest.raises(UserError, match=r"does not end in \.zip, the format written; name it x\.zip"):
+        render(handmade_run, "latex", out=tmp_path / "x.tex")
+
+
+@needs_latexmk
+@pytest.mark.slow  # latexmk runs pdflatex three or four times and BibTeX (about 20 s here)
+def test_the_project_compiles_cleanly_and_its_numbers_are_the_documents(handmade_run, tmp_path):
+    unzip(render(handmade_run, "latex"), tmp_path)
+    text, log = compile_project(tmp_path / "report-latex")
+    assert "undefined" not in log.lower() and "Rerun to get" not in log.split("Output written")[-1]
+    widest = max((float(w) for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)), default=0.0)
+    assert widest <= 5.0, widest
+    page = html.unescape(re.sub(r"<[^>]+>", " ", render(handmade_run, "html").read_text()))
+    numbers = set(re.findall(NUMBER, page))
+    missing = sorted(set(re.findall(NUMBER, text)) - numbers)
+    assert not missing, missing
+    doc = build_document(load_analysis(handmade_run), "id")
+    flat = " ".join(text.split())
+    assert all(" ".join(s.title.split()) in flat for s in doc.sections() if s.title)
+    assert "Deep residual learning for image recognition" in flat  # the bibliography, through BibTeX
+
+
+@needs_latexmk
+@pytest.mark.slow  # compiles a LaTeX project (about 20 s here)
+def test_hostile_report_text_compiles_and_prints_literally(make_run, tmp_path):
+    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+
+    raw = copy.deepcopy(HANDMADE)
+    raw["report"].update(
+        title=f"T {HOSTILE}", subtitle=f"S {HOSTILE}", course=f"C {HOSTILE}", assignment=f"A {HOSTILE}",
+        authors=[{"name": f"N {HOSTILE}", "id": "1_%"}], introduction=f"I {HOSTILE}", objectives=[f"O {HOSTILE}"],
+        tools_statement=f"W {HOSTILE}", language="en",
+        links=[{"label": f"L {HOSTILE}", "url": "https://example.org/a%20b?q=1&r=2#x"}])
+    hist = history_rows([.5] * 6, [.5] * 6, [1] * 6, [1] * 6)
+    run = make_run(raw=raw, predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
+                   histories={"Small CNN": hist, "ResNet18": hist})
+    unzip(render(run, "latex"), tmp_path)
+    assert r"\usepackage[english]{babel}" in (tmp_path / "report-latex" / "main.tex").read_text()
+    text, _ = compile_project(tmp_path / "report-latex")
+    squeezed = "".join(text.split())  # line breaks may fall anywhere
+    for field in "TSCANIOWL":
+        assert "".join(f"{field} {HOSTILE}".split()) in squeezed, field
+    assert "https://example.org/a%20b?q=1&r=2#x" in squeezed
