@@ -10,6 +10,7 @@ import jinja2
 
 from reportgen.imagefile import read_run_picture
 from reportgen.renderers.code import html_listing, html_style
+from reportgen.renderers.unbroken import keep_whole
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
 
@@ -20,6 +21,7 @@ ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True, lstrip_blocks=True,
 )
+ENV.filters["whole"] = keep_whole
 
 
 def data_uri(run: Path, path: Path) -> str:
