@@ -21,7 +21,16 @@ ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True, lstrip_blocks=True,
 )
-ENV.filters["whole"] = keep_whole
+
+
+@jinja2.pass_context
+def whole(context, text: str):
+    """On paper, the text with its identifiers and numbers kept unhyphenated; on a screen the page
+    hyphenates nothing (screen.css), so its text stays as the document holds it."""
+    return text if context["screen"] else keep_whole(text)
+
+
+ENV.filters["whole"] = whole
 
 
 def data_uri(run: Path, path: Path) -> str:
@@ -36,6 +45,6 @@ def render_html(doc: Document, fonts_css: str = "", screen: bool = True) -> str:
     from the document."""
     sheets = ["report.css", *(["screen.css"] if screen else [])]
     return ENV.get_template("report.html").render(
-        doc=doc, image=lambda path: data_uri(doc.run, path), fonts=fonts_css, code=html_listing,
+        doc=doc, image=lambda path: data_uri(doc.run, path), fonts=fonts_css, code=html_listing, screen=screen,
         css="\n".join((REPORT_DIR / name).read_text(encoding="utf-8") for name in sheets) + html_style(),
     )
