@@ -31,6 +31,8 @@ def whole(context, text: str):
 
 
 ENV.filters["whole"] = whole
+# A table's height in lines: a row is as tall as its cell of the most lines.
+ENV.filters["lines"] = lambda rows: sum(max((cell.count("\n") + 1 for cell in row), default=1) for row in rows)
 
 
 def data_uri(run: Path, path: Path) -> str:
