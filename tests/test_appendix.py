@@ -24,10 +24,10 @@ def detail_figures(doc) -> list:
 def test_the_body_points_to_each_appendix_part_which_holds_the_detail(handmade_run, lang):
     t = Phrases(lang)
     doc = build_document(analyse(handmade_run), lang)
-    keys = ["layers", "code", "lr_schedule", "feature_maps", "calibration", "explanation", "disagreements", "variants",
-            "class_distribution"]
+    keys = ["layers", "code", "lr_schedule", "feature_maps", "per_class", "calibration", "explanation", "disagreements",
+            "variants", "class_distribution"]
     assert [p.id for p in doc.appendix] == [f"appendix-{key}" for key in keys]
-    assert [p.heading.split()[:2] for p in doc.appendix] == [[t("ui.layout.appendix"), x] for x in "ABCDEFGHI"]
+    assert [p.heading.split()[:2] for p in doc.appendix] == [[t("ui.layout.appendix"), x] for x in "ABCDEFGHIJ"]
     page = html.unescape(render_html(doc))
     start = page.index(f'<h2 id="{doc.appendix[0].id}"')
     body, appendix = page[page.index("<main>"):start], page[start:]

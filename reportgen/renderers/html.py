@@ -10,6 +10,7 @@ import jinja2
 
 from reportgen.figures.cache import picture_bytes
 from reportgen.renderers.code import html_listing, html_style
+from reportgen.renderers.unbroken import keep_whole
 from reportgen.report.document import Document
 from reportgen.resources import TEMPLATES_DIR
 
@@ -20,6 +21,18 @@ ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True, lstrip_blocks=True,
 )
+
+
+@jinja2.pass_context
+def whole(context, text: str):
+    """On paper, the text with its identifiers and numbers kept unhyphenated; on a screen the page
+    hyphenates nothing (screen.css), so its text stays as the document holds it."""
+    return text if context["screen"] else keep_whole(text)
+
+
+ENV.filters["whole"] = whole
+# A table's height in lines: a row is as tall as its cell of the most lines.
+ENV.filters["lines"] = lambda rows: sum(max((cell.count("\n") + 1 for cell in row), default=1) for row in rows)
 
 
 def data_uri(run: Path, path: Path) -> str:
@@ -34,6 +47,6 @@ def render_html(doc: Document, fonts_css: str = "", screen: bool = True) -> str:
     from the document."""
     sheets = ["report.css", *(["screen.css"] if screen else [])]
     return ENV.get_template("report.html").render(
-        doc=doc, image=lambda path: data_uri(doc.run, path), fonts=fonts_css, code=html_listing,
+        doc=doc, image=lambda path: data_uri(doc.run, path), fonts=fonts_css, code=html_listing, screen=screen,
         css="\n".join((REPORT_DIR / name).read_text(encoding="utf-8") for name in sheets) + html_style(),
     )

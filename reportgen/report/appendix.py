@@ -5,6 +5,7 @@ content is left out and the letters close up."""
 from __future__ import annotations
 
 from reportgen.report.architecture import code_section, layer_table
+from reportgen.report.confusion import per_class_detail
 from reportgen.report.context import Context, appendix_id, present
 from reportgen.report.distribution import distribution_blocks
 from reportgen.report.document import FigureRow, Section
@@ -22,6 +23,7 @@ def appendix(cx: Context) -> list[Section]:
         "code": ([], [s for m in models if (s := code_section(cx, m))]),
         "lr_schedule": (lr_schedules(cx), []),
         "feature_maps": (feature_map_blocks(cx), []),
+        "per_class": (per_class_detail(cx), []),
         "calibration": (reliability_figures(cx), []),
         "explanation": ([], explanation_detail(cx)),
         "disagreements": (disagreement_figures(cx), []),

@@ -146,17 +146,66 @@ def stage_table(cx: Context, m: ModelAnalysis) -> Table | None:
     goes to the appendix, which the caption points to."""
     if not m.architecture:
         return None
-    rows = [[" + ".join(r.name for r in s.rows),
-             "; ".join([", ".join(counted([c.type for c in s.children])) or s.head.type]
-                       + [r.type for r in s.folded]),
-             shape(s.rows[-1].output_shape), cx.fmt.integer(sum(r.params for r in s.rows))]
-            for s in m.architecture.stages()]
+    rows = [[names, contents, out, cx.fmt.integer(params)]
+            for names, contents, out, params in stage_rows(m).values()]
     rows.append([cx.say("ui.total"), "", "", cx.fmt.integer(m.architecture.total_params)])
     columns = [Column(cx.say("ui.layout.stage")), Column(cx.say("ui.layout.contents")),
                Column(cx.say("ui.output_shape")), Column(cx.say("ui.params"), numeric=True)]
     caption = cx.say_with("ui.layout.stages_caption", model=cx.name(m.label), params=cx.fmt.integer(m.params),
                           appendix=Ref(appendix_id("layers")))
     return Table(f"table-stages-{m.slug}", caption, columns, rows, emphasis_rows=1)
+
+
+def stage_rows(m: ModelAnalysis) -> dict[str, tuple[str, str, str, int]]:
+    """Per top-level stage with weights, under its first layer's name: its layer names, contents
+    (the parameter-free layers after it folded in), output shape and parameter count."""
+    return {s.head.name: (" + ".join(r.name for r in s.rows),
+                          "; ".join([", ".join(counted([c.type for c in s.children])) or s.head.type]
+                                    + [r.type for r in s.folded]),
+                          shape(s.rows[-1].output_shape), sum(r.params for r in s.rows))
+            for s in m.architecture.stages()}
+
+
+FAMILY_SHARE = 2 / 3  # of the stages every model must have for the models to count as one family
+
+
+def family_stage_table(cx: Context, models: list[ModelAnalysis]) -> Table | None:
+    """Variants of one family (mostly the same stages) in one table: a row per stage, its contents
+    and output shape once where every model agrees and model by model where they differ ("–" for
+    a model without the stage), and each model's parameters; None when the models are not variants
+    of one family (a CNN beside a ResNet), which keep a table each."""
+    if len(models) < 2 or not all(m.architecture for m in models):
+        return None
+    stages = [stage_rows(m) for m in models]
+    order: list[str] = []
+    for rows in stages:  # every stage in running order; one a model adds goes after its predecessor
+        for k, head in enumerate(rows):
+            if head not in order:
+                before = list(rows)[:k]
+                order.insert(max((order.index(h) + 1 for h in before if h in order), default=0), head)
+    if any(len(rows) < FAMILY_SHARE * len(order) for rows in stages):
+        return None
+    names = [cx.name(m.label) for m in models]
+
+    def once_or_each(values: list[str | None]) -> str:
+        given = [(name, v) for name, v in zip(names, values) if v is not None]
+        if len({v for _, v in given}) == 1:
+            return given[0][1]
+        return "\n".join(f"{name}: {v}" for name, v in given)  # a line per model (role "family")
+
+    table_rows = []
+    for head in order:
+        present_rows = [rows.get(head) for rows in stages]
+        label = min((r[0] for r in present_rows if r), key=len)
+        table_rows.append([label, once_or_each([r[1] if r else None for r in present_rows]),
+                           once_or_each([r[2] if r else None for r in present_rows]),
+                           *[cx.fmt.integer(r[3]) if r else "–" for r in present_rows]])
+    table_rows.append([cx.say("ui.total"), "", "", *[cx.fmt.integer(m.architecture.total_params) for m in models]])
+    columns = [Column(cx.say("ui.layout.stage")), Column(cx.say("ui.layout.contents")),
+               Column(cx.say("ui.output_shape"))] + [Column(name, numeric=True) for name in names]
+    caption = cx.say_with("ui.layout.family_stages_caption", models=cx.fmt.listing(names),
+                          appendix=Ref(appendix_id("layers")))
+    return Table("table-stages-family", caption, columns, table_rows, emphasis_rows=1, role="family")
 
 
 def code_section(cx: Context, m: ModelAnalysis) -> Section | None:

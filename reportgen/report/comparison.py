@@ -6,7 +6,7 @@ A model is called more accurate than another only where the analysis's pair test
 from __future__ import annotations
 
 from reportgen.report.context import Context, present
-from reportgen.report.document import Column, FigureRow, Prose, Section, Table
+from reportgen.report.document import Column, Prose, Section, Table
 from reportgen.report.qualitative import qualitative_table
 from reportgen.report.seeds import seed_comparison
 from reportgen.schema.analysis import PairTest
@@ -17,9 +17,11 @@ def comparison_section(cx: Context) -> Section | None:
     if comparison is None:
         return None
     pairs = pairs_table(cx)
-    overlays = FigureRow([cx.figure(f"figure-overlay-{kind}", cx.say(f"ui.caption.overlay_{kind}"),
-                                    comparison.figures[kind]) for kind in ("loss", "accuracy")])
-    blocks = present(comparison_table(cx), pairs if pairs.rows else None, overlays,
+    # One above the other at the full width: each holds two panels, whose text would print at 4 pt
+    # at half the width.
+    overlays = [cx.figure(f"figure-overlay-{kind}", cx.say(f"ui.caption.overlay_{kind}"), comparison.figures[kind])
+                for kind in ("loss", "accuracy")]
+    blocks = present(comparison_table(cx), pairs if pairs.rows else None, *overlays,
                      Prose(comparison_sentences(cx), id="text-comparison"))
     qualitative = Section("qualitative", cx.say("ui.qualitative.heading"), [qualitative_table(cx)], numbered=False)
     return Section("comparison", cx.say("ui.section.comparison"), blocks + seed_comparison(cx), [qualitative])

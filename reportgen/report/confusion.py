@@ -1,48 +1,66 @@
-"""Confusion Matrix dan Metrik per Kelas: per model its confusion matrix, its per-class precision,
-recall and F1, what they show (the best and hardest classes as far as their intervals separate
+"""Confusion Matrix dan Metrik per Kelas: every model's confusion matrix (its per-class precision,
+recall and F1 and its intervals in the appendix), what they show (the best and hardest classes as far as their intervals separate
 them, the most confused pairs, a collapse), its accuracy and macro-F1 with their intervals, and its
 calibration; then the per-class accuracy of every model."""
 
 from __future__ import annotations
 
-from reportgen.report.context import Context, beside, fits_beside, present
-from reportgen.report.document import Column, FigureRow, Prose, Section, Table
+from reportgen.report.context import Context, beside, present
+from reportgen.report.document import Column, Figure, FigureRow, Prose, Section, Table
 from reportgen.schema.analysis import Interval, ModelAnalysis
 
 
 def confusion_section(cx: Context) -> Section:
-    blocks = []
+    """Every model's matrix two a row, then what each shows; the tables of numbers behind them are
+    in the appendix (per_class_detail), so four models take a page of matrices, not six pages."""
+    shown = [figure for m in cx.analysis.models for figure in matrices(cx, m)]
+    blocks = [FigureRow(shown[i:i + 2]) for i in range(0, len(shown), 2)]
     for m in cx.analysis.models:
-        blocks += matrices(cx, m) + present(
-            Prose(confusion_sentences(cx, m), id=f"text-confusion-{m.slug}"),
-            evaluation_table(cx, m) if m.accuracy is not None else None,
-            Prose(calibration_sentences(cx, m), id=f"text-calibration-{m.slug}"))
+        blocks += present(Prose(confusion_sentences(cx, m), id=f"text-confusion-{m.slug}"),
+                          Prose(calibration_sentences(cx, m), id=f"text-calibration-{m.slug}"))
     comparison = cx.analysis.comparison
     per_class = cx.figure("figure-per-class", cx.say("ui.caption.per_class_accuracy"),
                           comparison.figures["per_class"]) if comparison else None
-    return Section("confusion", cx.say("ui.section.confusion"), blocks + present(cx.see("calibration"), per_class))
+    return Section("confusion", cx.say("ui.section.confusion"),
+                   blocks + present(cx.see("per_class"), cx.see("calibration"), per_class))
 
 
-def matrices(cx: Context, m: ModelAnalysis) -> list:
-    """The matrix of counts beside its row shares over the per-class table; with a few classes and
-    no shares, the matrix beside the table; with many, the most-confused classes beside the matrix."""
+def matrices(cx: Context, m: ModelAnalysis) -> list[Figure]:
+    """The matrix the body shows: its row shares when drawn (they read the same whatever a class's
+    size), else its counts, and with many classes the most-confused classes beside it."""
     if m.accuracy is None:
         return []
-    name, figures = cx.name(m.label), m.figures
-    confusion = cx.figure(f"figure-confusion-{m.slug}", cx.say("ui.caption.confusion", model=name, split=cx.split),
-                          figures["confusion"]) if figures.get("confusion") else None
-    table = per_class_table(cx, m)
+    figures = m.figures
     if figures.get("confusion_normalized"):
-        normalized = cx.figure(f"figure-confusion-normalized-{m.slug}",
-                               cx.say("ui.figure_caption.confusion_normalized", model=name),
-                               figures["confusion_normalized"])
-        return present(FigureRow([confusion, normalized]), table)
-    if confusion and fits_beside(table):
-        return beside(confusion, table)
-    top = cx.figure(f"figure-confusion-top-{m.slug}", cx.say("ui.layout.confusion_top_caption", model=name),
-                    figures["confusion_top"]) if figures.get("confusion_top") else None
-    shown = present(confusion, top)
-    return present(FigureRow(shown) if shown else None, table)
+        return [normalized_matrix(cx, m)]
+    return present(counts_matrix(cx, m), cx.figure(
+        f"figure-confusion-top-{m.slug}", cx.say("ui.layout.confusion_top_caption", model=cx.name(m.label)),
+        figures["confusion_top"]) if figures.get("confusion_top") else None)
+
+
+def counts_matrix(cx: Context, m: ModelAnalysis) -> Figure | None:
+    if not m.figures.get("confusion"):
+        return None
+    return cx.figure(f"figure-confusion-{m.slug}", cx.say("ui.caption.confusion", model=cx.name(m.label),
+                                                          split=cx.split), m.figures["confusion"])
+
+
+def normalized_matrix(cx: Context, m: ModelAnalysis) -> Figure:
+    return cx.figure(f"figure-confusion-normalized-{m.slug}",
+                     cx.say("ui.figure_caption.confusion_normalized", model=cx.name(m.label)),
+                     m.figures["confusion_normalized"])
+
+
+def per_class_detail(cx: Context) -> list:
+    """The appendix part: per model the matrix of counts (when the body shows the shares), beside
+    its per-class table where it fits, and the evaluation with its intervals."""
+    blocks = []
+    for m in cx.analysis.models:
+        if m.accuracy is None:
+            continue
+        counts = counts_matrix(cx, m) if m.figures.get("confusion_normalized") else None
+        blocks += beside(counts, per_class_table(cx, m)) + [evaluation_table(cx, m)]
+    return blocks
 
 
 def per_class_table(cx: Context, m: ModelAnalysis) -> Table | None:

@@ -3,7 +3,7 @@ its chart (drawn by reportgen/analysis/distribution.py)."""
 
 from __future__ import annotations
 
-from reportgen.report.context import Context, beside
+from reportgen.report.context import Context, present
 from reportgen.report.document import Column, Table
 
 # The splits in the order of the chart's bars and the table's columns, with the words naming them.
@@ -26,8 +26,8 @@ def distribution_table(cx: Context) -> Table | None:
 
 
 def distribution_blocks(cx: Context) -> list:
-    """The chart and the table: side by side when the table is short."""
+    """The chart, at the full width (its text would print at 4 pt beside the table), then the table."""
     dataset = cx.analysis.dataset
     chart = cx.figure("figure-class-distribution", cx.say("ui.data.distribution_figure"),
                       dataset.distribution_figure) if dataset.distribution_figure else None
-    return beside(chart, distribution_table(cx))
+    return present(chart, distribution_table(cx))

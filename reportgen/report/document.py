@@ -117,7 +117,7 @@ class Column:
 @dataclass
 class Table:
     """A numbered table; `role` names a table that needs its own layout ("layers": names indented
-    by depth, "trials": values that stay whole)."""
+    by depth, "trials": values that stay whole, "family": a cell's lines one per model)."""
 
     id: str
     caption: Text

@@ -4,7 +4,7 @@ training recipe, and each model's architecture by stage."""
 from __future__ import annotations
 
 from reportgen.language.parameters import OPTIMIZER_NAMES
-from reportgen.report.architecture import init_text, stage_table
+from reportgen.report.architecture import family_stage_table, init_text, stage_table
 from reportgen.report.context import Context, present
 from reportgen.report.document import Column, Prose, Section, Table
 from reportgen.report.seeds import seed_note
@@ -98,12 +98,13 @@ def training_table(cx: Context) -> Table:
 
 
 def architectures(cx: Context) -> Section:
-    """Each model by stage, under its name and parameter count; the full layer tables and the code
-    are the appendix's."""
+    """Each model by stage, under its name and parameter count; variants of one family in one table
+    that shows where they differ. The full layer tables and the code are the appendix's."""
+    family = family_stage_table(cx, cx.analysis.models)
     models = [Section(f"architecture-{m.slug}",
                       f"{cx.name(m.label)} — {cx.fmt.integer(m.params)} {cx.say('ui.params').lower()}",
                       present(Prose([cx.clean(m.description)], id=f"text-description-{m.slug}")
-                              if m.description else None, stage_table(cx, m)), numbered=False)
+                              if m.description else None, None if family else stage_table(cx, m)), numbered=False)
               for m in cx.analysis.models]
     return Section("architectures", cx.say("ui.section.architectures"),
-                   present(cx.see("layers"), cx.see("code")), models)
+                   present(cx.see("layers"), cx.see("code"), family), [s for s in models if not s.empty])
