@@ -15,21 +15,21 @@ TITLES = {
     "accuracy_cards": "deck.accuracy_cards", "performance": "deck.performance", "pair_tests": "deck.stats.pair_tests",
     "overlaid_curves": "deck.overlaid_curves", "per_class_comparison": "deck.per_class_comparison",
     "training_log": "deck.training_log", "comparison_analysis": "deck.comparison_analysis",
-    "seeds_summary": "deck.seeds.summary", "seeds_per_seed": "deck.seeds.per_seed", "seeds_tests": "deck.seeds.tests",
+    "seeds_summary": "deck.seeds.summary", "seeds_per_seed": "deck.seeds.per_seed",
     "tuning": "deck.tuning", "qualitative": "deck.qualitative.table", "conclusion": "deck.conclusion",
     "references": "deck.qualitative.references", "thanks": "deck.thanks", "backup": "deck.layout.backup",
     "lr_schedule": "ui.layout.appendix_lr_schedule",
     # headings on the closing slides, shared with the report
     "tools_heading": "ui.closing.tools", "references_heading": "ui.references", "links_heading": "ui.closing.links",
     "insight": "ui.qualitative.insight",
+    "architectures": "deck.architectures", "tuning_best": "deck.tuning_best", "gradcam": "deck.gradcam", "feature_maps": "deck.feature_maps",
+    "feature_maps_wrong": "deck.feature_maps_wrong", "gradcam_per_class": "deck.gradcam_per_class",
+    "gradcam_gallery": "deck.gradcam_gallery", "disagreements": "deck.disagreements", "reliability": "deck.reliability",
 }
 # a model's slide -> phrase key of its title, which names the model
 MODEL_TITLES = {
-    "architecture": "deck.architecture", "stages": "deck.layout.stages", "best_result": "deck.best_result",
-    "history": "deck.layout.history", "seeds": "deck.seeds.model", "curves": "deck.layout.curves",
-    "confusion": "deck.confusion", "no_result": "deck.no_result", "feature_maps": "deck.layout.feature_maps",
-    "reliability": "deck.stats.reliability", "layers": "deck.layers", "walkthrough": "code.walkthrough_heading",
-    "code": "code.heading",
+    "architecture": "deck.architecture", "stages": "deck.layout.stages", "confusion": "deck.confusion",
+    "no_result": "deck.no_result", "per_class": "deck.per_class",
 }
 
 

@@ -1,0 +1,118 @@
+"""The deck as a talk: how many slides it has by part (main, backup) for two, four and eight
+models, speaker notes on every slide, at most five bullets a slide, type sizes read back from the
+XML, and alt text on every picture. The runs are hand-made (no training)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
+
+from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+import reportgen
+from reportgen.language.phrases import Phrases
+
+# Main slides (title to "Terima Kasih") and backup slides a talk of n models may have.
+MAIN_LIMIT = {2: 25, 4: 32, 8: 40}
+BACKUP_LIMIT = {4: 20}
+PREDICTIONS = [CNN_PRED, RESNET_PRED, [0, 0, 1, 1, 1, 1, 2, 2, 2], [0, 0, 0, 0, 1, 1, 2, 2, 1]]
+
+
+def many_models_run(make_run, n: int):
+    """A hand-made run of `n` small CNNs, each with its own predictions and curves."""
+    raw = json.loads(json.dumps(HANDMADE))
+    labels = [f"CNN {i + 1}" for i in range(n)]
+    raw["models"] = [{"arch": "cnn", "label": label, "params": {"conv_filters": [4, 8, 8], "fc_neurons": 8 + 4 * i}}
+                     for i, label in enumerate(labels)]
+    raw["report"]["baseline"] = labels[0]
+    histories = {label: history_rows([.5, .6 + i / 100, .7, .75], [.5, .55, .6 + i / 100, .62],
+                                     [1.0, .9, .8, .7], [1.1, 1.0, .95, .9 + i / 100])
+                 for i, label in enumerate(labels)}
+    return make_run({label: PREDICTIONS[i % len(PREDICTIONS)] for i, label in enumerate(labels)}, histories, raw=raw)
+
+
+def deck_of(run) -> Presentation:
+    return Presentation(str(reportgen.render(run, "pptx", out=run / "deck.pptx")))
+
+
+def is_cover(slide) -> bool:
+    """A title or divider slide: no slide number, drawn on the primary colour."""
+    return not any(shape.has_text_frame and shape.text_frame.text.isdigit() for shape in slide.shapes)
+
+
+def parts(prs) -> tuple[list, list]:
+    """(main slides, backup slides): the main part ends with the thanks slide."""
+    slides = list(prs.slides)
+    thanks = Phrases("id")("deck.thanks")
+    end = next(i for i, s in enumerate(slides) if any(sh.has_text_frame and sh.text_frame.text == thanks
+                                                        for sh in s.shapes))
+    return slides[:end + 1], slides[end + 1:]
+
+
+def sizes(prs) -> dict[str, list[float]]:
+    """Every run's font size by where it is: in a table, in a bulleted paragraph, elsewhere."""
+    found = {"table": [], "bullet": [], "other": []}
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            frames = ([("table", cell.text_frame) for row in shape.table.rows for cell in row.cells]
+                      if shape.has_table else [("frame", shape.text_frame)] if shape.has_text_frame else [])
+            for where, frame in frames:
+                for p in frame.paragraphs:
+                    bulleted = p._p.pPr is not None and p._p.pPr.find(qn("a:buChar")) is not None
+                    kind = "table" if where == "table" else "bullet" if bulleted else "other"
+                    found[kind] += [run.font.size.pt for run in p.runs if run.text.strip()]
+    return found
+
+
+def bullets_on(slide) -> int:
+    return sum(1 for shape in slide.shapes if shape.has_text_frame for p in shape.text_frame.paragraphs
+               if p._p.pPr is not None and p._p.pPr.find(qn("a:buChar")) is not None)
+
+
+# Rendered once per model count for every test here: make_run is per test, a deck takes seconds.
+DECKS: dict[int, Presentation] = {}
+
+
+@pytest.fixture(params=[2, 4, pytest.param(8, marks=pytest.mark.slow)], ids=lambda n: f"{n}-models")
+def talk(request):
+    n = request.param
+    if n not in DECKS:
+        run = (request.getfixturevalue("handmade_run") if n == 2
+               else many_models_run(request.getfixturevalue("make_run"), n))
+        DECKS[n] = deck_of(run)
+    return n, DECKS[n]
+
+
+def test_slide_counts_by_part(talk):
+    n, prs = talk
+    main, backup = parts(prs)
+    assert len(main) <= MAIN_LIMIT[n]
+    assert len(backup) <= BACKUP_LIMIT.get(n, len(backup))
+    assert sum(is_cover(s) for s in backup) == 1  # one divider before all the backup slides
+    assert sum(is_cover(s) for s in main) == 2  # the title and the thanks: no divider per model
+
+
+def test_every_slide_has_notes_and_at_most_five_bullets(talk):
+    _, prs = talk
+    assert [i for i, s in enumerate(prs.slides, 1) if not (s.has_notes_slide and
+                                                          s.notes_slide.notes_text_frame.text.strip())] == []
+    main, _ = parts(prs)
+    assert [i for i, s in enumerate(main, 1) if bullets_on(s) > 5] == []
+
+
+def test_type_is_large_enough_to_read(talk):
+    _, prs = talk
+    found = sizes(prs)
+    assert min(found["bullet"]) >= 14
+    assert min(found["table"]) >= 12
+    assert min(found["other"]) >= 11  # captions, labels, code, the footer
+
+
+def test_every_picture_is_described(talk):
+    _, prs = talk
+    pictures = [shape for slide in prs.slides for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert pictures
+    assert [p.name for p in pictures if not p._element.nvPicPr.cNvPr.get("descr", "").strip()] == []
