@@ -5,6 +5,7 @@ XML, and alt text on every picture. The runs are hand-made (no training)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from pptx import Presentation
@@ -13,7 +14,9 @@ from pptx.oxml.ns import qn
 
 from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 import reportgen
+from reportgen.analysis import load_analysis
 from reportgen.language.phrases import Phrases
+from reportgen.schema.analysis import Analysis
 
 # Main slides (title to "Terima Kasih") and backup slides a talk of n models may have.
 MAIN_LIMIT = {2: 25, 4: 32, 8: 40}
@@ -73,7 +76,7 @@ def bullets_on(slide) -> int:
 
 
 # Rendered once per model count for every test here: make_run is per test, a deck takes seconds.
-DECKS: dict[int, Presentation] = {}
+DECKS: dict[int, tuple[Presentation, Analysis]] = {}
 
 
 @pytest.fixture(params=[2, 4, pytest.param(8, marks=pytest.mark.slow)], ids=lambda n: f"{n}-models")
@@ -82,12 +85,12 @@ def talk(request):
     if n not in DECKS:
         run = (request.getfixturevalue("handmade_run") if n == 2
                else many_models_run(request.getfixturevalue("make_run"), n))
-        DECKS[n] = deck_of(run)
-    return n, DECKS[n]
+        DECKS[n] = deck_of(run), load_analysis(run, None)
+    return n, *DECKS[n]
 
 
 def test_slide_counts_by_part(talk):
-    n, prs = talk
+    n, prs, _ = talk
     main, backup = parts(prs)
     assert len(main) <= MAIN_LIMIT[n]
     assert len(backup) <= BACKUP_LIMIT.get(n, len(backup))
@@ -96,7 +99,7 @@ def test_slide_counts_by_part(talk):
 
 
 def test_every_slide_has_notes_and_at_most_five_bullets(talk):
-    _, prs = talk
+    _, prs, _ = talk
     assert [i for i, s in enumerate(prs.slides, 1) if not (s.has_notes_slide and
                                                           s.notes_slide.notes_text_frame.text.strip())] == []
     main, _ = parts(prs)
@@ -104,7 +107,7 @@ def test_every_slide_has_notes_and_at_most_five_bullets(talk):
 
 
 def test_type_is_large_enough_to_read(talk):
-    _, prs = talk
+    _, prs, _ = talk
     found = sizes(prs)
     assert min(found["bullet"]) >= 14
     assert min(found["table"]) >= 12
@@ -112,7 +115,35 @@ def test_type_is_large_enough_to_read(talk):
 
 
 def test_every_picture_is_described(talk):
-    _, prs = talk
+    _, prs, _ = talk
     pictures = [shape for slide in prs.slides for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
     assert pictures
-    assert [p.name for p in pictures if not p._element.nvPicPr.cNvPr.get("descr", "").strip()] == []
+    # python-pptx's own default is the image's file name ("image.png"): words, not a file name.
+    descriptions = [p._element.nvPicPr.cNvPr.get("descr", "") for p in pictures]
+    assert [d for d in descriptions if not d.strip() or re.fullmatch(r"[\w.-]+\.(png|jpe?g|gif|bmp)", d)] == []
+
+
+def test_native_charts_hold_the_analysis_values(talk):
+    _, prs, analysis = talk
+    t = Phrases("id")
+    charts = {shape.name: shape.chart for slide in prs.slides for shape in slide.shapes if shape.has_chart}
+
+    def series(name: str) -> tuple[list[str], dict[str, list]]:
+        plot = charts[name].plots[0]
+        return list(plot.categories), {s.name: list(s.values) for s in plot.series}
+
+    models = analysis.models
+    split = analysis.dataset.eval_split
+    names, accuracy = series(t("deck.chart.accuracy"))
+    assert names == [m.label for m in models]
+    assert accuracy[t("ui.stat.train_acc")] == [m.train_acc for m in models]
+    assert accuracy[t(f"ui.stat.eval_acc_{split}")] == [m.accuracy for m in models]
+    classes, per_class = series(t("deck.per_class_comparison"))
+    assert classes == analysis.dataset.classes
+    assert per_class == {m.label: [c.accuracy for c in m.per_class] for m in models}
+    epochs, curves = series(t("ui.stat.val_acc"))
+    assert curves == {m.label: m.history.val_acc for m in models}
+    assert epochs == [str(e) for e in models[0].history.epoch]
+    # the picture stays only where no native chart replaces it
+    titles = [s.shapes[0].text_frame.text for s in prs.slides if s.shapes[0].has_text_frame]
+    assert titles.count(t("deck.per_class_comparison")) == 2  # the chart, and the table on a backup slide

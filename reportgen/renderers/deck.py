@@ -179,19 +179,30 @@ class DeckWriter:
         doc, titles = self.doc, self.titles
         models = doc.deck.models
         facts = [f"{ms.name}: {'; '.join(ms.facts)}" for ms in models if ms.facts]
+        charts = doc.deck.charts
+        accuracy_notes = facts + self.per_model("text-calibration-{key}")
         if doc.deck.cards and len(doc.deck.cards) <= MAX_CARD_MODELS:
             self.deck.cards(titles["accuracy_cards"], [(c.heading, stat_pairs(c.stats)) for c in doc.deck.cards],
-                            facts + self.per_model("text-calibration-{key}"))
+                            accuracy_notes, charts.get("accuracy"))
+        elif "accuracy" in charts:
+            self.deck.charts(titles["accuracy_cards"], [charts["accuracy"]], accuracy_notes)
         self.table(titles["performance"], doc.table("table-comparison"), facts + self.per_model("text-curves-{key}"))
         pairs = doc.table("table-pairs")
         if pairs and len(pairs.rows) <= LAYOUT.max_table_rows:  # more pairs than a slide holds: a backup slide
             self.table(titles["pair_tests"], pairs, self.text("text-comparison"))
-        self.grid(titles["overlaid_curves"], [doc.figure("figure-overlay-loss"), doc.figure("figure-overlay-accuracy")],
-                  self.per_model("text-curves-{key}") + self.text("see-lr_schedule"))
+        curves_notes = self.per_model("text-curves-{key}") + self.text("see-lr_schedule")
+        if "val_acc" in charts:
+            self.deck.charts(titles["overlaid_curves"], [charts["val_loss"], charts["val_acc"]], curves_notes)
+        else:
+            self.grid(titles["overlaid_curves"],
+                      [doc.figure("figure-overlay-loss"), doc.figure("figure-overlay-accuracy")], curves_notes)
         for ms in models:
             self.confusion(ms)
-        self.grid(titles["per_class_comparison"], [doc.figure("figure-per-class")],
-                  self.per_model("text-confusion-{key}"))
+        if "per_class" in charts:
+            self.deck.charts(titles["per_class_comparison"], [charts["per_class"]], self.per_model("text-confusion-{key}"))
+        else:
+            self.grid(titles["per_class_comparison"], [doc.figure("figure-per-class")],
+                      self.per_model("text-confusion-{key}"))
         self.table(titles["training_log"], doc.table("table-training-log"), self.per_model("text-curves-{key}"))
         analysis = self.text("text-comparison")
         self.deck.content(titles["comparison_analysis"], bullets(analysis),

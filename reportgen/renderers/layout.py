@@ -115,8 +115,8 @@ class Layout:
     caption_gap: float = 4.0
     code_share: float = 0.6  # of the content width: code beside its steps
     min_text_h: float = 60.0  # room for less text than this beside a table is left empty
-    # Stat cards: a heading over each column of cards; short facts beside them.
-    cards_share: float = 0.62  # of the content width, when there are facts beside the cards
+    # Stat cards: a heading over each column of cards; a chart of the same numbers beside them.
+    cards_share: float = 0.6  # of the content width, when there is a chart beside the cards
     card_head_h: float = 34.0
     card_gap: float = 8.0
     # Tables.
@@ -220,13 +220,11 @@ class Layout:
                 Box(c.x + split + self.picture_gap, c.y, c.w - split - self.picture_gap, c.h))
 
     def card_grid(self, n_columns: int, side: bool) -> tuple[list[Box], Box | None]:
-        """The card columns, and the box of the facts beside them (when there are any), which
-        starts level with the first card."""
+        """The card columns, and the box beside them (a chart of the same numbers) when asked for."""
         c = self.content
         width = c.w * self.cards_share if side else c.w
-        top = self.card_head_h + self.card_gap
-        facts = Box(c.x + width + self.gap, c.y + top, c.w - width - self.gap, c.h - top) if side else None
-        return self.columns(n_columns, width), facts
+        beside = Box(c.x + width + self.gap, c.y, c.w - width - self.gap, c.h) if side else None
+        return self.columns(n_columns, width), beside
 
     def card_stack(self, column: Box, n: int) -> tuple[Box, list[Box]]:
         """A card column's heading box and its `n` cards, stacked under the heading."""

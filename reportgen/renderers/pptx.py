@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
@@ -27,12 +29,15 @@ from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, 
                                      flow, paginate, pictures_beside, shrink_to_fit,
                                      table_pages)
 from reportgen.renderers.textfit import clean, line_pitch
+from reportgen.report.document import Chart
 
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
 # The smallest type on any slide (captions, footer, labels); titles and cards shrink no further.
 MIN_TEXT = 11.0
 # Speaker notes: the sentences that explain a slide, one paragraph per item.
 Notes = Sequence[str]
+CHART_TEXT = 12.0  # points: a chart's axis labels, legend and data labels
+CHART_TYPE = {"bar": XL_CHART_TYPE.COLUMN_CLUSTERED, "line": XL_CHART_TYPE.LINE_MARKERS}
 
 
 class Deck:
@@ -116,6 +121,36 @@ class Deck:
         shape = slide.shapes.add_picture(source, Pt(fit.x), Pt(fit.y), Pt(fit.w), Pt(fit.h))
         shape._element.nvPicPr.cNvPr.set("descr", clean(alt))
         return shape
+
+    def chart(self, slide, chart: Chart, box: Box):
+        """A native chart whose data the user can edit in PowerPoint: the values as given, shown
+        as percentages when they are fractions; bars carry their values when there are few."""
+        data = CategoryChartData(number_format="0.0%" if chart.percent else "0.0000")
+        data.categories = [clean(c) for c in chart.categories]
+        for name, values in chart.series:
+            data.add_series(clean(name), values)
+        frame = slide.shapes.add_chart(CHART_TYPE[chart.kind], Pt(box.x), Pt(box.y), Pt(box.w), Pt(box.h), data)
+        frame.name = clean(chart.title)
+        plot_chart = frame.chart
+        plot_chart.font.size, plot_chart.font.name = Pt(CHART_TEXT), SANS
+        plot_chart.has_title = True
+        plot_chart.chart_title.text_frame.text = clean(chart.title)
+        plot_chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(14)
+        plot_chart.has_legend = len(chart.series) > 1
+        if plot_chart.has_legend:
+            plot_chart.legend.position, plot_chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+        plot_chart.value_axis.tick_labels.number_format = "0%" if chart.percent else "General"
+        plot_chart.value_axis.tick_labels.number_format_is_linked = False
+        plot_chart.value_axis.has_major_gridlines = True
+        if chart.log:  # python-pptx has no setter for it: c:logBase opens c:scaling
+            scaling = plot_chart.value_axis._element.find(qn("c:scaling"))
+            scaling.insert(0, scaling.makeelement(qn("c:logBase"), {"val": "10"}))
+        if chart.kind == "bar" and len(chart.categories) * len(chart.series) <= 12:
+            plot = plot_chart.plots[0]
+            plot.has_data_labels = True
+            plot.data_labels.number_format, plot.data_labels.number_format_is_linked = data.number_format, False
+            plot.data_labels.font.size = Pt(CHART_TEXT)
+        return frame
 
     def _notes(self, slide, notes: Notes) -> None:
         """The speaker notes: what the presenter says about the slide."""
@@ -252,15 +287,21 @@ class Deck:
             if page:
                 self.text(self.new_slide(f"{title} {self.continued}", notes), lay.content, page)
 
+    def charts(self, title: str, charts: list[Chart], notes: Notes) -> None:
+        """Native charts side by side, each as large as its share of the content."""
+        slide = self.new_slide(title, notes)
+        for chart, box in zip(charts, self.layout.columns(len(charts), self.layout.content.w)):
+            self.chart(slide, chart, box)
+
     def cards(self, title: str, columns: list[tuple[str, list[tuple[str, str]]]], notes: Notes,
-              side: list[Para] = ()) -> None:
-        """Stat cards: one column per group (a model), each card a big value over its label;
-        `side` paragraphs (a few short facts) take the right of the slide."""
+              chart: Chart | None = None) -> None:
+        """Stat cards: one column per group (a model), each card a big value over its label; a
+        `chart` of the same numbers takes the right of the slide."""
         lay, theme = self.layout, self.theme
         slide = self.new_slide(title, notes)
-        boxes, facts = lay.card_grid(len(columns), bool(side))
-        if facts is not None:
-            self._fitted(slide, facts, list(side))
+        boxes, side = lay.card_grid(len(columns), chart is not None)
+        if side is not None:
+            self.chart(slide, chart, side)
         for (heading, stats), column in zip(columns, boxes):
             head, cards = lay.card_stack(column, len(stats))
             self._fitted(slide, head, [Para(heading, 20, bold=True, space_before=0, align="center")], theme.primary)

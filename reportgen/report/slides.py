@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from reportgen.report.comparison import per_class_accuracy_table
 from reportgen.report.context import Context
-from reportgen.report.document import DeckText, ModelSlides, Stat, StatCards
+from reportgen.report.document import Chart, DeckText, ModelSlides, Stat, StatCards
 from reportgen.schema.analysis import ModelAnalysis
+
+MAX_SERIES = 8  # curves of more models than this are one tangle: the overlaid figure stays a picture
+LOG_SPAN = 100  # a loss axis spanning more than this ratio is logarithmic
+MAX_CLASSES = 20  # bars of more classes than this are unreadable: the per-class figure stays a picture
 
 # slide -> phrase key of its title
 TITLES = {
@@ -37,7 +41,39 @@ def deck_text(cx: Context) -> DeckText:
     models = [model_slides(cx, m) for m in cx.analysis.models]
     # the comparison's cards: each evaluated model's accuracies, without its macro F1
     cards = [StatCards(slides.name, slides.cards[:-1]) for slides in models if slides.cards]
-    return DeckText({slide: cx.say(key) for slide, key in TITLES.items()}, models, cards, per_class_accuracy_table(cx))
+    return DeckText({slide: cx.say(key) for slide, key in TITLES.items()}, models, cards, per_class_accuracy_table(cx),
+                    charts(cx))
+
+
+def charts(cx: Context) -> dict[str, Chart]:
+    """The simple charts as data: each evaluated model's accuracies, per-class accuracy, and the
+    validation curves of at most MAX_SERIES models, epoch by epoch."""
+    evaluated = [m for m in cx.analysis.models if m.accuracy is not None]
+    if not evaluated:
+        return {}
+    split = cx.analysis.dataset.eval_split
+    stats = [("ui.stat.train_acc", "train_acc")] + ([("ui.stat.val_acc", "val_acc")] if split == "test" else [])
+    stats += [(f"ui.stat.eval_acc_{split}", "accuracy")]
+    names = [cx.name(m.label) for m in evaluated]
+    out = {"accuracy": Chart("bar", cx.say("deck.chart.accuracy"), names,
+                             [(cx.say(key), [getattr(m, field) for m in evaluated]) for key, field in stats], True)}
+    classes = cx.analysis.dataset.classes
+    if len(classes) <= MAX_CLASSES:
+        out["per_class"] = Chart("bar", cx.say("deck.per_class_comparison"), [cx.clean(c) for c in classes],
+                                 [(name, [c.accuracy for c in m.per_class]) for name, m in zip(names, evaluated)], True)
+    models = cx.analysis.models
+    if len(models) <= MAX_SERIES:
+        epochs = sorted({e for m in models for e in m.history.epoch})
+        for column, key, percent in (("val_acc", "ui.stat.val_acc", True), ("val_loss", "deck.chart.val_loss", False)):
+            series = []
+            for m in models:
+                by_epoch = dict(zip(*m.history.finite(column)))
+                series.append((cx.name(m.label), [by_epoch.get(e) for e in epochs]))
+            values = [v for _, vs in series for v in vs if v is not None]
+            # A diverging model's loss dwarfs the others' on a linear axis.
+            log = not percent and bool(values) and min(values) > 0 and max(values) / min(values) > LOG_SPAN
+            out[column] = Chart("line", cx.say(key), [str(e) for e in epochs], series, percent, log)
+    return out
 
 
 def model_slides(cx: Context, m: ModelAnalysis) -> ModelSlides:
