@@ -135,6 +135,10 @@ class ReportConfig(_Strict):
     tools_statement: Text = Field("", description=(
         "Which tools (e.g. AI assistants) helped and how, shown in its own section of the report and on a "
         "slide; a blank line starts a new paragraph (empty: no such section)."))
+    pptx_template: str | None = Field(None, description=(
+        "A 16:9 PowerPoint file (13.333 × 7.5 in) whose slide masters and layouts the deck is drawn on, e.g. "
+        "the faculty's theme; its own slides are not kept (unset: the shipped theme). Read when the deck is "
+        "rendered."))
     # The run copies the summary so the report can show the search.
     tuning: str | None = Field(None, description="`summary.json` of the `reportgen tune` search that chose this "
                                                  "configuration (`best.toml` sets it); the report then shows "
@@ -145,6 +149,17 @@ class ReportConfig(_Strict):
     def _tuning_exists(cls, path: str | None, info: ValidationInfo) -> str | None:
         if path is not None and info.context != STORED and not Path(path).is_file():
             raise ValueError(f"tuning summary '{Path(path).resolve()}' does not exist")
+        return path
+
+    @field_validator("pptx_template")
+    @classmethod
+    def _template_is_a_pptx(cls, path: str | None, info: ValidationInfo) -> str | None:
+        if path is None:
+            return path
+        if Path(path).suffix.lower() != ".pptx":
+            raise ValueError(f"pptx_template '{path}' must be a PowerPoint .pptx file")
+        if info.context != STORED and not Path(path).is_file():
+            raise ValueError(f"pptx_template '{Path(path).resolve()}' does not exist")
         return path
 
     @field_validator("logo")

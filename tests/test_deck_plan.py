@@ -4,6 +4,7 @@ XML, and alt text on every picture. The runs are hand-made (no training)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -11,11 +12,16 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
+from pptx.util import Pt
 
 from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 import reportgen
 from reportgen.analysis import load_analysis
+from reportgen.config import validate_experiment
+from reportgen.errors import UserError
 from reportgen.language.phrases import Phrases
+from reportgen.renderers.layout import Para
+from reportgen.renderers.pptx import Deck
 from reportgen.schema.analysis import Analysis
 
 # Main slides (title to "Terima Kasih") and backup slides a talk of n models may have.
@@ -147,3 +153,57 @@ def test_native_charts_hold_the_analysis_values(talk):
     # the picture stays only where no native chart replaces it
     titles = [s.shapes[0].text_frame.text for s in prs.slides if s.shapes[0].has_text_frame]
     assert titles.count(t("deck.per_class_comparison")) == 2  # the chart, and the table on a backup slide
+
+
+# --- report.pptx_template ---------------------------------------------------------------------
+
+
+def template_file(path, width_pt: float = 960, height_pt: float = 540):
+    """A template with a renamed blank layout and a slide of its own (which the deck drops)."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Pt(width_pt), Pt(height_pt)
+    blank = prs.slide_layouts[6]
+    blank._element.cSld.set("name", "Fakultas Kosong")
+    prs.slides.add_slide(blank).shapes.add_textbox(0, 0, Pt(100), Pt(40)).text_frame.text = "SLIDE TEMPLATE"
+    prs.save(path)
+    return path
+
+
+def test_the_deck_is_drawn_on_the_template(tmp_path):
+    deck = Deck(footer="x", continued="(lanjutan)", template=template_file(tmp_path / "fakultas.pptx"))
+    deck.content("Judul", [Para("isi")], ["catatan"])
+    prs = Presentation(io.BytesIO(deck.to_bytes()))
+    assert len(prs.slides) == 1
+    assert prs.slides[0].slide_layout.name == "Fakultas Kosong"
+    assert "SLIDE TEMPLATE" not in [s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame]
+
+
+def test_a_template_of_another_size_or_missing_is_one_clear_line(tmp_path):
+    with pytest.raises(UserError, match=r"10\.000 × 7\.500 in; the deck needs 13\.333 × 7\.500 in"):
+        Deck(footer="x", continued="", template=template_file(tmp_path / "lama.pptx", 720, 540))
+    with pytest.raises(UserError, match="does not exist"):
+        Deck(footer="x", continued="", template=tmp_path / "hilang.pptx")
+    (tmp_path / "rusak.pptx").write_text("bukan pptx")
+    with pytest.raises(UserError, match="cannot be read as a PowerPoint file"):
+        Deck(footer="x", continued="", template=tmp_path / "rusak.pptx")
+
+
+def test_the_experiment_names_only_an_existing_pptx(tmp_path):
+    raw = json.loads(json.dumps(HANDMADE))
+    raw["report"]["pptx_template"] = str(tmp_path / "tema.potx")
+    with pytest.raises(UserError, match=r"pptx_template .*tema\.potx' must be a PowerPoint \.pptx file"):
+        validate_experiment(raw, "x.toml")
+    raw["report"]["pptx_template"] = str(tmp_path / "tidak-ada.pptx")
+    with pytest.raises(UserError, match="does not exist"):
+        validate_experiment(raw, "x.toml")
+    raw["report"]["pptx_template"] = str(template_file(tmp_path / "ada.pptx"))
+    assert validate_experiment(raw, "x.toml").report.pptx_template == raw["report"]["pptx_template"]
+
+
+def test_render_uses_the_experiments_template(make_run, tmp_path):
+    raw = json.loads(json.dumps(HANDMADE))
+    raw["report"]["pptx_template"] = str(template_file(tmp_path / "fakultas.pptx"))
+    run = make_run({"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},
+                   {label: history_rows([.5, .6, .7], [.5, .6, .65], [1.0, .8, .6], [1.0, .9, .8])
+                    for label in ("Small CNN", "ResNet18")}, raw=raw)
+    assert {slide.slide_layout.name for slide in deck_of(run).slides} == {"Fakultas Kosong"}

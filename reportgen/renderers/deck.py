@@ -62,7 +62,7 @@ def group_sentences(group: Group) -> list[str]:
 class DeckWriter:
     def __init__(self, doc: Document):
         self.doc, self.titles = doc, doc.deck.titles
-        self.deck = Deck(footer=doc.front.title, continued=doc.words.continued)
+        self.deck = Deck(footer=doc.front.title, continued=doc.words.continued, template=doc.deck.template)
 
     def picture(self, figure: Figure | None) -> io.BytesIO | None:
         """A figure's picture, or None when the analysis could not make it."""

@@ -201,9 +201,10 @@ class Layout:
                  Box(col.x, col.y + h - self.caption_h, col.w, self.caption_h))
                 for col in self.columns(n, self.content.w)]
 
-    def picture_grid(self, n: int) -> list[tuple[Box, Box]]:
-        """(picture, caption) boxes of `n` pictures: side by side up to three, else in two rows."""
-        if n <= 3:
+    def picture_grid(self, n: int, tall: bool = False) -> list[tuple[Box, Box]]:
+        """(picture, caption) boxes of `n` pictures: side by side up to three (four `tall` ones,
+        which a second row would shrink), else in two rows."""
+        if n <= 3 or (tall and n <= 4):
             return self.picture_row(n)
         per_row = math.ceil(n / 2)
         c = self.content

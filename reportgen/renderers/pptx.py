@@ -11,18 +11,23 @@ layout.py counted.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import pptx.presentation
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.exc import PackageNotFoundError
 from pptx.oxml.ns import qn
-from pptx.util import Pt
+from pptx.util import Emu, Pt
 
+from reportgen.errors import UserError
+from reportgen.imagefile import image_size
 from reportgen.renderers.code import CodeLine
 from reportgen.renderers.fonts import MONO, SANS
 from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Picture, Row, Theme, fit_picture,
@@ -40,12 +45,40 @@ CHART_TEXT = 12.0  # points: a chart's axis labels, legend and data labels
 CHART_TYPE = {"bar": XL_CHART_TYPE.COLUMN_CLUSTERED, "line": XL_CHART_TYPE.LINE_MARKERS}
 
 
+def open_template(template: Path | None, layout: Layout) -> pptx.presentation.Presentation:
+    """The presentation the deck is drawn in: the shipped theme, or the user's template (its masters
+    and layouts, without its slides), which must have the deck's size since every box is placed in
+    points."""
+    if template is None:
+        prs = Presentation()
+        prs.slide_width, prs.slide_height = Pt(layout.slide_w), Pt(layout.slide_h)
+        return prs
+    name = f"report.pptx_template '{template}'"
+    if not template.is_file():  # python-pptx says "Package not found" for a missing file
+        raise UserError(f"{name} does not exist; set report.pptx_template to an existing .pptx or remove it")
+    try:
+        prs = Presentation(str(template))
+    except (KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as e:
+        raise UserError(f"{name} cannot be read as a PowerPoint file ({e}); save it again as .pptx") from None
+    size = (Emu(prs.slide_width).inches, Emu(prs.slide_height).inches)
+    if (prs.slide_width, prs.slide_height) != (Pt(layout.slide_w), Pt(layout.slide_h)):
+        raise UserError(f"{name} is {size[0]:.3f} × {size[1]:.3f} in; the deck needs "
+                        f"{Pt(layout.slide_w).inches:.3f} × {Pt(layout.slide_h).inches:.3f} in (16:9): set its "
+                        "slide size to Widescreen and save it again")
+    slides = prs.slides._sldIdLst  # python-pptx has no call to delete a slide
+    for slide in list(slides):
+        prs.part.drop_rel(slide.rId)
+        slides.remove(slide)
+    return prs
+
+
 class Deck:
-    def __init__(self, footer: str, continued: str, layout: Layout = LAYOUT, theme: Theme = THEME):
+    def __init__(self, footer: str, continued: str, template: Path | None = None, layout: Layout = LAYOUT,
+                 theme: Theme = THEME):
         self.layout, self.theme = layout, theme
-        self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = Pt(layout.slide_w), Pt(layout.slide_h)
-        self.blank = self.prs.slide_layouts[6]
+        self.prs = open_template(template, layout)
+        # Every slide is drawn on the layout with the fewest placeholders: the theme's blank one.
+        self.blank = min(self.prs.slide_layouts, key=lambda slide_layout: len(slide_layout.placeholders))
         self.footer = footer
         self.continued = continued  # the "(lanjutan)" suffix of continuation slides
 
@@ -255,7 +288,8 @@ class Deck:
         for start in range(0, len(items), per_slide):
             group = items[start:start + per_slide]
             slide = self.new_slide(title if start == 0 else f"{title} {self.continued}", notes)
-            for (path, caption), (box, cap) in zip(group, self.layout.picture_grid(len(group))):
+            tall = all(width < height for width, height in (image_size(path) for path, _ in group))
+            for (path, caption), (box, cap) in zip(group, self.layout.picture_grid(len(group), tall)):
                 self.picture(slide, path, box, caption)
                 self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
 

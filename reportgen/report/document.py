@@ -344,6 +344,7 @@ class DeckText:
     cards: list[StatCards]  # the accuracies of every model with a result, side by side
     per_class_accuracy: Table | None = None  # class x model (None: fewer than two models with a result)
     charts: dict[str, Chart] = field(default_factory=dict)  # "accuracy", "per_class", "val_acc", "val_loss"
+    template: Path | None = None  # report.pptx_template: the .pptx whose masters and layouts the deck uses
 
 
 @dataclass

@@ -3,6 +3,8 @@ headline numbers its result slides show as cards. Everything else a slide shows 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from reportgen.report.comparison import per_class_accuracy_table
 from reportgen.report.context import Context
 from reportgen.report.document import Chart, DeckText, ModelSlides, Stat, StatCards
@@ -41,8 +43,9 @@ def deck_text(cx: Context) -> DeckText:
     models = [model_slides(cx, m) for m in cx.analysis.models]
     # the comparison's cards: each evaluated model's accuracies, without its macro F1
     cards = [StatCards(slides.name, slides.cards[:-1]) for slides in models if slides.cards]
+    template = cx.analysis.experiment["report"].get("pptx_template")
     return DeckText({slide: cx.say(key) for slide, key in TITLES.items()}, models, cards, per_class_accuracy_table(cx),
-                    charts(cx))
+                    charts(cx), Path(template) if template else None)
 
 
 def charts(cx: Context) -> dict[str, Chart]:
