@@ -31,8 +31,8 @@ BODY_SIZE = 16  # points: bullets and text on content slides (never under 14)
 TABLE_SIZE = 14  # points: tables (wide ones 12, never under)
 MAX_BULLETS = 5  # bullets on one slide; the rest of what explains it is in its notes
 PER_SLIDE = 4  # pictures of one kind, one per model, on one slide (two rows of two)
-# The cards of more models than this are too narrow to read: the performance table says the same.
-MAX_CARD_MODELS = 4
+# Cards of more models than this, beside the chart, cut the models' names: the chart says the same.
+MAX_CARD_MODELS = 2
 
 
 def bullets(lines: Iterable[str], size: float = BODY_SIZE) -> list[Para]:
