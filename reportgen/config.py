@@ -138,6 +138,10 @@ class ReportConfig(_Strict):
     notes: str | None = Field(None, description=(
         "Markdown file of your own words, read at each render: each `## Section` (a section's title in either "
         "language: `## Diskusi`, `## Conclusion`) is appended to that section; the run keeps a copy, notes.md."))
+    pptx_template: str | None = Field(None, description=(
+        "A 16:9 PowerPoint file (13.333 × 7.5 in) whose slide masters and layouts the deck is drawn on, e.g. "
+        "the faculty's theme; its own slides are not kept (unset: the shipped theme). Read when the deck is "
+        "rendered."))
     # The run copies the summary so the report can show the search.
     tuning: str | None = Field(None, description="`summary.json` of the `reportgen tune` search that chose this "
                                                  "configuration (`best.toml` sets it); the report then shows "
@@ -156,6 +160,17 @@ class ReportConfig(_Strict):
         # Whether it exists is checked at render: notes are written after training.
         if path is not None and Path(path).suffix.lower() != ".md":
             raise ValueError(f"notes '{path}' must be a Markdown file (.md)")
+        return path
+
+    @field_validator("pptx_template")
+    @classmethod
+    def _template_is_a_pptx(cls, path: str | None, info: ValidationInfo) -> str | None:
+        if path is None:
+            return path
+        if Path(path).suffix.lower() != ".pptx":
+            raise ValueError(f"pptx_template '{path}' must be a PowerPoint .pptx file")
+        if info.context != STORED and not Path(path).is_file():
+            raise ValueError(f"pptx_template '{Path(path).resolve()}' does not exist")
         return path
 
     @field_validator("logo")

@@ -216,10 +216,10 @@ def deck_file(tmp_path_factory):
     from reportgen.renderers.pptx import Deck
 
     deck = Deck(footer="Eksperimen", continued="(lanjutan)")
-    deck.title_slide("Judul", "Subjudul", ["Mata kuliah"])
-    deck.content("Teks", [Para(SENTENCE * 4, 18, bullet=True)])
+    deck.title_slide("Judul", "Subjudul", ["Mata kuliah"], ["catatan"])
+    deck.content("Teks", [Para(SENTENCE * 4, 18, bullet=True)], ["catatan"])
     deck.table("Tabel", HEADER[:2] + ["Pre-activation ResNet-34"], [r[:2] + ["ok"] for r in ROWS[:8]],
-               ["left", "right", "left"])
+               ["left", "right", "left"], ["catatan"])
     path = tmp_path_factory.mktemp("deck") / "deck.pptx"
     path.write_bytes(deck.to_bytes())
     return path

@@ -126,16 +126,17 @@ def test_the_html_and_pdf_listing_is_highlighted_whole_and_within_the_page(handm
 
 
 def code_slides(prs, title: str) -> list:
-    return [slide for slide in prs.slides
-            if any(sh.has_text_frame and sh.text_frame.text.startswith(title) for sh in slide.shapes)]
+    return [slide for slide in prs.slides if any(sh.has_text_frame and sh.text_frame.text == title for sh in slide.shapes)]
 
 
-def test_the_deck_lists_the_code_in_colour_in_courier_new_and_fitting(handmade_run):
+def test_the_deck_shows_the_code_in_colour_in_courier_new_and_fitting_beside_its_steps(handmade_run):
+    """One slide per model in the main part: the listing's first page beside the plain-language
+    steps (the whole listing is the report's appendix)."""
     t = Phrases("id")
     doc = build_document(analyse(handmade_run), "id")
     prs = Presentation(str(reportgen.render(handmade_run, "pptx", out=handmade_run / "code.pptx")))
-    slides = code_slides(prs, t("code.heading", model="Small CNN"))
-    assert slides
+    slides = code_slides(prs, t("deck.architecture", model="Small CNN"))
+    assert len(slides) == 1
     lines, colours = [], set()
     for slide in slides:
         frame = next(sh for sh in slide.shapes if sh.has_text_frame and any(
@@ -153,9 +154,17 @@ def test_the_deck_lists_the_code_in_colour_in_courier_new_and_fitting(handmade_r
         assert used <= box_h + 0.5  # no slide's listing past its box
     assert len(colours) > 2  # keywords, names, strings in their own colours (and grey line numbers)
     source = listing_text(doc, "Small CNN").rstrip("\n").split("\n")
-    assert [re.sub(r"^ *\d+ ", "", line) for line in lines] == source  # every line, in order
-    # the walkthrough comes first, on a slide of its own
-    assert code_slides(prs, t("code.walkthrough_heading", model="Small CNN"))
+    gutter = len(str(len(source))) + 1  # the line number and a space
+    shown = []  # a numbered row starts a line; a row with a blank gutter continues it (indented as it)
+    for row in lines:
+        if row[:gutter].strip():
+            shown.append(row[gutter:])
+        else:
+            shown[-1] += row[gutter + len(shown[-1]) - len(shown[-1].lstrip(" ")):]
+    # the listing's first lines, in order (the last one may continue on no slide)
+    assert len(shown) > 5 and shown[:-1] == source[:len(shown) - 1] and source[len(shown) - 1].startswith(shown[-1])
+    steps = {p.text.replace("\x0b", " ") for sh in slides[0].shapes if sh.has_text_frame for p in sh.text_frame.paragraphs}
+    assert doc.sentences("list-code-steps-small-cnn")[0] in steps  # its first step beside it
 
 
 def test_a_long_listing_wraps_and_continues_over_slides_within_the_box():
@@ -189,7 +198,7 @@ def test_the_code_font_is_the_shipped_twin_of_courier_new(tmp_path):
     if not (soffice and pdffonts):
         pytest.skip("LibreOffice (soffice) or poppler-utils (pdffonts) is not installed")
     deck = Deck(footer="f", continued="(lanjutan)")
-    deck.code("Kode", code_pages(ARCHITECTURES["cnn"].source(), 11), 11)
+    deck.code("Kode", code_pages(ARCHITECTURES["cnn"].source(), 11), 11, ["catatan"])
     (tmp_path / "deck.pptx").write_bytes(deck.to_bytes())
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")], check=True, capture_output=True,

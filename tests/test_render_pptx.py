@@ -144,12 +144,10 @@ def test_every_section_and_number_a_reader_needs(deck):
     joined = "\n".join(texts)
     t, f = Phrases("id"), Formatter("id")
     expected = [t(f"deck.{k}") for k in ("toc", "members", "objectives", "dataset", "methodology", "layout.training",
-                                         "comparison", "per_class_comparison", "training_log", "conclusion", "thanks",
-                                         "layout.backup")]
+                                         "per_class_comparison", "training_log", "conclusion", "thanks",
+                                         "layout.backup", "gradcam", "feature_maps", "reliability")]
     for m in analysis.models:
-        expected += [t(f"deck.{k}", model=m.label) for k in (
-            "layers", "layout.stages", "best_result", "layout.curves", "confusion",
-            "layout.feature_maps")]
+        expected += [t(f"deck.{k}", model=m.label) for k in ("architecture", "layout.stages", "confusion", "per_class")]
     assert [title for title in expected if title not in texts] == []
     # The hand-made run gets 8 and 6 of its 9 test images right.
     assert [f.percent(m.accuracy) for m in analysis.models] == ["88,89%", "66,67%"]
@@ -180,10 +178,10 @@ def test_per_class_tables_hold_every_class(deck):
 def test_pictures_are_all_there_with_their_aspect_ratio(deck):
     analysis, prs = deck
     run = Path(analysis.run_dir)
-    figures = [m.figures[k] for m in analysis.models
-               for k in ("loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability")]
+    # Each model's own curves are in the overlaid ones, its matrix's row shares in its per-class table.
+    figures = [m.figures[k] for m in analysis.models for k in ("lr", "confusion", "reliability")]
     figures += [case.figure for m in analysis.models for case in m.feature_maps]
-    figures += list(analysis.comparison.figures.values())
+    # the overlaid curves and per-class accuracy are native charts (test_deck_plan.py), not pictures
     figures += [f for f in (analysis.dataset.samples_figure, analysis.dataset.distribution_figure) if f]
     figures += [path for m in analysis.models if m.explanation for path in m.explanation.figures.values()]
     figures += [d.figure for d in analysis.disagreements if d.figure]
@@ -231,7 +229,7 @@ def test_long_text_continues_on_further_slides():
     deck = Deck(footer="x", continued="(lanjutan)")
     sentence = "Kalimat panjang yang menguji pembungkusan teks pada lebar kotak slide. "
     paras = [Para(f"{i}. " + sentence * 4, 18, bullet=True) for i in range(30)]
-    deck.content("Judul", paras)
+    deck.content("Judul", paras, ["catatan"])
     prs = Presentation(io.BytesIO(deck.to_bytes()))
     texts = slide_texts(prs)
     assert len(prs.slides) > 2
@@ -259,7 +257,7 @@ def test_a_label_stays_with_what_it_labels():
     paras = []
     for i in range(12):
         paras += [Para(f"{i:02d}.", 20, bold=True, keep_with_next=True), Para("isi tujuan yang cukup panjang " * 6, 18)]
-    deck.content("Tujuan", paras)
+    deck.content("Tujuan", paras, ["catatan"])
     prs = Presentation(io.BytesIO(deck.to_bytes()))
     assert len(prs.slides) > 1
     for slide in prs.slides:
@@ -271,7 +269,7 @@ def test_long_table_repeats_its_header():
     deck = Deck(footer="x", continued="(continued)")
     rows = [[f"class {i}", "0,9000", "a much longer description that has to wrap inside its column " * (i % 3)]
             for i in range(40)]
-    deck.table("Tabel", ["Kelas", "F1", "Keterangan"], rows, ["left", "right", "left"])
+    deck.table("Tabel", ["Kelas", "F1", "Keterangan"], rows, ["left", "right", "left"], ["catatan"])
     prs = Presentation(io.BytesIO(deck.to_bytes()))
     parts = tables(prs)
     shapes = [s.table for slide in prs.slides for s in slide.shapes if s.has_table]
@@ -288,6 +286,6 @@ def test_picture_keeps_its_aspect_ratio(tmp_path):
         path = tmp_path / f"{size[0]}x{size[1]}.png"
         Image.new("RGB", size, "white").save(path)
         deck = Deck(footer="", continued="")
-        deck.content("Gambar", [Para("teks")], path)
+        deck.content("Gambar", [Para("teks")], ["catatan"], (path, "gambar"))
         pic = next(s for s in deck.prs.slides[0].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
         assert pic.width / pic.height == pytest.approx(size[0] / size[1], rel=0.01)

@@ -231,7 +231,7 @@ def test_cards_read_train_validation_test(handmade_run, lang):
     assert [s.label for s in doc.deck.models[0].cards] == order + [t("ui.stat.macro_f1")]
     assert len(doc.deck.cards) == 2 and all([s.label for s in cards.stats] == order for cards in doc.deck.cards)
     # On the deck's result slide the cards read the same way, top to bottom.
-    title = t("deck.best_result", model="Small CNN")
+    title = t("deck.accuracy_cards")
     slide = next(s for s in Presentation(io.BytesIO(render_pptx(doc))).slides
                  if any(x.has_text_frame and x.text_frame.text == title for x in s.shapes))
     labels = {s.text_frame.paragraphs[-1].text.split(" · ")[0]: s.top for s in slide.shapes

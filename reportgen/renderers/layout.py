@@ -14,6 +14,7 @@ All geometry is in points (960 x 540 for 13.333 x 7.5 in).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -112,10 +113,10 @@ class Layout:
     gap: float = 16.0  # between pictures, and between card columns
     caption_h: float = 30.0
     caption_gap: float = 4.0
-    notes_share: float = 0.36  # of the content height: the text under a row of pictures
+    code_share: float = 0.6  # of the content width: code beside its steps
     min_text_h: float = 60.0  # room for less text than this beside a table is left empty
-    # Stat cards: a heading over each column of cards; short facts beside them.
-    cards_share: float = 0.62  # of the content width, when there are facts beside the cards
+    # Stat cards: a heading over each column of cards; a chart of the same numbers beside them.
+    cards_share: float = 0.6  # of the content width, when there is a chart beside the cards
     card_head_h: float = 34.0
     card_gap: float = 8.0
     # Tables.
@@ -200,20 +201,31 @@ class Layout:
                  Box(col.x, col.y + h - self.caption_h, col.w, self.caption_h))
                 for col in self.columns(n, self.content.w)]
 
-    def pictures_over_text(self, n: int) -> tuple[list[tuple[Box, Box]], Box]:
-        """A row of `n` pictures with captions, and the text box under it."""
+    def picture_grid(self, n: int, tall: bool = False) -> list[tuple[Box, Box]]:
+        """(picture, caption) boxes of `n` pictures: side by side up to three (four `tall` ones,
+        which a second row would shrink), else in two rows."""
+        if n <= 3 or (tall and n <= 4):
+            return self.picture_row(n)
+        per_row = math.ceil(n / 2)
         c = self.content
-        text_h = c.h * self.notes_share
-        return self.picture_row(n, c.h - text_h - self.caption_gap), Box(c.x, c.y + c.h - text_h, c.w, text_h)
+        h = (c.h - self.gap) / 2
+        return [(Box(col.x, col.y + k * (h + self.gap), col.w, h - self.caption_h - self.caption_gap),
+                 Box(col.x, col.y + k * (h + self.gap) + h - self.caption_h, col.w, self.caption_h))
+                for k in range(2) for col in self.columns(per_row, c.w)][:n]
+
+    def code_beside(self) -> tuple[Box, Box]:
+        """(code, text) boxes of a slide with code on the left of its plain-language steps."""
+        c = self.content
+        split = c.w * self.code_share
+        return (Box(c.x, c.y, split, c.h),
+                Box(c.x + split + self.picture_gap, c.y, c.w - split - self.picture_gap, c.h))
 
     def card_grid(self, n_columns: int, side: bool) -> tuple[list[Box], Box | None]:
-        """The card columns, and the box of the facts beside them (when there are any), which
-        starts level with the first card."""
+        """The card columns, and the box beside them (a chart of the same numbers) when asked for."""
         c = self.content
         width = c.w * self.cards_share if side else c.w
-        top = self.card_head_h + self.card_gap
-        facts = Box(c.x + width + self.gap, c.y + top, c.w - width - self.gap, c.h - top) if side else None
-        return self.columns(n_columns, width), facts
+        beside = Box(c.x + width + self.gap, c.y, c.w - width - self.gap, c.h) if side else None
+        return self.columns(n_columns, width), beside
 
     def card_stack(self, column: Box, n: int) -> tuple[Box, list[Box]]:
         """A card column's heading box and its `n` cards, stacked under the heading."""

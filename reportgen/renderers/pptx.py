@@ -11,30 +11,74 @@ layout.py counted.
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
+import pptx.presentation
 from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.exc import PackageNotFoundError
 from pptx.oxml.ns import qn
-from pptx.util import Pt
+from pptx.util import Emu, Pt
 
+from reportgen.errors import UserError
+from reportgen.imagefile import image_size
 from reportgen.renderers.code import CodeLine
 from reportgen.renderers.fonts import MONO, SANS
 from reportgen.renderers.layout import (LAYOUT, THEME, Box, Layout, Page, Para, Picture, Row, Theme, fit_picture,
-                                     flow, paginate, pictures_beside, shrink_to_fit, table_pages)
-from reportgen.renderers.textfit import line_pitch
+                                     flow, paginate, pictures_beside, shrink_to_fit,
+                                     table_pages)
+from reportgen.renderers.textfit import clean, line_pitch
+from reportgen.report.document import Chart
 
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
+# The smallest type on any slide (captions, footer, labels); titles and cards shrink no further.
+MIN_TEXT = 11.0
+# Speaker notes: the sentences that explain a slide, one paragraph per item.
+Notes = Sequence[str]
+CHART_TEXT = 12.0  # points: a chart's axis labels, legend and data labels
+CHART_TYPE = {"bar": XL_CHART_TYPE.COLUMN_CLUSTERED, "line": XL_CHART_TYPE.LINE_MARKERS}
+
+
+def open_template(template: Path | None, layout: Layout) -> pptx.presentation.Presentation:
+    """The presentation the deck is drawn in: the shipped theme, or the user's template (its masters
+    and layouts, without its slides), which must have the deck's size since every box is placed in
+    points."""
+    if template is None:
+        prs = Presentation()
+        prs.slide_width, prs.slide_height = Pt(layout.slide_w), Pt(layout.slide_h)
+        return prs
+    name = f"report.pptx_template '{template}'"
+    if not template.is_file():  # python-pptx says "Package not found" for a missing file
+        raise UserError(f"{name} does not exist; set report.pptx_template to an existing .pptx or remove it")
+    try:
+        prs = Presentation(str(template))
+    except (KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as e:
+        raise UserError(f"{name} cannot be read as a PowerPoint file ({e}); save it again as .pptx") from None
+    size = (Emu(prs.slide_width).inches, Emu(prs.slide_height).inches)
+    if (prs.slide_width, prs.slide_height) != (Pt(layout.slide_w), Pt(layout.slide_h)):
+        raise UserError(f"{name} is {size[0]:.3f} × {size[1]:.3f} in; the deck needs "
+                        f"{Pt(layout.slide_w).inches:.3f} × {Pt(layout.slide_h).inches:.3f} in (16:9): set its "
+                        "slide size to Widescreen and save it again")
+    slides = prs.slides._sldIdLst  # python-pptx has no call to delete a slide
+    for slide in list(slides):
+        prs.part.drop_rel(slide.rId)
+        slides.remove(slide)
+    return prs
 
 
 class Deck:
-    def __init__(self, footer: str, continued: str, layout: Layout = LAYOUT, theme: Theme = THEME):
+    def __init__(self, footer: str, continued: str, template: Path | None = None, layout: Layout = LAYOUT,
+                 theme: Theme = THEME):
         self.layout, self.theme = layout, theme
-        self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = Pt(layout.slide_w), Pt(layout.slide_h)
-        self.blank = self.prs.slide_layouts[6]
+        self.prs = open_template(template, layout)
+        # Every slide is drawn on the layout with the fewest placeholders: the theme's blank one.
+        self.blank = min(self.prs.slide_layouts, key=lambda slide_layout: len(slide_layout.placeholders))
         self.footer = footer
         self.continued = continued  # the "(lanjutan)" suffix of continuation slides
 
@@ -96,68 +140,115 @@ class Deck:
 
     def _fitted(self, slide, box: Box, paras: list[Para], color: str | None = None,
                 anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, min_scale: float = 0.45):
-        """Text that must stay in its box (titles, captions, cards), shrunk to fit it."""
+        """Text that must stay in its box (titles, captions, cards), shrunk to fit it, but never
+        below MIN_TEXT points."""
+        smallest = min((p.size for p in paras), default=MIN_TEXT)
+        min_scale = min(1.0, max(min_scale, MIN_TEXT / smallest))
         return self.text(slide, box, shrink_to_fit(paras, box, min_scale, self.layout), color, anchor)
 
-    def picture(self, slide, picture: Picture, box: Box):
+    def picture(self, slide, picture: Picture, box: Box, alt: str):
+        """A picture fitted into `box`, with `alt` as its description (p:cNvPr descr) for screen
+        readers and for whoever edits the deck."""
         fit = fit_picture(picture, box)
         source = str(picture) if isinstance(picture, Path) else picture  # python-pptx opens a str or a file object
-        return slide.shapes.add_picture(source, Pt(fit.x), Pt(fit.y), Pt(fit.w), Pt(fit.h))
+        shape = slide.shapes.add_picture(source, Pt(fit.x), Pt(fit.y), Pt(fit.w), Pt(fit.h))
+        shape._element.nvPicPr.cNvPr.set("descr", clean(alt))
+        return shape
 
-    def new_slide(self, title: str):
-        """A content slide: title, accent rule, footer and slide number."""
+    def chart(self, slide, chart: Chart, box: Box):
+        """A native chart whose data the user can edit in PowerPoint: the values as given, shown
+        as percentages when they are fractions; bars carry their values when there are few."""
+        data = CategoryChartData(number_format="0.0%" if chart.percent else "0.0000")
+        data.categories = [clean(c) for c in chart.categories]
+        for name, values in chart.series:
+            data.add_series(clean(name), values)
+        frame = slide.shapes.add_chart(CHART_TYPE[chart.kind], Pt(box.x), Pt(box.y), Pt(box.w), Pt(box.h), data)
+        frame.name = clean(chart.title)
+        plot_chart = frame.chart
+        plot_chart.font.size, plot_chart.font.name = Pt(CHART_TEXT), SANS
+        plot_chart.has_title = True
+        plot_chart.chart_title.text_frame.text = clean(chart.title)
+        plot_chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(14)
+        plot_chart.has_legend = len(chart.series) > 1
+        if plot_chart.has_legend:
+            plot_chart.legend.position, plot_chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+        plot_chart.value_axis.tick_labels.number_format = "0%" if chart.percent else "General"
+        plot_chart.value_axis.tick_labels.number_format_is_linked = False
+        plot_chart.value_axis.has_major_gridlines = True
+        if chart.log:  # python-pptx has no setter for it: c:logBase opens c:scaling
+            scaling = plot_chart.value_axis._element.find(qn("c:scaling"))
+            scaling.insert(0, scaling.makeelement(qn("c:logBase"), {"val": "10"}))
+        if chart.kind == "bar" and len(chart.categories) * len(chart.series) <= 12:
+            plot = plot_chart.plots[0]
+            plot.has_data_labels = True
+            plot.data_labels.number_format, plot.data_labels.number_format_is_linked = data.number_format, False
+            plot.data_labels.font.size = Pt(CHART_TEXT)
+        return frame
+
+    def _notes(self, slide, notes: Notes) -> None:
+        """The speaker notes: what the presenter says about the slide."""
+        frame = slide.notes_slide.notes_text_frame
+        frame.text = "\n".join(clean(line) for line in notes if line)
+
+    def new_slide(self, title: str, notes: Notes):
+        """A content slide: title, accent rule, footer, slide number and speaker notes."""
         lay, theme = self.layout, self.theme
         slide = self.prs.slides.add_slide(self.blank)
         self._fitted(slide, lay.title, [Para(title, 26, bold=True, space_before=0)], theme.primary, MSO_ANCHOR.BOTTOM)
         self._rect(slide, lay.rule, theme.accent)
-        self._fitted(slide, lay.footer, [Para(self.footer, 10, space_before=0)], theme.muted, min_scale=0.8)
-        number = Para("", 10, space_before=0, align="right")
+        self._fitted(slide, lay.footer, [Para(self.footer, MIN_TEXT, space_before=0)], theme.muted, min_scale=1)
+        number = Para("", MIN_TEXT, space_before=0, align="right")
         self.text(slide, lay.number, [(number, [str(len(self.prs.slides))])], theme.muted)
+        self._notes(slide, notes)
         return slide
 
     # --- slide kinds -----------------------------------------------------------------------
+    # Every kind takes `notes`, the speaker notes of its slide (and of its continuation slides), and
+    # every picture comes with the text that describes it: its caption, or its alt text.
 
-    def _cover(self, rule: Box, box: Box, title: Para, subtitle: Para, anchor: MSO_ANCHOR):
+    def _cover(self, rule: Box, box: Box, title: Para, subtitle: Para, anchor: MSO_ANCHOR, notes: Notes):
         """A slide in the primary colour with an accent rule and a title (and subtitle, if any)."""
         slide = self.prs.slides.add_slide(self.blank)
         self._rect(slide, self.layout.slide, self.theme.primary)
         self._rect(slide, rule, self.theme.accent)
         paras = [title] + ([subtitle] if subtitle.text else [])
         self._fitted(slide, box, paras, self.theme.paper, anchor)
+        self._notes(slide, notes)
         return slide
 
-    def title_slide(self, title: str, subtitle: str, details: list[str], logo: Picture | None = None) -> None:
+    def title_slide(self, title: str, subtitle: str, details: list[str], notes: Notes,
+                    logo: tuple[Picture, str] | None = None) -> None:
         lay = self.layout
         slide = self._cover(*lay.cover(), Para(title, 44, bold=True, space_before=0),
-                            Para(subtitle, 22, space_before=8), MSO_ANCHOR.BOTTOM)
+                            Para(subtitle, 22, space_before=8), MSO_ANCHOR.BOTTOM, notes)
         paras = [Para(d, 16, space_before=4) for d in details]
         self._fitted(slide, lay.cover_details, paras, self.theme.band)
         if logo is not None:
             # On paper, so a dark logo stays visible on the dark cover.
-            fit = fit_picture(logo, lay.cover_logo)
+            fit = fit_picture(logo[0], lay.cover_logo)
             pad = lay.cover_logo_pad
             self._rect(slide, Box(fit.x - pad, fit.y - pad, fit.w + 2 * pad, fit.h + 2 * pad), self.theme.paper)
-            self.picture(slide, logo, fit)
+            self.picture(slide, logo[0], fit, logo[1])
 
-    def section_slide(self, title: str, subtitle: str = "") -> None:
+    def section_slide(self, title: str, subtitle: str, notes: Notes) -> None:
         self._cover(*self.layout.cover(divider=True), Para(title, 40, bold=True, space_before=0),
-                    Para(subtitle, 20, space_before=8), MSO_ANCHOR.TOP)
+                    Para(subtitle, 20, space_before=8), MSO_ANCHOR.TOP, notes)
 
-    def content(self, title: str, paras: list[Para], picture: Picture | None = None) -> None:
-        """Text, with a picture on the left when given; text that does not fit continues on
-        full-width text slides."""
+    def content(self, title: str, paras: list[Para], notes: Notes, picture: tuple[Picture, str] | None = None) -> None:
+        """Text, with a picture (and its alt text) on the left when given; text that does not fit
+        continues on full-width text slides."""
         lay = self.layout
         picture_box, text_box = lay.beside_picture() if picture is not None else (None, lay.content)
         first, *rest = flow(paras, text_box, lay.content, lay)
-        slide = self.new_slide(title)
+        slide = self.new_slide(title, notes)
         if picture is not None:
-            self.picture(slide, picture, picture_box)
+            self.picture(slide, picture[0], picture_box, picture[1])
         if first:
             self.text(slide, text_box, first)
         for page in rest:
-            self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+            self.text(self.new_slide(f"{title} {self.continued}", notes), lay.content, page)
 
-    def table(self, title: str, header: list[str], rows: list[list[str]], aligns: list[str],
+    def table(self, title: str, header: list[str], rows: list[list[str]], aligns: list[str], notes: Notes,
               size: float = 14, continued: bool = False) -> None:
         """A table split over as many slides as needed, header repeated; `aligns` gives each
         column's alignment ("left" or "right": numbers are right-aligned so their digits line up);
@@ -165,7 +256,7 @@ class Deck:
         if len(aligns) != len(header):
             raise ValueError(f"{len(aligns)} alignments for {len(header)} columns")
         for i, (widths, page) in enumerate(table_pages(header, rows, self.layout.content, size, self.layout)):
-            slide = self.new_slide(title if i == 0 and not continued else f"{title} {self.continued}")
+            slide = self.new_slide(title if i == 0 and not continued else f"{title} {self.continued}", notes)
             self._table_shape(slide, widths, aligns, page, size)
 
     def _table_shape(self, slide, widths: list[float], aligns: list[str], page: list[Row], size: float,
@@ -190,26 +281,28 @@ class Deck:
                 para = Para("", size, bold=i == 0, space_before=0, align=aligns[j])
                 self._write(cell.text_frame, [(para, lines)], theme.paper if i == 0 else theme.ink)
 
-    def pictures(self, title: str, items: list[tuple[Picture, str]]) -> None:
-        """Pictures side by side, `pictures_per_slide` a slide, each with a caption under it."""
-        per_slide = self.layout.pictures_per_slide
+    def pictures(self, title: str, items: list[tuple[Picture, str]], notes: Notes, per_slide: int | None = None) -> None:
+        """Pictures each over its caption (which is also its alt text): side by side, or two rows of
+        two when `per_slide` is 4 (one picture per model, small multiples)."""
+        per_slide = per_slide or self.layout.pictures_per_slide
         for start in range(0, len(items), per_slide):
             group = items[start:start + per_slide]
-            slide = self.new_slide(title if start == 0 else f"{title} {self.continued}")
-            for (path, caption), (box, cap) in zip(group, self.layout.picture_row(len(group))):
-                self.picture(slide, path, box)
+            slide = self.new_slide(title if start == 0 else f"{title} {self.continued}", notes)
+            tall = all(width < height for width, height in (image_size(path) for path, _ in group))
+            for (path, caption), (box, cap) in zip(group, self.layout.picture_grid(len(group), tall)):
+                self.picture(slide, path, box, caption)
                 self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
 
-    def beside(self, title: str, pictures: list[Picture], paras: list[Para],
+    def beside(self, title: str, pictures: list[tuple[Picture, str]], paras: list[Para], notes: Notes,
                table: tuple[list[str], list[list[str]], list[str], float] | None = None) -> None:
-        """Pictures stacked on the left, as wide as they need; on the right a table (header, rows,
-        aligns, size), when given, over text. Rows that do not fit continue on table slides, text on
-        text slides."""
+        """Pictures (with their alt text) stacked on the left, as wide as they need; on the right a
+        table (header, rows, aligns, size), when given, over text. Rows that do not fit continue on
+        table slides, text on text slides."""
         lay = self.layout
-        boxes, side = pictures_beside(pictures, lay)
-        slide = self.new_slide(title)
-        for path, box in zip(pictures, boxes):
-            self.picture(slide, path, box)
+        boxes, side = pictures_beside([p for p, _ in pictures], lay)
+        slide = self.new_slide(title, notes)
+        for (path, alt), box in zip(pictures, boxes):
+            self.picture(slide, path, box, alt)
         leftover: list[list[str]] = []
         if table is not None:
             header, rows, aligns, size = table
@@ -223,64 +316,68 @@ class Deck:
         if pages[0]:
             self.text(slide, side, pages[0])
         if leftover:
-            self.table(title, header, leftover, aligns, size, continued=True)
+            self.table(title, header, leftover, aligns, notes, size, continued=True)
         for page in pages[1:]:
             if page:
-                self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+                self.text(self.new_slide(f"{title} {self.continued}", notes), lay.content, page)
 
-    def pictures_over_text(self, title: str, items: list[tuple[Picture, str]], paras: list[Para]) -> None:
-        """Pictures side by side over text (a model's two curves over what they show); text that
-        does not fit continues on full-width text slides."""
-        lay = self.layout
-        row, text_box = lay.pictures_over_text(len(items))
-        first, *rest = flow(paras, text_box, lay.content, lay)
-        slide = self.new_slide(title)
-        for (path, caption), (box, cap) in zip(items, row):
-            self.picture(slide, path, box)
-            self._fitted(slide, cap, [Para(caption, 12, space_before=0, align="center")], self.theme.muted)
-        if first:
-            self.text(slide, text_box, first)
-        for page in rest:
-            self.text(self.new_slide(f"{title} {self.continued}"), lay.content, page)
+    def charts(self, title: str, charts: list[Chart], notes: Notes) -> None:
+        """Native charts side by side, each as large as its share of the content."""
+        slide = self.new_slide(title, notes)
+        for chart, box in zip(charts, self.layout.columns(len(charts), self.layout.content.w)):
+            self.chart(slide, chart, box)
 
-    def cards(self, title: str, columns: list[tuple[str, list[tuple[str, str]]]], side: list[Para] = ()) -> None:
-        """Stat cards: one column per group (a model), each card a big value over its label;
-        `side` paragraphs (a few short facts) take the right of the slide."""
+    def cards(self, title: str, columns: list[tuple[str, list[tuple[str, str]]]], notes: Notes,
+              chart: Chart | None = None) -> None:
+        """Stat cards: one column per group (a model), each card a big value over its label; a
+        `chart` of the same numbers takes the right of the slide."""
         lay, theme = self.layout, self.theme
-        slide = self.new_slide(title)
-        boxes, facts = lay.card_grid(len(columns), bool(side))
-        if facts is not None:
-            self._fitted(slide, facts, list(side))
+        slide = self.new_slide(title, notes)
+        boxes, side = lay.card_grid(len(columns), chart is not None)
+        if side is not None:
+            self.chart(slide, chart, side)
         for (heading, stats), column in zip(columns, boxes):
             head, cards = lay.card_stack(column, len(stats))
             self._fitted(slide, head, [Para(heading, 20, bold=True, space_before=0, align="center")], theme.primary)
             for (value, label), card in zip(stats, cards):
                 self._rect(slide, card, theme.band)
                 paras = [Para(value, 26, bold=True, color=theme.accent, space_before=0, align="center"),
-                         Para(label, 12, space_before=2, align="center")]
+                         Para(label, 13, space_before=2, align="center")]
                 self._fitted(slide, card, paras, anchor=MSO_ANCHOR.MIDDLE)
 
-    def code(self, title: str, pages: list[list[CodeLine]], size: float) -> None:
-        """A code listing already cut into lines and pages (renderers/code.py), a slide a page on a
-        light band, each line a paragraph of coloured runs in the monospace font."""
-        lay = self.layout
+    def _code_frame(self, slide, box: Box, page: list[CodeLine], size: float) -> None:
+        """Code lines already cut to `box` (renderers/code.py) on a light band, each line a paragraph
+        of coloured runs in the monospace font."""
+        self._rect(slide, box, self.theme.band)
+        frame = slide.shapes.add_textbox(Pt(box.x), Pt(box.y), Pt(box.w), Pt(box.h)).text_frame
+        self._frame(frame)
+        for j, line in enumerate(page):
+            p = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
+            p.line_spacing = Pt(line_pitch(size))
+            p.space_before = Pt(0)
+            for piece in line:
+                run = p.add_run()
+                run.text = piece.text
+                run.font.name = MONO
+                run.font.size = Pt(size)
+                run.font.bold, run.font.italic = piece.bold, piece.italic
+                run.font.color.rgb = RGBColor.from_string(piece.color)
+
+    def code(self, title: str, pages: list[list[CodeLine]], size: float, notes: Notes) -> None:
+        """A code listing already cut into lines and pages, a slide a page."""
         for i, page in enumerate(pages):
-            slide = self.new_slide(title if i == 0 else f"{title} {self.continued}")
-            self._rect(slide, lay.content, self.theme.band)
-            frame = slide.shapes.add_textbox(Pt(lay.content.x), Pt(lay.content.y), Pt(lay.content.w),
-                                             Pt(lay.content.h)).text_frame
-            self._frame(frame)
-            for j, line in enumerate(page):
-                p = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
-                p.line_spacing = Pt(line_pitch(size))
-                p.space_before = Pt(0)
-                for piece in line:
-                    run = p.add_run()
-                    run.text = piece.text
-                    run.font.name = MONO
-                    run.font.size = Pt(size)
-                    run.font.bold, run.font.italic = piece.bold, piece.italic
-                    run.font.color.rgb = RGBColor.from_string(piece.color)
+            slide = self.new_slide(title if i == 0 else f"{title} {self.continued}", notes)
+            self._code_frame(slide, self.layout.content, page, size)
+
+    def code_beside(self, title: str, page: list[CodeLine], size: float, paras: list[Para], notes: Notes) -> None:
+        """One page of code (cut to `layout.code_beside()`'s code box) with as many of its
+        plain-language steps beside it as fit whole; the notes, which hold them all, say the rest."""
+        code_box, text_box = self.layout.code_beside()
+        slide = self.new_slide(title, notes)
+        self._code_frame(slide, code_box, page, size)
+        first = paginate(paras, text_box, self.layout)[0]
+        if first:
+            self.text(slide, text_box, first)
 
     def to_bytes(self) -> bytes:
         """The presentation as a .pptx file's bytes, for the caller to write (atomically)."""

@@ -323,14 +323,30 @@ class ModelSlides:
 
 
 @dataclass
+class Chart:
+    """A chart the deck draws as a native, editable chart: the analysis's own values (None: no
+    value, e.g. an epoch a model did not run), one series per name over `categories`; `percent`:
+    fractions shown as percentages; `log`: a logarithmic value axis (values spanning decades)."""
+
+    kind: Literal["bar", "line"]
+    title: str
+    categories: list[str]
+    series: list[tuple[str, list[float | None]]]
+    percent: bool
+    log: bool = False
+
+
+@dataclass
 class DeckText:
-    """What only the deck shows: the titles of its slides, by what each shows, and the headline
-    numbers on cards; everything else on a slide is the document's."""
+    """What only the deck shows: the titles of its slides, by what each shows, the headline
+    numbers on cards and the charts it draws natively; everything else on a slide is the document's."""
 
     titles: dict[str, str]
     models: list[ModelSlides]
     cards: list[StatCards]  # the accuracies of every model with a result, side by side
     per_class_accuracy: Table | None = None  # class x model (None: fewer than two models with a result)
+    charts: dict[str, Chart] = field(default_factory=dict)  # "accuracy", "per_class", "val_acc", "val_loss"
+    template: Path | None = None  # report.pptx_template: the .pptx whose masters and layouts the deck uses
 
 
 @dataclass
