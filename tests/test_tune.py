@@ -304,3 +304,23 @@ def test_tune_output_has_the_reporters_lines_and_none_of_optunas(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "study 'search'" in proc.stderr and "trial 0:" in proc.stderr
     assert "[I " not in proc.stderr and "Trial 0 finished" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("startup_trials,prune_from_epoch,finished,pruned_at", [
+    (2, 1, 2, 1),  # the defaults: two finished trials, then a trial below their median stops after its first epoch
+    (3, 2, 3, 2),  # waits for its warm-up epochs
+    (3, 1, 2, None),  # too few finished trials for a median
+])
+def test_the_median_pruner_follows_the_tune_settings(tmp_path, startup_trials, prune_from_epoch, finished,
+                                                     pruned_at):
+    settings = f"startup_trials = {startup_trials}\nprune_from_epoch = {prune_from_epoch}\n"
+    exp = load_experiment(write_search(tmp_path, epochs=3, pruner="median", space='{ "train.lr" = [0.1] }\n' + settings))
+    study = optuna.create_study(direction="maximize", pruner=reportgen.tune.make_pruner(exp.tune, 3))
+    for _ in range(finished):
+        study.add_trial(optuna.trial.create_trial(value=0.9, intermediate_values={1: 0.9, 2: 0.9, 3: 0.9}))
+    trial = study.ask()
+    stopped = []
+    for epoch in (1, 2, 3):
+        trial.report(0.1, step=epoch)
+        stopped.append(trial.should_prune())
+    assert stopped.index(True) + 1 == pruned_at if pruned_at else not any(stopped)
