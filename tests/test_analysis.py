@@ -16,7 +16,7 @@ from reportgen.report.discussion import conclusion_sentences
 from reportgen.report.results import curve_sentences
 from reportgen.errors import UserError
 from reportgen.models import build, count_params
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
 
 
 def test_metrics_equal_sklearn(handmade_run):

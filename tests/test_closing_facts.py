@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pptx import Presentation
 
 import reportgen
-from conftest import HANDMADE, history_rows
+from helpers import HANDMADE, history_rows
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.depth import weight_depth
 from reportgen.analysis.figures import localized
@@ -30,8 +30,8 @@ from reportgen.analysis.verdicts import LARGER_FACTOR, judge
 from reportgen.report.context import Context
 from reportgen.report.document import Emphasis, plain
 from reportgen.report.qualitative import insight, limits, outcome
-from test_render_pptx import slide_texts
-from test_claims import NAMES, fact_numbers, generated_analysis, numbers, significant, templates
+from helpers import slide_texts
+from helpers import NAMES, fact_numbers, generated_analysis, numbers, significant, templates
 
 
 def deck_texts(path) -> list[str]:
@@ -173,7 +173,7 @@ def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, 
 
 
 def test_a_clear_winner_and_what_its_margin_costs_are_the_key_insight():
-    from test_claims import LABELS, analysis_of, wrong_on
+    from helpers import LABELS, analysis_of, wrong_on
 
     a = analysis_of(LABELS, {"Small CNN": LABELS, "ResNet18": wrong_on(range(0, 36, 3))})  # params 1000, 2000
     cx = Context(a, "id")
@@ -317,7 +317,7 @@ def test_old_analysis_without_the_new_facts_still_renders(handmade_run):
 @pytest.mark.parametrize("params,named", [(1001, False), (1100, True)])
 def test_more_parameters_is_a_limit_only_past_a_few_percent(params, named):
     """21.287.237 against 21.285.573 parameters (0,01%) is no cost to name; 10% is."""
-    from test_claims import LABELS, analysis_of
+    from helpers import LABELS, analysis_of
 
     a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
     a.models[0].params, a.models[1].params = 1000, params
@@ -330,7 +330,7 @@ def test_more_parameters_is_a_limit_only_past_a_few_percent(params, named):
 def test_an_outcome_on_par_says_which_way_its_difference_runs(worse):
     """Not significant: the sentence gives the difference model − baseline with its sign and the
     interval of that same difference, whichever model the pair test stored first."""
-    from test_claims import LABELS, analysis_of, wrong_on
+    from helpers import LABELS, analysis_of, wrong_on
 
     slightly = wrong_on([0, 3])  # two mistakes in 36 images: no test tells that apart
     a = analysis_of(LABELS, {"A": slightly if worse == "A" else LABELS, "B": slightly if worse == "B" else LABELS})

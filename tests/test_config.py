@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import starter_data
+from helpers import starter_data
 from reportgen.cli import app
 from reportgen.config import load_experiment
 from reportgen.errors import UserError
@@ -174,7 +174,7 @@ def test_an_override_that_replaces_no_file_value_says_nothing(tmp_path):
 
 def test_the_api_trains_every_model_with_the_overridden_epochs_and_prints_what_it_replaced(tmp_path, capsys):
     import reportgen
-    from conftest import TINY
+    from helpers import TINY
     from reportgen.progress import Reporter
     from reportgen.rundir import RunDir, read_run_csv
 

@@ -14,7 +14,7 @@ import pymupdf
 from PIL import Image
 import pytest
 
-from conftest import CNN_PRED, HANDMADE, history_rows
+from helpers import CNN_PRED, HANDMADE, history_rows
 from reportgen import render
 from reportgen.analysis import analyse
 from reportgen.renderers.html import render_html

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import TUNE_TABLE, write_experiment
+from helpers import TUNE_TABLE, write_experiment
 from reportgen.cli import app
 
 def csv_outside_root(folder: Path) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from reportgen import api
 from reportgen.cli import app
 from reportgen.rundir import RunDir, training_lock
 
-from conftest import write_experiment
+from helpers import write_experiment
 
 SECRET = b"root:$6$SECRET-shadow-line-0123456789:19000:0:99999:7:::\n"
 ENV_SECRET = b'AWS_SECRET_ACCESS_KEY = "SECRET-aws-key-0123456789"\n'  # a .env that parses as Python

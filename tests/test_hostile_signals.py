@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_experiment
+from helpers import write_experiment
 
 # The child: SIGINT to itself the moment `target` starts to be imported, then `python -m reportgen`.
 INTERRUPTED_IMPORT = """

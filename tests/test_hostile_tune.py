@@ -18,8 +18,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from conftest import write_experiment
-from test_tune import exit_codes_at_once, postgres_url, write_search
+from helpers import write_experiment
+from helpers import exit_codes_at_once, postgres_url, write_search
 from reportgen.config import load_experiment
 
 

@@ -19,7 +19,7 @@ from pptx.util import Emu
 from torch import nn
 
 import reportgen
-from conftest import write_experiment
+from helpers import write_experiment
 from reportgen.analysis import analyse
 from reportgen.analysis.architecture import layer_table
 from reportgen.language.format import Formatter
@@ -33,7 +33,7 @@ from reportgen.renderers.layout import LAYOUT
 from reportgen.renderers.textfit import WIDTH_SLACK, line_pitch
 from reportgen.report import build_document
 from reportgen.rundir import RunDir
-from test_scale import words_past_text_width
+from helpers import words_past_text_width
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import reportgen
-from conftest import starter_data
+from helpers import starter_data
 from reportgen.analysis import analyse
 from reportgen.renderers import FORMATS
 from reportgen.rundir import RunDir, read_run_csv

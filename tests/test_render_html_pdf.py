@@ -91,7 +91,7 @@ def test_html_is_self_contained(handmade_run):
 def test_hostile_user_text_is_escaped(make_run, tmp_path):
     import copy
 
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 
     raw = copy.deepcopy(HANDMADE)
     raw["report"]["title"] = "<script>alert('x')</script> & Co \x00\x0b"
@@ -171,7 +171,7 @@ def test_logo_is_on_the_title_block_and_the_title_slide(make_run, tmp_path):
     from PIL import Image
     from pptx import Presentation
 
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
     from reportgen.runner import copy_logo
     from reportgen.rundir import RunDir
 
@@ -242,7 +242,7 @@ def test_a_very_long_header_field_does_not_hang_the_pdf(make_run):
     import subprocess
     import sys
 
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 
     raw = copy.deepcopy(HANDMADE)
     raw["report"]["assignment"] = " ".join(["panjang"] * 2000)  # minutes to lay out before the fixed layout

@@ -20,7 +20,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
-from conftest import HANDMADE, history_rows
+from helpers import HANDMADE, history_rows, slide_texts
 import reportgen
 from reportgen.analysis import analyse
 from reportgen.analysis.figures import localized
@@ -42,19 +42,6 @@ def render(run: Path, lang: str = "id"):
 
 def pt(emu) -> float:
     return Emu(emu).pt
-
-
-def slide_texts(prs) -> list[str]:
-    """Every paragraph on every slide, table cells included; a line wrapped by the renderer is
-    joined again with the space it replaced."""
-    frames = []
-    for slide in prs.slides:
-        for shape in slide.shapes:
-            if shape.has_text_frame:
-                frames.append(shape.text_frame)
-            if shape.has_table:
-                frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
-    return [p.text.replace("\v", " ") for frame in frames for p in frame.paragraphs]
 
 
 def tables(prs):

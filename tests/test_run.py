@@ -17,7 +17,7 @@ from reportgen.progress import Reporter
 from reportgen.rundir import load_torch
 from reportgen.runner import prepare_run, run_experiment
 
-TINY = """
+FROM_IMAGE_FILES = """
 name = "tiny"
 [data]
 dataset = "{dataset}"
@@ -61,7 +61,7 @@ def experiment(tmp_path):
     make_images(tmp_path / "images" / "train", 16)
     make_images(tmp_path / "images" / "test", 4)
     path = tmp_path / "tiny.toml"
-    path.write_text(TINY.format(dataset="imagefolder", root=tmp_path / "images"))
+    path.write_text(FROM_IMAGE_FILES.format(dataset="imagefolder", root=tmp_path / "images"))
     return path
 
 

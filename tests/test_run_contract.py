@@ -31,7 +31,7 @@ from reportgen.rundir import RunDir, is_training, newest_run, training_lock, wri
 from reportgen.schema.analysis import Analysis, StageActivation
 from reportgen.schema.run import EnvironmentFile, MetricsFile
 
-from conftest import TUNE_TABLE, write_experiment
+from helpers import TUNE_TABLE, write_experiment
 
 REPO = Path(__file__).resolve().parent.parent
 

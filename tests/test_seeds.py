@@ -20,7 +20,7 @@ from reportgen.config import validate_experiment
 from reportgen.rundir import HISTORY_COLUMNS, RunDir, write_csv, write_model
 from reportgen.runner import prepare_run, run_experiment
 from reportgen.tune import search, trial_experiment
-from tests.conftest import (CNN_PRED, HANDMADE, RESNET_PRED, TRUE, TUNE_TABLE, handmade_metrics, history_rows,
+from helpers import (CNN_PRED, HANDMADE, RESNET_PRED, TRUE, TUNE_TABLE, handmade_metrics, history_rows,
                             write_experiment)
 
 FILES = ("history.csv", "predictions.csv", "metrics.json", "best.pt", "last.pt")

@@ -15,6 +15,8 @@ import pypdf
 import pytest
 from pptx import Presentation
 
+from helpers import exit_codes_at_once, postgres_url, write_search
+
 import reportgen.tune
 from reportgen import render
 from reportgen.config import load_experiment
@@ -23,37 +25,6 @@ from reportgen.progress import Reporter
 from reportgen.rundir import RunDir
 from reportgen.runner import run_experiment, start_run
 from reportgen.tune import search
-
-SEARCH = """
-name = "search"
-[data]
-dataset = "synthetic"
-image_size = 16
-samples_per_class = 16
-[train]
-epochs = {epochs}
-batch_size = 16
-optimizer = "adam"
-lr = 0.003
-seed = 1
-[[models]]
-arch = "cnn"
-label = "Tiny"
-params = {{ conv_filters = [4, 8, 8], fc_neurons = 16 }}
-[tune]
-model = "Tiny"
-sampler = "grid"
-pruner = "{pruner}"
-space = {space}
-"""
-GRID = '{ "train.lr" = [0.001, 0.01], "params.conv_filters" = [[4, 8, 8], [4, 4, 8]], "params.pool_type" = ["max", "avg"] }'
-
-
-def write_search(tmp_path, epochs=2, pruner="none", space=GRID):
-    path = tmp_path / "search.toml"
-    path.write_text(SEARCH.format(epochs=epochs, pruner=pruner, space=space))
-    return path
-
 
 def load_summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
@@ -239,32 +210,12 @@ def enqueue_at_once(experiment: str, url: str, barrier) -> None:
     reportgen.tune.enqueue_grid(study, storage, exp, Reporter())
 
 
-def exit_codes_at_once(ctx, count: int, target, *args) -> list[int]:
-    """`count` processes of `target(*args, barrier)`, released together by the barrier."""
-    barrier = ctx.Barrier(count)
-    procs = [ctx.Process(target=target, args=(*args, barrier)) for _ in range(count)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    return [p.exitcode for p in procs]
-
-
 def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):
     experiment, url = str(write_search(tmp_path)), f"sqlite:///{tmp_path / 'study.db'}"
     reportgen.tune.open_study(load_experiment(experiment), reportgen.tune.open_storage(url))  # the race is the enqueue
     assert exit_codes_at_once(multiprocessing.get_context("spawn"), 2, enqueue_at_once, experiment, url) == [0, 0]
     study = optuna.load_study(study_name="search", storage=url)
     assert Counter(Counter(t.user_attrs["grid_point"] for t in study.trials).values()) == {1: 8}
-
-
-def postgres_url() -> str:
-    """A PostgreSQL server on loopback: the one .ci/run starts (REPORTGEN_TEST_POSTGRES), else skip."""
-    url = os.environ.get("REPORTGEN_TEST_POSTGRES")
-    if not url:
-        pytest.skip("no PostgreSQL server: set REPORTGEN_TEST_POSTGRES=postgresql://user@127.0.0.1/db, a user "
-                    "allowed to create databases (.ci/run installs and starts one)")
-    return url
 
 
 def test_two_workers_share_a_postgresql_study(tmp_path):

@@ -26,7 +26,7 @@ from reportgen.analysis.verdicts import judge
 from reportgen.report.tuning import TOP_TRIALS
 from reportgen.tune import best_experiment, grid_points, trial_experiment
 
-from conftest import write_experiment
+from helpers import write_experiment
 
 # TINY plus a second model, the comparison's baseline, and a two-point grid over the first one
 # ("c"): a learning rate and a dropout rate, so the table has two parameter columns.

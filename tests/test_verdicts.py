@@ -9,7 +9,7 @@ import re
 import optuna
 import pytest
 
-from conftest import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
+from helpers import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
 from reportgen.analysis import analyse
 from reportgen.analysis.diagnostics import diagnose
 from reportgen.analysis.states import COLLAPSE_SHARE

@@ -24,8 +24,8 @@ from reportgen.report.comparison import comparison_sentences
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences
 from reportgen.report.explanation import feature_case_sentences
-from conftest import CNN_PRED, HANDMADE, history_rows
-from test_claims import LABELS, analysis_of, wrong_on
+from helpers import CNN_PRED, HANDMADE, history_rows
+from helpers import LABELS, analysis_of, wrong_on
 
 LANGS = ["id", "en"]
 HIST = history_rows([.5, .6, .7, .75, .8, .82], [.5, .55, .65, .7, .78, .80],
