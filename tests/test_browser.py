@@ -60,8 +60,8 @@ def open_page(browser, path, width: int):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_page_in_chromium(browser, handmade_run, width):
-    out = reportgen.render(handmade_run, "html")
+def test_page_in_chromium(browser, analysed_run, width):
+    out = reportgen.render(analysed_run, "html")
     page, seen = open_page(browser, out, width)
     result = page.evaluate(CHECKS)
     page.close()

@@ -227,13 +227,13 @@ def test_an_imagefolder_report_names_its_folder_never_the_loader(make_run, tmp_p
         assert "makanan-3" in page and "imagefolder" not in page.lower()
 
 
-def test_class_distribution_sums_to_the_split_sizes(handmade_run):
-    a = analyse(handmade_run)
+def test_class_distribution_sums_to_the_split_sizes(analysed_run):
+    a = load_analysis(analysed_run)
     d = a.dataset
     assert {s: sum(c) for s, c in d.class_counts.items()} == {"train": d.train_size, "val": d.val_size,
                                                               "test": d.test_size}
     assert all(len(c) == len(d.classes) for c in d.class_counts.values())
-    assert all((handmade_run / localized(d.distribution_figure, lang)).is_file() for lang in LANGUAGES)
+    assert all((analysed_run / localized(d.distribution_figure, lang)).is_file() for lang in LANGUAGES)
     f = Formatter("id")
     table = build_document(a, "id").table("table-class-distribution")
     assert [row[0] for row in table.rows] == d.classes + ["Total"]
@@ -242,11 +242,11 @@ def test_class_distribution_sums_to_the_split_sizes(handmade_run):
     for row in table.rows:
         assert int(row[-1].replace(".", "")) == sum(int(x.replace(".", "")) for x in row[1:-1])
     # A run from before dataset.json counted them: counted again from the data it was loaded from.
-    dataset = json.loads((handmade_run / "dataset.json").read_text())
+    dataset = json.loads((analysed_run / "dataset.json").read_text())
     del dataset["class_counts"]
-    (handmade_run / "dataset.json").write_text(json.dumps(dataset))
-    assert analyse(handmade_run).dataset.class_counts == d.class_counts
-    pdf = pdf_text(reportgen.render(handmade_run, "pdf"))
+    (analysed_run / "dataset.json").write_text(json.dumps(dataset))
+    assert load_analysis(analysed_run).dataset.class_counts == d.class_counts
+    pdf = pdf_text(reportgen.render(analysed_run, "pdf"))
     assert Phrases("id")("ui.data.distribution") in pdf and Phrases("id")("ui.data.distribution_figure") in pdf
 
 
@@ -283,8 +283,8 @@ def test_links_tools_and_references_in_report_and_deck(make_run, lang):
     assert f"Colab: {LINKS[1]['url']}" in texts
 
 
-def test_references_slide_without_links_or_tools(handmade_run):
-    texts = deck_texts(reportgen.render(handmade_run, "pptx"))
+def test_references_slide_without_links_or_tools(analysed_run):
+    texts = deck_texts(reportgen.render(analysed_run, "pptx"))
     start = texts.index(Phrases("id")("deck.qualitative.references"))
     assert any("Deep residual learning for image recognition" in s for s in texts[start:])
     assert Phrases("id")("ui.closing.tools") not in texts
@@ -298,17 +298,16 @@ def test_a_link_must_be_a_web_address(url):
         validate_experiment(raw, "exp.toml")
 
 
-def test_old_analysis_without_the_new_facts_still_renders(handmade_run):
+def test_old_analysis_without_the_new_facts_still_renders(analysed_run):
     """An analysis.json from before the depth and the class counts: "–" and no distribution."""
-    analyse(handmade_run)
-    path = handmade_run / "analysis.json"
+    path = analysed_run / "analysis.json"
     old = json.loads(path.read_text())
     for m in old["models"]:
         m["architecture"].pop("depth")
     for key in ("class_counts", "distribution_figure"):
         old["dataset"].pop(key)
     path.write_text(json.dumps(old))
-    doc = build_document(load_analysis(handmade_run), "en")
+    doc = build_document(load_analysis(analysed_run), "en")
     assert [row[1] for row in doc.table("table-qualitative").rows] == ["–", "–"]
     assert doc.table("table-class-distribution") is None and doc.figure("figure-class-distribution") is None
     assert doc.find("appendix-class_distribution") is None and doc.find("see-class_distribution") is None

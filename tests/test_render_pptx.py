@@ -22,7 +22,7 @@ from pptx.util import Emu
 
 from helpers import HANDMADE, history_rows, slide_texts
 import reportgen
-from reportgen.analysis import analyse
+from reportgen.analysis import load_analysis
 from reportgen.analysis.figures import localized
 from reportgen.renderers.pptx import Deck
 from reportgen.language.format import Formatter
@@ -35,7 +35,7 @@ HOSTILE_AUTHOR = "Budi & <b>Ani</b>\x08"
 
 
 def render(run: Path, lang: str = "id"):
-    analysis = analyse(run)
+    analysis = load_analysis(run)  # analyses a run that has no analysis.json yet
     out = reportgen.render(run, "pptx", out=run / f"deck-{lang}.pptx", lang=lang)
     return analysis, Presentation(str(out))
 
@@ -122,8 +122,8 @@ def overflow(prs) -> list[str]:
 
 
 @pytest.fixture
-def deck(handmade_run):
-    return render(handmade_run)
+def deck(analysed_run):
+    return render(analysed_run)
 
 
 def test_every_section_and_number_a_reader_needs(deck):
@@ -205,8 +205,8 @@ def test_hostile_title_and_author_render_literally(make_run):
     assert overflow(prs) == []
 
 
-def test_english_deck(handmade_run):
-    _, prs = render(handmade_run, "en")
+def test_english_deck(analysed_run):
+    _, prs = render(analysed_run, "en")
     texts = slide_texts(prs)
     assert "Thank You" in texts and "Table of Contents" in texts
     assert "88.89%" in texts and "66.67%" in texts

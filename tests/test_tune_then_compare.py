@@ -132,10 +132,10 @@ def test_every_searchable_key_has_a_reader_name():
     assert parameter_name(Phrases("id"), "params.conv_filters") == "Filter konvolusi"
 
 
-def test_trials_table_shows_the_top_trials_completed_first(handmade_run):
+def test_trials_table_shows_the_top_trials_completed_first(analysed_run):
     """Twelve trials: the table shows the top ten by the metric, completed ones before those the
     pruner stopped (whose value is from fewer epochs), and says how many of how many it shows."""
-    analysis = load_analysis(handmade_run)
+    analysis = load_analysis(analysed_run)
     values = [0.50, 0.90, 0.70, 0.60, 0.80, 0.55, 0.65, 0.75, 0.85, 0.45, 0.40, 0.95]
     states = ["complete"] * 11 + ["pruned"]
     trials = [TuningTrial(number=i, state=s, value=v, params={"train.lr": 0.001 * (i + 1),
