@@ -99,6 +99,7 @@ def fresh_database(backend: str, tmp_path: Path, attempt: int) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_searches_started_at_once_share_a_fresh_study(tmp_path, backend):
     """Unlocked, each creates the tables: 'UNIQUE constraint failed: alembic_version' (SQLite) or

@@ -177,6 +177,7 @@ def test_a_long_listing_wraps_and_continues_over_slides_within_the_box():
     assert rebuilt == source.split("\n")
 
 
+@pytest.mark.slow
 def test_the_code_font_is_the_shipped_twin_of_courier_new(tmp_path):
     from PIL import ImageFont
 

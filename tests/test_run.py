@@ -70,6 +70,7 @@ def history_without_time(model_dir):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
 
 
+@pytest.mark.slow
 def test_run_writes_every_contract_file(experiment, tmp_path):
     result = CliRunner().invoke(app, ["run", str(experiment), "--runs-dir", str(tmp_path / "runs"),
                                       "--set", "train.epochs=2"])
@@ -98,6 +99,7 @@ def test_run_writes_every_contract_file(experiment, tmp_path):
         assert best["arch"] == "cnn" and best["epoch"] == metrics["best_epoch"]
 
 
+@pytest.mark.slow
 def test_resume_gives_the_uninterrupted_history(experiment, tmp_path, monkeypatch):
     exp = load_experiment(experiment)
     reference = prepare_run(exp, tmp_path / "a")
@@ -160,6 +162,7 @@ def test_resume_with_another_experiment_is_refused(experiment, tmp_path):
         prepare_run(load_experiment(experiment, ["train.epochs=9"]), tmp_path / "runs", resume=run.path)
 
 
+@pytest.mark.slow
 def test_diverging_model_is_recorded_and_others_still_train(experiment, tmp_path):
     exp = load_experiment(experiment, ["models.0.train.lr=1e12", "models.0.train.optimizer=sgd",
                                        "train.epochs=2"])

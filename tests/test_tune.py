@@ -34,6 +34,7 @@ def points(summary, states=("complete", "pruned")):
     return [json.dumps(t["params"], sort_keys=True) for t in summary["trials"] if t["state"] in states]
 
 
+@pytest.mark.slow
 def test_grid_visited_exactly_once_by_two_workers(tmp_path):
     out = search(write_search(tmp_path), [], tmp_path / "runs", None, 2, Reporter())
     summary = load_summary(out)
@@ -58,6 +59,7 @@ def claim_queued_trials(experiment: str, url: str, claimed) -> None:
         study.tell(number, 0.0)
 
 
+@pytest.mark.slow
 def test_sqlite_study_hands_each_queued_trial_to_one_worker(tmp_path):
     # Without BEGIN IMMEDIATE, pysqlite reads the WAITING trial outside any transaction, so two
     # workers can both claim it (seen as duplicate numbers and "Cannot tell a COMPLETE trial").
@@ -80,6 +82,7 @@ def test_sqlite_study_hands_each_queued_trial_to_one_worker(tmp_path):
     assert len(study.get_trials(deepcopy=False)) == 60
 
 
+@pytest.mark.slow
 def test_tpe_workers_stop_at_trials(tmp_path):
     space = '{ "train.lr" = [0.001, 0.003, 0.01, 0.03], "params.dropout_rate" = [0.0, 0.25, 0.5] }'
     experiment = write_search(tmp_path, epochs=1, space=space)
@@ -93,6 +96,7 @@ def test_tpe_workers_stop_at_trials(tmp_path):
     assert len(load_summary(again)["trials"]) == len(states)
 
 
+@pytest.mark.slow
 def test_hopeless_trial_is_pruned(tmp_path):
     # Two good learning rates finish first; the third barely moves and the median rule stops it.
     space = '{ "train.lr" = [0.01, 0.005, 1e-7] }'
@@ -105,6 +109,7 @@ def test_hopeless_trial_is_pruned(tmp_path):
     assert metrics["status"] == "pruned" and metrics["epochs_run"] < 4
 
 
+@pytest.mark.slow
 def test_interrupted_search_resumes_without_rerunning(tmp_path, monkeypatch):
     experiment = write_search(tmp_path)
     real, calls = reportgen.tune.run_trial, []
@@ -129,6 +134,7 @@ def test_interrupted_search_resumes_without_rerunning(tmp_path, monkeypatch):
     assert all(p.stat().st_mtime_ns == stamp for p, stamp in stamps.items())  # never re-run
 
 
+@pytest.mark.slow
 def test_best_config_loads_and_runs(tmp_path):
     space = '{ "params.dropout_rate" = [0.0, 0.5] }'
     out = search(write_search(tmp_path, epochs=1, space=space), [], tmp_path / "runs", None, 1, Reporter())
@@ -153,6 +159,7 @@ def test_best_config_loads_and_runs(tmp_path):
 ONE_LR = '{ "train.lr" = [0.01] }'
 
 
+@pytest.mark.slow
 def test_new_study_never_reuses_an_old_trial_folder(tmp_path):
     # A second study in the same runs directory (study.db deleted) used to find trial-0000 finished
     # and report the old learning rate's score for the new one.
@@ -167,6 +174,7 @@ def test_new_study_never_reuses_an_old_trial_folder(tmp_path):
     assert (old / "tiny" / "metrics.json").stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_changed_experiment_is_refused(tmp_path):
     experiment, runs = write_search(tmp_path, epochs=1, space=ONE_LR), tmp_path / "runs"
     search(experiment, [], runs, None, 1, Reporter())
@@ -182,6 +190,7 @@ def die_in_first_trial(experiment: str, runs_dir: str) -> None:
     search(Path(experiment), [], Path(runs_dir), None, 1, Reporter())
 
 
+@pytest.mark.slow
 def test_point_of_a_worker_that_just_died_is_not_summarised_without(tmp_path):
     experiment, runs = write_search(tmp_path, epochs=1, space='{ "train.lr" = [0.01, 0.003] }'), tmp_path / "runs"
     dead = multiprocessing.get_context("spawn").Process(target=die_in_first_trial, args=(str(experiment), str(runs)))
@@ -210,6 +219,7 @@ def enqueue_at_once(experiment: str, url: str, barrier) -> None:
     reportgen.tune.enqueue_grid(study, storage, exp, Reporter())
 
 
+@pytest.mark.slow
 def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):
     experiment, url = str(write_search(tmp_path)), f"sqlite:///{tmp_path / 'study.db'}"
     reportgen.tune.open_study(load_experiment(experiment), reportgen.tune.open_storage(url))  # the race is the enqueue
@@ -218,6 +228,7 @@ def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):
     assert Counter(Counter(t.user_attrs["grid_point"] for t in study.trials).values()) == {1: 8}
 
 
+@pytest.mark.slow
 def test_two_workers_share_a_postgresql_study(tmp_path):
     url = postgres_url()
     experiment = write_search(tmp_path)
@@ -230,6 +241,7 @@ def test_two_workers_share_a_postgresql_study(tmp_path):
     assert len(visited) == 8 and len(set(visited)) == 8
 
 
+@pytest.mark.slow
 def test_ctrl_c_to_the_process_group_prints_no_worker_traceback(tmp_path):
     import signal
 

@@ -66,6 +66,7 @@ def tuning_html(run_dir: Path, lang: str) -> str:
     return re.sub(r'src="[^"]*"', "", html[start:html.index("<h2", start)])
 
 
+@pytest.mark.slow
 def test_tune_then_best_is_one_report_with_the_search_and_both_models(tuned_run):
     out, run_dir = tuned_run
     summary = json.loads((out / "summary.json").read_text())
@@ -100,6 +101,7 @@ def test_tune_then_best_is_one_report_with_the_search_and_both_models(tuned_run)
     assert len(re.findall(r"<td>#\d+</td>", page)) == 2  # a row per trial
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_parameter_key_in_the_tuning_section(tuned_run, lang):
     _, run_dir = tuned_run
