@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import HANDMADE_HISTORIES, HANDMADE_PREDICTIONS, build_run
+from helpers import HANDMADE_HISTORIES, HANDMADE_PREDICTIONS, build_run, write_experiment
+from reportgen import api
 from reportgen.analysis import analyse
 
 
@@ -57,3 +58,14 @@ def analysed_run(tmp_path, analysed_template) -> Path:
     """handmade_run already analysed (analysis.json and figures written): for tests that read or render the
     analysis of the unchanged run. load_analysis() reads it; analyse() would analyse the run again."""
     return Path(shutil.copytree(analysed_template, tmp_path / "run"))
+
+
+@pytest.fixture(scope="session")
+def tiny_trained(tmp_path_factory) -> tuple[Path, Path]:
+    """(run directory, experiment file): a real `reportgen run` of helpers.TINY, trained and analysed once.
+    Tests copy the run directory before changing it."""
+    folder = tmp_path_factory.mktemp("tiny-trained")
+    experiment = write_experiment(folder)
+    with pytest.MonkeyPatch.context() as mp:  # private_cache is per test: this runs before any
+        mp.setenv("REPORTGEN_CACHE", str(folder / "cache"))
+        return api.run(experiment, runs_dir=folder / "runs"), experiment

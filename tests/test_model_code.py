@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pymupdf
 import pytest
@@ -19,7 +20,6 @@ from pptx.util import Emu
 from torch import nn
 
 import reportgen
-from helpers import write_experiment
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.architecture import layer_table
 from reportgen.language.format import Formatter
@@ -33,14 +33,13 @@ from reportgen.renderers.layout import LAYOUT
 from reportgen.renderers.textfit import WIDTH_SLACK, line_pitch
 from reportgen.report import build_document
 from reportgen.rundir import RunDir
-from helpers import words_past_text_width
+from helpers import words_past_text_width, write_experiment
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory):
-    """A real `reportgen run` of the tiny CNN: the run records its code in <model>/model.py."""
-    folder = tmp_path_factory.mktemp("code")
-    return reportgen.run(write_experiment(folder), runs_dir=folder / "runs")
+@pytest.fixture
+def trained_run(tiny_trained, tmp_path):
+    """A copy of a real `reportgen run` of the tiny CNN: the run records its code in <model>/model.py."""
+    return Path(shutil.copytree(tiny_trained[0], tmp_path / "run"))
 
 
 def model_key(doc, name: str) -> str:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import reportgen.train.loop
 from reportgen.cli import app
 from reportgen.config import load_experiment
+from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.rundir import load_torch
 from reportgen.runner import prepare_run, run_experiment
@@ -158,7 +159,7 @@ def test_ctrl_c_in_the_first_epoch_keeps_no_run_directory(experiment, tmp_path, 
 
 def test_resume_with_another_experiment_is_refused(experiment, tmp_path):
     run = prepare_run(load_experiment(experiment), tmp_path / "runs")
-    with pytest.raises(Exception, match="different experiment"):
+    with pytest.raises(UserError, match=r"was started with a different experiment \(differs in: train.epochs\)"):
         prepare_run(load_experiment(experiment, ["train.epochs=9"]), tmp_path / "runs", resume=run.path)
 
 
