@@ -5,11 +5,13 @@ decode cache so tests never touch the user's ~/.cache. The builders live in help
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from helpers import HANDMADE_HISTORIES, HANDMADE_PREDICTIONS, build_run, write_experiment
+import reportgen
 from reportgen import api
 from reportgen.analysis import analyse
 
@@ -44,6 +46,23 @@ def analysed_template(tmp_path_factory, handmade_template) -> Path:
     shutil.copytree(handmade_template, run)
     analyse(run)
     return run
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory, analysed_template) -> Callable[..., Path]:
+    """rendered(format, lang="id") -> the analysed hand-made run's document, each rendered once per session
+    when first asked for, in a copy of the run (tests read it, never change it). load_analysis(path.parent)
+    is its analysis."""
+    run = tmp_path_factory.mktemp("rendered") / "run"
+    shutil.copytree(analysed_template, run)
+    documents: dict[tuple[str, str], Path] = {}
+
+    def document(fmt: str, lang: str = "id") -> Path:
+        if (fmt, lang) not in documents:
+            documents[fmt, lang] = reportgen.render(run, fmt, lang=lang)
+        return documents[fmt, lang]
+
+    return document
 
 
 @pytest.fixture

@@ -245,7 +245,7 @@ def test_class_distribution_sums_to_the_split_sizes(analysed_run):
     dataset = json.loads((analysed_run / "dataset.json").read_text())
     del dataset["class_counts"]
     (analysed_run / "dataset.json").write_text(json.dumps(dataset))
-    assert load_analysis(analysed_run).dataset.class_counts == d.class_counts
+    assert analyse(analysed_run).dataset.class_counts == d.class_counts
     pdf = pdf_text(reportgen.render(analysed_run, "pdf"))
     assert Phrases("id")("ui.data.distribution") in pdf and Phrases("id")("ui.data.distribution_figure") in pdf
 

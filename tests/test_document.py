@@ -15,7 +15,6 @@ from PIL import Image
 import pytest
 
 from helpers import CNN_PRED, HANDMADE, history_rows
-from reportgen import render
 from reportgen.analysis import analyse, load_analysis
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
@@ -86,8 +85,8 @@ def test_every_reference_names_its_target_and_links_to_it(analysed_run):
     assert [text for target, text in entries if target.startswith("appendix-")] == [p.heading for p in doc.appendix]
 
 
-def test_the_pdf_has_a_table_of_contents_with_page_numbers_and_working_links(analysed_run):
-    pdf = pymupdf.open(render(analysed_run, "pdf", lang="en"))
+def test_the_pdf_has_a_table_of_contents_with_page_numbers_and_working_links(rendered):
+    pdf = pymupdf.open(rendered("pdf", "en"))
     bookmarks = {title: page for _, title, page, *_ in pdf.get_toc()}
     links = [(page.number + 1, page.get_textbox(link["from"]).split(), link["page"] + 1)
              for page in pdf for link in page.get_links() if link.get("page") is not None]

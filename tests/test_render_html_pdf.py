@@ -39,9 +39,9 @@ def expected_figures(a) -> int:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_pdf_has_every_section_number_and_figure(analysed_run, lang):
-    a = load_analysis(analysed_run)
-    out = render(analysed_run, "pdf", lang=lang)
+def test_pdf_has_every_section_number_and_figure(rendered, lang):
+    out = rendered("pdf", lang)
+    a = load_analysis(out.parent)
     assert out.name == ("report.pdf" if lang == "id" else "report-en.pdf")
     text = pdf_text(out)
     t, f = Phrases(lang), Formatter(lang)
@@ -62,8 +62,8 @@ def test_pdf_has_every_section_number_and_figure(analysed_run, lang):
         assert f"{name} ({author_id})" in text
 
 
-def test_pdf_embeds_its_fonts(analysed_run):
-    reader = pypdf.PdfReader(render(analysed_run, "pdf"))
+def test_pdf_embeds_its_fonts(rendered):
+    reader = pypdf.PdfReader(rendered("pdf"))
     fonts = {}
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
@@ -74,15 +74,15 @@ def test_pdf_embeds_its_fonts(analysed_run):
     assert all("DejaVu" in name or "Liberation-Mono" in name for name in fonts)  # Liberation Mono: code listings
 
 
-def test_differences_are_in_percentage_points(analysed_run):
-    text = pdf_text(render(analysed_run, "pdf"))
+def test_differences_are_in_percentage_points(rendered):
+    text = pdf_text(rendered("pdf"))
     assert "−22,22 pp" in text  # ResNet18 vs the Small CNN baseline: 6/9 vs 8/9
     assert "22,22%" not in text
 
 
-def test_html_is_self_contained(analysed_run):
-    html = render(analysed_run, "html").read_text()
-    a = load_analysis(analysed_run)
+def test_html_is_self_contained(rendered):
+    html = rendered("html").read_text()
+    a = load_analysis(rendered("html").parent)
     assert html.count('src="data:image/png;base64,') == expected_figures(a)
     assert not re.search(r'src="(?!data:)', html)  # nothing to fetch: it opens offline
     assert Formatter("id").percent(a.models[0].accuracy) in html

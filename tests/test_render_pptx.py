@@ -122,8 +122,10 @@ def overflow(prs) -> list[str]:
 
 
 @pytest.fixture
-def deck(analysed_run):
-    return render(analysed_run)
+def deck(rendered):
+    """The hand-made run's analysis and its Indonesian deck, opened afresh for each test."""
+    path = rendered("pptx")
+    return load_analysis(path.parent), Presentation(str(path))
 
 
 def test_every_section_and_number_a_reader_needs(deck):
@@ -205,8 +207,8 @@ def test_hostile_title_and_author_render_literally(make_run):
     assert overflow(prs) == []
 
 
-def test_english_deck(analysed_run):
-    _, prs = render(analysed_run, "en")
+def test_english_deck(rendered):
+    prs = Presentation(str(rendered("pptx", "en")))
     texts = slide_texts(prs)
     assert "Thank You" in texts and "Table of Contents" in texts
     assert "88.89%" in texts and "66.67%" in texts

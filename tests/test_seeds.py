@@ -197,14 +197,14 @@ def test_a_model_is_better_across_seeds_only_when_welch_says_so(make_run, cnn, r
         assert len(across) == 1 and ("more accurate than" in across[0]) == test.significant
 
 
-def test_one_seed_documents_have_no_seed_tables(analysed_run):
-    analysis = load_analysis(analysed_run)
+def test_one_seed_documents_have_no_seed_tables(rendered):
+    analysis = load_analysis(rendered("html").parent)
     assert all(m.seeds is None for m in analysis.models) and analysis.comparison.seed_tests == []
     doc = build_document(analysis, "id")
     ids = [getattr(node, "id", "") for node in doc.nodes()]
     assert ids and not [id for id in ids if id.startswith(("table-seeds-", "table-seed-"))]
     assert doc.sentences("text-seed-note")[0].startswith("Seed 42 dipakai untuk pembagian data, inisialisasi bobot")
-    html = render(analysed_run, "html").read_text()
+    html = rendered("html").read_text()
     assert "per seed" not in html and "Rata-rata ± simpangan baku atas seed" not in html
 
 
