@@ -33,7 +33,6 @@ from reportgen.schema.analysis import (
 from reportgen.schema.run import EnvironmentFile, MetricsFile
 
 
-
 # --- hand-made run directories (no training) ------------------------------------------------------
 
 TRUE = [0, 0, 0, 1, 1, 1, 2, 2, 2]  # the synthetic test split's labels
@@ -295,7 +294,7 @@ def right_where(labels: list[int], wrong) -> list[int]:
     return [(y + 1) % k if wrong(i) else y for i, y in enumerate(labels)]
 
 
-A110 = right_where(THREE, lambda i: i % 12 == 0)  # 110 right, its mistakes a subset of B80's
+A110 = right_where(THREE, lambda i: i % 12 == 0)  # 110 of 120 right
 
 
 def curves(val_acc: list[float], train_loss: list[float] | None = None) -> History:

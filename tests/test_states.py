@@ -58,7 +58,7 @@ def judged(labels: list[int], specs: list[Model], alpha: float = 0.05):
     return models, comparison, health
 
 
-B80 = right_where(THREE, lambda i: i % 3 == 0)  # 80 of 120 right, mistakes spread over the classes
+B80 = right_where(THREE, lambda i: i % 3 == 0)  # 80 of 120 right, mistakes spread over the classes: A110's and more
 # 22 images only A gets right, 10 only B: exact McNemar p = 0.0501, just above alpha
 A_JUST = right_where(THREE, lambda i: i < 10)
 B_JUST = right_where(THREE, lambda i: 10 <= i < 32)
