@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reportgen.analysis import explain_figures, figure_files, figures, load_analysis
+from reportgen.analysis import analyse, explain_figures, figure_files, figures, load_analysis
 from reportgen.schema.analysis import Analysis
 from reportgen.language.phrases import LANGUAGES, Phrases, _table
 from reportgen.report import build_document
@@ -89,10 +89,10 @@ def names_of(a: Analysis) -> list[str]:
     return names + [s.stage for m in a.models for case in m.feature_maps for s in case.stages] + ["✓", "✗"]
 
 
-def test_every_text_of_every_figure_is_in_the_reports_language(analysed_run, recorder):
-    a = load_analysis(analysed_run)
+def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, recorder):
+    a = analyse(handmade_run)  # the recorder reads the figures as they are drawn
     names = names_of(a)
-    files = {(analysed_run / figures.localized(name, lang)).resolve(): lang
+    files = {(handmade_run / figures.localized(name, lang)).resolve(): lang
              for name in figure_files(a) for lang in LANGUAGES}
     recorded = {path.resolve(): texts for path, texts in recorder.texts.items()}
     assert set(files) <= set(recorded), "a figure was saved without its texts being read"
@@ -172,10 +172,10 @@ def test_learning_rate_schedule_plots_the_history(analysed_run, recorder):
     assert fig_lines == [[[0.1, 0.05, 0.01], [0.1, 0.05, 0.01]]]
 
 
-def test_normalised_confusion_matrix_rows_sum_to_one(analysed_run, recorder):
-    a = load_analysis(analysed_run)
+def test_normalised_confusion_matrix_rows_sum_to_one(handmade_run, recorder):
+    a = analyse(handmade_run)  # the recorder reads the figures as they are drawn
     m = a.models[1]  # ResNet18: 6 of 9 right
-    path = (analysed_run / figures.localized(m.figures["confusion_normalized"], "en")).resolve()
+    path = (handmade_run / figures.localized(m.figures["confusion_normalized"], "en")).resolve()
     cells = [int(t) for t in recorder.texts[path] if t.isdigit()]
     n = len(a.dataset.classes)
     shares = np.array(cells[-n * n:]).reshape(n, n)  # the cell texts come last
