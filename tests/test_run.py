@@ -159,7 +159,8 @@ def test_ctrl_c_in_the_first_epoch_keeps_no_run_directory(experiment, tmp_path, 
 
 def test_resume_with_another_experiment_is_refused(experiment, tmp_path):
     run = prepare_run(load_experiment(experiment), tmp_path / "runs")
-    with pytest.raises(UserError, match=r"was started with a different experiment \(differs in: train.epochs\)"):
+    changed = r"\(differs in: models\[0\]\.train\.epochs, models\[1\]\.train\.epochs, train\.epochs\)"
+    with pytest.raises(UserError, match=r"was started with a different experiment " + changed):
         prepare_run(load_experiment(experiment, ["train.epochs=9"]), tmp_path / "runs", resume=run.path)
 
 
