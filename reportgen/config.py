@@ -417,6 +417,11 @@ class TuneConfig(_Strict):
     trials: Annotated[int, Field(ge=0, description="tpe: how many trials to finish (grid ignores it).")] = 0
     pruner: Literal["none", "median", "hyperband"] = Field("median", description=(
         "Stops hopeless trials early from their per-epoch validation `metric`."))
+    startup_trials: Annotated[int, Field(ge=0, description=(
+        "median: how many trials finish before any is stopped; a median of fewer trials is mostly noise."))] = 2
+    prune_from_epoch: Annotated[int, Field(ge=1, description=(
+        "median: the first epoch at which a trial below the finished trials' median at that epoch may be "
+        "stopped."))] = 1
     storage: str | None = Field(None, description=(
         "SQLAlchemy URL of the Optuna study, e.g. `postgresql://user@host/db` to share it between machines "
         "(unset: SQLite under `runs/<name>/tune/`; `reportgen tune --storage` overrides it)."))
@@ -431,6 +436,15 @@ class TuneConfig(_Strict):
             if not key.startswith(("params.", "train.")):
                 raise ValueError(f"search key '{key}' must start with 'params.' or 'train.'")
         return space
+
+    @model_validator(mode="after")
+    def _median_settings(self) -> TuneConfig:
+        # Set for another pruner they would be ignored without a word, and the search would not be the one asked for.
+        median_only = sorted({"startup_trials", "prune_from_epoch"} & self.model_fields_set)
+        if self.pruner != "median" and median_only:
+            raise key_error(median_only[0], f"{' and '.join(median_only)} set the median pruner, "
+                                            f"but tune.pruner is '{self.pruner}'")
+        return self
 
 
 class Experiment(_Strict):
@@ -494,6 +508,12 @@ class Experiment(_Strict):
             raise ValueError(f"report.baseline '{self.report.baseline}' is not a model label: {labels}")
         if self.tune is not None and self.tune.model not in labels:
             raise ValueError(f"tune.model '{self.tune.model}' is not a model label: {labels}")
+        if self.tune is not None and self.tune.pruner == "median" and "train.epochs" not in self.tune.space:
+            epochs = self.model(self.tune.model).train.epochs
+            if self.tune.prune_from_epoch > epochs:
+                raise key_error("tune.prune_from_epoch", f"{self.tune.prune_from_epoch} is past the last epoch of "
+                                f"'{self.tune.model}' ({epochs}): no trial could be stopped; lower it, or set "
+                                "tune.pruner = \"none\"")
         return self
 
     def model(self, label: str) -> ModelSpec:

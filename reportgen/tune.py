@@ -62,7 +62,7 @@ from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
 from reportgen import signals
-from reportgen.config import Experiment, apply_override, differences, load_experiment, validate_experiment
+from reportgen.config import Experiment, TuneConfig, apply_override, differences, load_experiment, validate_experiment
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.rundir import RunDir, atomic_write_text, write_model
@@ -75,8 +75,11 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 # A trial another worker is training counts: starting one more then would overshoot `trials`.
 TPE_BUDGET = (*FINISHED, TrialState.RUNNING)
+# A worker writes one heartbeat row every HEARTBEAT_SECONDS: often enough that a killed worker's point is
+# trained again about a minute later, rarely enough that a shared database sees three writes a minute per worker.
 HEARTBEAT_SECONDS = 20
-# How old a RUNNING trial's last heartbeat must be before `tune` takes its worker for dead.
+# How old a RUNNING trial's last heartbeat must be before `tune` takes its worker for dead: three beats, so
+# a beat or two delayed by a busy machine or a slow database never fails a live worker's trial.
 GRACE_SECONDS = 3 * HEARTBEAT_SECONDS
 # A larger grid is more likely a typo in tune.space than days of training meant: `--yes` confirms it.
 MAX_GRID_POINTS = 1_000
@@ -184,12 +187,14 @@ def storage_url(exp: Experiment, runs_dir: Path, override: str | None) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
+def make_pruner(tune: TuneConfig, epochs: int) -> optuna.pruners.BasePruner:
+    # A trial reports its metric at step = epoch (counted from 1), so Optuna's warmup steps are epochs.
     return {
         "none": optuna.pruners.NopPruner,
-        "median": lambda: optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
+        "median": lambda: optuna.pruners.MedianPruner(n_startup_trials=tune.startup_trials,
+                                                      n_warmup_steps=tune.prune_from_epoch),
         "hyperband": lambda: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs),
-    }[name]()
+    }[tune.pruner]()
 
 
 def serialize_sqlite_transactions(engine: sqlalchemy.engine.Engine) -> None:
@@ -321,7 +326,7 @@ def open_study(exp: Experiment, storage: RDBStorage) -> optuna.Study:
         study_name=exp.name, storage=storage, load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=exp.train.seed) if t.sampler == "tpe" else None,
         direction="maximize" if t.metric == "val_acc" else "minimize",
-        pruner=make_pruner(t.pruner, exp.model(t.model).train.epochs),
+        pruner=make_pruner(t, exp.model(t.model).train.epochs),
     )
     recorded = recorded_experiment(exp)
     with study_lock(storage, exp.name):

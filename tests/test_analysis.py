@@ -16,7 +16,7 @@ from reportgen.report.discussion import conclusion_sentences
 from reportgen.report.results import curve_sentences
 from reportgen.errors import UserError
 from reportgen.models import build, count_params
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
 
 
 def test_metrics_equal_sklearn(handmade_run):
@@ -35,8 +35,8 @@ def test_metrics_equal_sklearn(handmade_run):
     assert load_analysis(handmade_run) == a  # analysis.json round-trips the tree
 
 
-def test_best_epoch_values_and_architecture(handmade_run):
-    cnn, resnet = analyse(handmade_run).models
+def test_best_epoch_values_and_architecture(analysed_run):
+    cnn, resnet = load_analysis(analysed_run).models
     assert (cnn.best_epoch, cnn.train_acc, cnn.val_acc, cnn.val_loss) == (6, 0.82, 0.80, 0.78)
     assert (resnet.best_epoch, resnet.train_acc, resnet.val_loss) == (3, 0.9, 0.9)
     for m in (cnn, resnet):
@@ -59,8 +59,8 @@ def test_layer_table_totals_are_contract_counts(arch, classes, expected):
                                             else {"layer1", "layer4"})
 
 
-def test_feature_maps_come_from_the_named_layers(handmade_run):
-    a = analyse(handmade_run)
+def test_feature_maps_come_from_the_named_layers(analysed_run):
+    a = load_analysis(analysed_run)
     for m in a.models:
         assert [c.correct for c in m.feature_maps] == [True, False]
         net = build(m.arch, 3, 16, m.model_params)
@@ -89,8 +89,8 @@ def test_case_choice_is_deterministic():
     assert pick_cases([0, 1], [0, 1], [[0.9, 0.1], [0.1, 0.9]]) == {True: 0}
 
 
-def test_figures_exist_for_every_model(handmade_run):
-    a = analyse(handmade_run)
+def test_figures_exist_for_every_model(analysed_run):
+    a = load_analysis(analysed_run)
     for m in a.models:
         assert set(m.figures) == {"loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability"}
     doc = build_document(a, "en")
@@ -102,8 +102,8 @@ def test_figures_exist_for_every_model(handmade_run):
             assert img.format == "PNG" and img.width >= 500
 
 
-def test_overfitting_and_stability_diagnostics(handmade_run):
-    cnn, resnet = analyse(handmade_run).models
+def test_overfitting_and_stability_diagnostics(analysed_run):
+    cnn, resnet = load_analysis(analysed_run).models
     assert cnn.diagnostics.gap_acc_pp == pytest.approx(2.0) and not cnn.diagnostics.overfit and cnn.diagnostics.stable
     assert resnet.diagnostics.overfit and resnet.diagnostics.gap_acc_pp == pytest.approx(28.0)  # best epoch 3: .90 vs .62
     assert resnet.diagnostics.val_loss_spikes == [4] and not resnet.diagnostics.stable
@@ -123,8 +123,8 @@ def test_overfit_threshold_both_sides(make_run, gap, overfit):
     assert diagnose(m, 100_000).overfit is overfit
 
 
-def test_comparison_in_percentage_points(handmade_run):
-    c = analyse(handmade_run).comparison
+def test_comparison_in_percentage_points(analysed_run):
+    c = load_analysis(analysed_run).comparison
     assert (c.baseline, c.best, c.worst, c.ranking) == ("Small CNN", "Small CNN", "ResNet18", ["Small CNN", "ResNet18"])
     resnet = next(d for d in c.deltas if d.label == "ResNet18")
     assert resnet.accuracy_pp == pytest.approx(100 * (6 / 9 - 8 / 9))
@@ -132,8 +132,8 @@ def test_comparison_in_percentage_points(handmade_run):
     assert resnet.params_pct == pytest.approx(100 * (count_params(build("resnet18_cifar", 3, 16)) - cnn_params) / cnn_params)
 
 
-def test_narrative_never_calls_a_model_overfit_when_it_is_not(handmade_run):
-    a = analyse(handmade_run)
+def test_narrative_never_calls_a_model_overfit_when_it_is_not(analysed_run):
+    a = load_analysis(analysed_run)
     cnn, resnet = (curve_sentences(Context(a, "id"), m) for m in a.models)
     assert any("tidak ada indikasi overfitting" in s for s in cnn)
     assert not any("ada indikasi overfitting" in s and "tidak" not in s for s in cnn)
@@ -184,9 +184,9 @@ def test_run_without_predictions_is_a_clear_error(make_run):
 
 
 @pytest.mark.parametrize("damage", ["older schema", "truncated"])
-def test_analysis_of_another_version_or_damaged_is_recomputed(handmade_run, damage):
-    fresh = analyse(handmade_run)
-    path = handmade_run / "analysis.json"
+def test_analysis_of_another_version_or_damaged_is_recomputed(analysed_run, damage):
+    fresh = load_analysis(analysed_run)
+    path = analysed_run / "analysis.json"
     if damage == "older schema":  # as written before val_loss_rising existed
         stored = json.loads(path.read_text())
         for m in stored["models"]:
@@ -194,6 +194,6 @@ def test_analysis_of_another_version_or_damaged_is_recomputed(handmade_run, dama
         path.write_text(json.dumps(stored))
     else:
         path.write_text(path.read_text()[:500])
-    again = load_analysis(handmade_run)
+    again = load_analysis(analysed_run)
     assert again.model_dump(exclude={"run_dir"}) == fresh.model_dump(exclude={"run_dir"})
     assert json.loads(path.read_text())["models"][0]["diagnostics"]["val_loss_rising"] is not None

@@ -8,7 +8,7 @@ import pytest
 from pptx import Presentation
 
 from reportgen import render
-from reportgen.analysis import analyse
+from reportgen.analysis import load_analysis
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
@@ -21,9 +21,9 @@ def detail_figures(doc) -> list:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_the_body_points_to_each_appendix_part_which_holds_the_detail(handmade_run, lang):
+def test_the_body_points_to_each_appendix_part_which_holds_the_detail(analysed_run, lang):
     t = Phrases(lang)
-    doc = build_document(analyse(handmade_run), lang)
+    doc = build_document(load_analysis(analysed_run), lang)
     keys = ["layers", "code", "lr_schedule", "feature_maps", "per_class", "calibration", "explanation", "disagreements",
             "variants", "class_distribution"]
     assert [p.id for p in doc.appendix] == [f"appendix-{key}" for key in keys]
@@ -45,7 +45,7 @@ def test_the_body_points_to_each_appendix_part_which_holds_the_detail(handmade_r
         calibration = doc.sentences(f"text-calibration-{m.key}")
         assert calibration and all(n in body for n in calibration)
 
-    deck = Presentation(str(render(handmade_run, "pptx", lang=lang)))
+    deck = Presentation(str(render(analysed_run, "pptx", lang=lang)))
     # A title's paragraphs, the line breaks the text fitting made undone.
     slides = [{p.text.replace("\x0b", " ") for sh in slide.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs}
               for slide in deck.slides]

@@ -14,7 +14,8 @@ import reportgen
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
+pytestmark = [pytest.mark.slow,  # Chromium
+              pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")]
 
 WIDTHS = [1280, 390]  # a laptop, a phone
 
@@ -60,8 +61,8 @@ def open_page(browser, path, width: int):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_page_in_chromium(browser, handmade_run, width):
-    out = reportgen.render(handmade_run, "html")
+def test_page_in_chromium(browser, analysed_run, width):
+    out = reportgen.render(analysed_run, "html")
     page, seen = open_page(browser, out, width)
     result = page.evaluate(CHECKS)
     page.close()

@@ -3,70 +3,21 @@ the analysis facts: hand-made runs with known answers, and property tests over g
 
 import json
 import re
-import string
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportgen.analysis import analyse, load_analysis
-from reportgen.analysis.calibration import calibration
-from reportgen.analysis.diagnostics import compare
-from reportgen.analysis.stats import model_intervals
-from reportgen.schema.analysis import (
-    Analysis, Averages, ClassMetrics, DatasetInfo, Environment, History, ModelAnalysis,
-)
+from reportgen.schema.analysis import Analysis
 from reportgen.errors import UserError
 from reportgen.language.format import Formatter
-from reportgen.language.phrases import Phrases, _table
-from reportgen.metrics import classification_metrics
-from reportgen.analysis.verdicts import judge
+from reportgen.language.phrases import Phrases
 from reportgen.report.comparison import comparison_sentences
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences, discussion_sentences
-from conftest import HANDMADE, history_rows
-
-PER_CLASS = 12
-LABELS = [c for c in range(3) for _ in range(PER_CLASS)]  # 36 evaluation images
-
-
-def wrong_on(indices: range) -> list[int]:
-    return [(y + 1) % 3 if i in indices else y for i, y in enumerate(LABELS)]
-
-
-def model_analysis(label: str, arch: str, labels: list[int], pred: list[int], probs: np.ndarray, classes: list[str],
-                   params: int, seconds: float) -> ModelAnalysis:
-    """A model's facts as analyse() computes them from its predictions.csv (no training, no figures)."""
-    scores = classification_metrics(labels, pred, classes)
-    m = ModelAnalysis(
-        label=label, slug=label.lower(), arch=arch, description="", reference="", status="completed",
-        params=params, train_config={}, model_params={}, accuracy=scores["accuracy"],
-        macro=Averages(**scores["macro"]), weighted=Averages(**scores["weighted"]),
-        per_class=[ClassMetrics(name=k, **v) for k, v in scores["per_class"].items()],
-        confusion_matrix=scores["confusion_matrix"], best_epoch=1, epochs_run=1, stopped_early=False,
-        train_seconds=seconds, train_acc=None, val_acc=None, train_loss=1.0, val_loss=1.0, history=History(),
-        architecture=None, diagnostics=None, feature_maps=[], figures={}, notes=[])
-    m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
-    m.calibration = calibration(labels, pred, probs)
-    return m
-
-
-def analysis_of(labels: list[int], preds: dict[str, list[int]], alpha: float = 0.05, archs: dict | None = None,
-                probs: dict | None = None) -> Analysis:
-    """The analysis of models with these predictions of the same images."""
-    classes = [f"class_{c}" for c in range(max(max(labels), *(max(p) for p in preds.values())) + 1)]
-    probs = probs or {label: np.eye(len(classes))[pred] * 0.8 + 0.2 / len(classes) for label, pred in preds.items()}
-    models = [model_analysis(label, (archs or {}).get(label, "cnn"), labels, pred, probs[label], classes,
-                             params=1000 * (i + 1), seconds=1.5 * (i + 1))
-              for i, (label, pred) in enumerate(preds.items())]
-    n = len(labels)
-    dataset = DatasetInfo(name="synthetic", classes=classes, train_size=4 * n, val_size=n, test_size=n,
-                          eval_split="test", image_size=16, normalize_mean=[0.5] * 3, normalize_std=[0.5] * 3,
-                          augment=[], samples_figure="")
-    return judge(Analysis(run_dir="run", experiment={}, environment=Environment(), dataset=dataset, models=models,
-                          comparison=compare(models, None, labels, preds, alpha)))
-
+from helpers import (HANDMADE, LABELS, NAMES, PER_CLASS, analysis_of, fact_numbers, generated_analysis, history_rows,
+                     numbers, significant, templates, wrong_on)
 
 def test_identical_predictions_are_on_par_end_to_end(make_run):
     """Through a run directory: predictions.csv -> analysis.json -> the sentences."""
@@ -161,76 +112,7 @@ def test_ranking_without_clean_groups_claims_no_order():
 
 # --- property tests over generated facts ---------------------------------------------------------
 
-NAMES = ["Alfa", "Beta", "Gamma", "Delta"]
 NAME_KEYS = {"a", "b", "model", "best", "leader", "others", "baseline", "residual", "plain", "split"}
-
-
-def generated_analysis(seed: int, n: int, models: int, classes: int, copies: list[bool], alpha: float) -> Analysis:
-    """Models with random accuracies and confidences (some copying another's predictions) on n images."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, classes, n)
-    preds, probs = {}, {}
-    for i, label in enumerate(NAMES[:models]):
-        if i and copies[i]:
-            pred = np.asarray(preds[NAMES[i - 1]])
-        else:
-            right = rng.random(n) < rng.uniform(0.3, 1.0)
-            pred = np.where(right, labels, (labels + rng.integers(1, classes, n)) % classes)
-        confidence = rng.uniform(1 / classes, 1, n)
-        probs[label] = np.repeat(((1 - confidence) / (classes - 1))[:, None], classes, 1)
-        probs[label][np.arange(n), pred] = confidence
-        preds[label] = pred.tolist()
-    return analysis_of(labels.tolist(), preds, alpha, probs=probs)
-
-
-def template_regex(text: str) -> re.Pattern:
-    """A phrase as a regular expression: each {name} captures (repeated names must match again)."""
-    pattern, seen = "", set()
-    for literal, name, _, _ in string.Formatter().parse(text):
-        pattern += re.escape(literal)
-        if name is not None:
-            pattern += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
-            seen.add(name)
-    return re.compile(pattern + "$")
-
-
-def templates(lang: str) -> dict[str, tuple[re.Pattern, int]]:
-    """Every phrase as a pattern, with the length of its literal text (the most specific match wins)."""
-    return {key: (template_regex(v[lang]), len(re.sub(r"\{\w+\}", "", v[lang]))) for key, v in _table().items()}
-
-
-def numbers(text: str) -> list[str]:
-    return re.findall(r"\d(?:[\d.,]*\d)?", text)
-
-
-def fact_numbers(a: Analysis, f: Formatter) -> set[str]:
-    """Every number of the analysis.json facts, as each Formatter method would write it."""
-    found: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            found.update(numbers(str(len(node))))
-            for v in node:
-                walk(v)
-        elif isinstance(node, (int, float)) and not isinstance(node, bool):
-            shown = [f.percent(node), f.pp(node), f.decimal(node), f.general(node), f.p_value(node),
-                     f.change_pct(node), f.seconds(node), *(f.number(node, d) for d in (0, 1, 2, 3)),
-                     f.number(1 + node / 100, 1)]  # a relative change as a factor ("2,0 kali lipat")
-            if float(node).is_integer():
-                shown.append(f.integer(node))
-            for s in shown:
-                found.update(numbers(s))
-
-    walk(json.loads(a.model_dump_json()))
-    return found
-
-
-def significant(a: Analysis, x: str, y: str) -> bool:
-    """The pair test says x is more accurate than y."""
-    return any(p.significant and (p.a, p.b) == (x, y) for p in a.comparison.pairs)
 
 
 def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
@@ -278,13 +160,12 @@ def test_every_claim_is_backed_by_its_test_and_every_number_by_a_fact(seed, n, m
                 assert number in facts, f"{number} in '{sentence}' is in no fact"
 
 
-def test_an_analysis_json_without_pair_tests_is_recomputed(handmade_run):
+def test_an_analysis_json_without_pair_tests_is_recomputed(analysed_run):
     """One written before the pair tests existed (and before analysis.json had a schema version)
     must not be rendered without them."""
-    analyse(handmade_run)
-    path = handmade_run / "analysis.json"
+    path = analysed_run / "analysis.json"
     stale = json.loads(path.read_text())
     stale["comparison"]["pairs"], stale["comparison"]["ranks"] = [], []
     del stale["schema_version"]
     path.write_text(json.dumps(stale))
-    assert len(load_analysis(handmade_run).comparison.pairs) == 1
+    assert len(load_analysis(analysed_run).comparison.pairs) == 1

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pptx import Presentation
 
 import reportgen
-from conftest import HANDMADE, history_rows
+from helpers import HANDMADE, history_rows, pdf_text
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.depth import weight_depth
 from reportgen.config import validate_experiment
@@ -29,17 +29,13 @@ from reportgen.analysis.verdicts import LARGER_FACTOR, judge
 from reportgen.report.context import Context
 from reportgen.report.document import Emphasis, plain
 from reportgen.report.qualitative import insight, limits, outcome
-from test_render_pptx import slide_texts
-from test_claims import NAMES, fact_numbers, generated_analysis, numbers, significant, templates
+from helpers import slide_texts
+from helpers import NAMES, fact_numbers, generated_analysis, numbers, significant, templates
 
 
 def deck_texts(path) -> list[str]:
     """Every paragraph and table cell of a deck file."""
     return slide_texts(Presentation(str(path)))
-
-
-def pdf_text(path) -> str:
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages))
 
 
 def plain_page(text: str) -> str:
@@ -172,7 +168,7 @@ def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, 
 
 
 def test_a_clear_winner_and_what_its_margin_costs_are_the_key_insight():
-    from test_claims import LABELS, analysis_of, wrong_on
+    from helpers import LABELS, analysis_of, wrong_on
 
     a = analysis_of(LABELS, {"Small CNN": LABELS, "ResNet18": wrong_on(range(0, 36, 3))})  # params 1000, 2000
     cx = Context(a, "id")
@@ -226,8 +222,8 @@ def test_an_imagefolder_report_names_its_folder_never_the_loader(make_run, tmp_p
         assert "makanan-3" in page and "imagefolder" not in page.lower()
 
 
-def test_class_distribution_sums_to_the_split_sizes(handmade_run):
-    a = analyse(handmade_run)
+def test_class_distribution_sums_to_the_split_sizes(analysed_run):
+    a = load_analysis(analysed_run)
     d = a.dataset
     assert {s: sum(c) for s, c in d.class_counts.items()} == {"train": d.train_size, "val": d.val_size,
                                                               "test": d.test_size}
@@ -235,7 +231,7 @@ def test_class_distribution_sums_to_the_split_sizes(handmade_run):
     assert d.distribution_figure == "dataset/distribution"
     f = Formatter("id")
     doc = build_document(a, "id")
-    assert doc.figure("figure-class-distribution").path == handmade_run / "figures" / "id" / "dataset" / "distribution.png"
+    assert doc.figure("figure-class-distribution").path == analysed_run / "figures" / "id" / "dataset" / "distribution.png"
     table = doc.table("table-class-distribution")
     assert [row[0] for row in table.rows] == d.classes + ["Total"]
     assert table.rows[-1] == ["Total", f.integer(d.train_size), f.integer(d.val_size), f.integer(d.test_size),
@@ -243,11 +239,11 @@ def test_class_distribution_sums_to_the_split_sizes(handmade_run):
     for row in table.rows:
         assert int(row[-1].replace(".", "")) == sum(int(x.replace(".", "")) for x in row[1:-1])
     # A run from before dataset.json counted them: counted again from the data it was loaded from.
-    dataset = json.loads((handmade_run / "dataset.json").read_text())
+    dataset = json.loads((analysed_run / "dataset.json").read_text())
     del dataset["class_counts"]
-    (handmade_run / "dataset.json").write_text(json.dumps(dataset))
-    assert analyse(handmade_run).dataset.class_counts == d.class_counts
-    pdf = pdf_text(reportgen.render(handmade_run, "pdf"))
+    (analysed_run / "dataset.json").write_text(json.dumps(dataset))
+    assert analyse(analysed_run).dataset.class_counts == d.class_counts
+    pdf = pdf_text(reportgen.render(analysed_run, "pdf"))
     assert Phrases("id")("ui.data.distribution") in pdf and Phrases("id")("ui.data.distribution_figure") in pdf
 
 
@@ -284,8 +280,8 @@ def test_links_tools_and_references_in_report_and_deck(make_run, lang):
     assert f"Colab: {LINKS[1]['url']}" in texts
 
 
-def test_references_slide_without_links_or_tools(handmade_run):
-    texts = deck_texts(reportgen.render(handmade_run, "pptx"))
+def test_references_slide_without_links_or_tools(analysed_run):
+    texts = deck_texts(reportgen.render(analysed_run, "pptx"))
     start = texts.index(Phrases("id")("deck.qualitative.references"))
     assert any("Deep residual learning for image recognition" in s for s in texts[start:])
     assert Phrases("id")("ui.closing.tools") not in texts
@@ -299,17 +295,16 @@ def test_a_link_must_be_a_web_address(url):
         validate_experiment(raw, "exp.toml")
 
 
-def test_old_analysis_without_the_new_facts_still_renders(handmade_run):
+def test_old_analysis_without_the_new_facts_still_renders(analysed_run):
     """An analysis.json from before the depth and the class counts: "–" and no distribution."""
-    analyse(handmade_run)
-    path = handmade_run / "analysis.json"
+    path = analysed_run / "analysis.json"
     old = json.loads(path.read_text())
     for m in old["models"]:
         m["architecture"].pop("depth")
     for key in ("class_counts", "distribution_figure"):
         old["dataset"].pop(key)
     path.write_text(json.dumps(old))
-    doc = build_document(load_analysis(handmade_run), "en")
+    doc = build_document(load_analysis(analysed_run), "en")
     assert [row[1] for row in doc.table("table-qualitative").rows] == ["–", "–"]
     assert doc.table("table-class-distribution") is None and doc.figure("figure-class-distribution") is None
     assert doc.find("appendix-class_distribution") is None and doc.find("see-class_distribution") is None
@@ -318,7 +313,7 @@ def test_old_analysis_without_the_new_facts_still_renders(handmade_run):
 @pytest.mark.parametrize("params,named", [(1001, False), (1100, True)])
 def test_more_parameters_is_a_limit_only_past_a_few_percent(params, named):
     """21.287.237 against 21.285.573 parameters (0,01%) is no cost to name; 10% is."""
-    from test_claims import LABELS, analysis_of
+    from helpers import LABELS, analysis_of
 
     a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
     a.models[0].params, a.models[1].params = 1000, params
@@ -331,7 +326,7 @@ def test_more_parameters_is_a_limit_only_past_a_few_percent(params, named):
 def test_an_outcome_on_par_says_which_way_its_difference_runs(worse):
     """Not significant: the sentence gives the difference model − baseline with its sign and the
     interval of that same difference, whichever model the pair test stored first."""
-    from test_claims import LABELS, analysis_of, wrong_on
+    from helpers import LABELS, analysis_of, wrong_on
 
     slightly = wrong_on([0, 3])  # two mistakes in 36 images: no test tells that apart
     a = analysis_of(LABELS, {"A": slightly if worse == "A" else LABELS, "B": slightly if worse == "B" else LABELS})

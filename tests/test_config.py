@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import starter_data
+from helpers import starter_data
 from reportgen.cli import app
 from reportgen.config import load_experiment
 from reportgen.errors import UserError
@@ -137,7 +137,7 @@ def test_shipped_experiments_are_valid(name, tmp_path):
     # Their data is not in the repository: their data keys point at a small dataset of the same layout.
     path = ROOT / "experiments" / name
     exp = load_experiment(path, starter_data(tomllib.loads(path.read_text())["data"]["dataset"], tmp_path))
-    assert exp.models
+    assert load_experiment(write(tmp_path, exp.to_toml(), "resolved.toml")) == exp  # what a run stores reloads as is
 
 
 # --- --set train.KEY reaches every model ---------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_an_override_that_replaces_no_file_value_says_nothing(tmp_path):
 
 def test_the_api_trains_every_model_with_the_overridden_epochs_and_prints_what_it_replaced(tmp_path, capsys):
     import reportgen
-    from conftest import TINY
+    from helpers import TINY
     from reportgen.progress import Reporter
     from reportgen.rundir import RunDir, read_run_csv
 
@@ -272,3 +272,29 @@ def test_help_says_to_repeat_set():
     for command in ("run", "tune"):
         result = CliRunner().invoke(app, [command, "--help"])
         assert "--set KEY=VALUE" in result.output and "repeat it for several" in result.output
+
+
+@pytest.mark.parametrize("tune,key,needle", [
+    ('pruner = "hyperband"\nstartup_trials = 3', "tune.startup_trials",
+     "startup_trials set the median pruner, but tune.pruner is 'hyperband'"),
+    ('pruner = "none"\nprune_from_epoch = 2\nstartup_trials = 3', "tune.prune_from_epoch",
+     "prune_from_epoch and startup_trials set the median pruner, but tune.pruner is 'none'"),
+    ("prune_from_epoch = 4", "tune.prune_from_epoch",
+     "4 is past the last epoch of 'Small CNN' (3): no trial could be stopped"),
+    ("prune_from_epoch = 0", "tune.prune_from_epoch", "Input should be greater than or equal to 1"),
+    ("startup_trials = -1", "tune.startup_trials", "Input should be greater than or equal to 0"),
+])
+def test_a_pruner_setting_mistake_names_its_key(tmp_path, tune, key, needle):
+    path = write(tmp_path, GOOD + f'[tune]\nmodel = "Small CNN"\nspace = {{ "train.lr" = [0.1] }}\n{tune}\n')
+    with pytest.raises(UserError) as err:
+        load_experiment(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: invalid experiment: `{key}`: "), message
+    assert needle in message, message
+
+
+def test_the_median_pruners_settings_default_to_two_trials_and_the_first_epoch(tmp_path):
+    exp = load_experiment(write(tmp_path, GOOD + '[tune]\nmodel = "Small CNN"\nspace = { "train.lr" = [0.1] }\n'))
+    assert (exp.tune.pruner, exp.tune.startup_trials, exp.tune.prune_from_epoch) == ("median", 2, 1)
+    searched_epochs = GOOD + '[tune]\nmodel = "Small CNN"\nspace = { "train.epochs" = [1, 8] }\nprune_from_epoch = 4\n'
+    assert load_experiment(write(tmp_path, searched_epochs)).tune.prune_from_epoch == 4  # some trials reach it

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from reportgen.cli import app
 from reportgen.rundir import RunDir
 
-TINY = """
+TWO_EPOCHS = """
 name = "tiny"
 [data]
 dataset = "synthetic"
@@ -35,7 +35,7 @@ params = {{ conv_filters = [4, 8, 8], fc_neurons = 16 }}
 
 def experiment(tmp_path, data: str = "") -> str:
     path = tmp_path / "exp.toml"
-    path.write_text(TINY.format(data=data))
+    path.write_text(TWO_EPOCHS.format(data=data))
     return str(path)
 
 
@@ -131,7 +131,7 @@ def test_a_corrupt_image_leaves_no_run_directory(tmp_path):
             Image.new("RGB", (8, 8)).save(tmp_path / "images" / "train" / name / f"{i}.png")
     (tmp_path / "images" / "train" / "a" / "0.png").write_bytes(b"not a png")
     path = tmp_path / "exp.toml"
-    path.write_text(TINY.replace('"synthetic"', '"imagefolder"').format(data=f'root = "{tmp_path / "images"}"'))
+    path.write_text(TWO_EPOCHS.replace('"synthetic"', '"imagefolder"').format(data=f'root = "{tmp_path / "images"}"'))
     out = invoke("run", path, "--runs-dir", tmp_path / "runs")
     assert "0.png" in out
     assert not list((tmp_path / "runs").glob("*/*"))

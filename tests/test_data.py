@@ -152,6 +152,7 @@ def test_decoded_images_are_cached_and_invalidated(tmp_path, monkeypatch):
                            torch.cat([changed.train.images, changed.val.images]))
 
 
+@pytest.mark.slow
 def test_streamed_files_train_exactly_like_decoded_ones(tmp_path, monkeypatch):
     """A dataset too large for memory streams through DataLoader workers; the same seed must give
     the same batches, augmentation and so the same training history as the decoded path."""

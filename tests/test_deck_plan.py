@@ -14,7 +14,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 import reportgen
 from reportgen.analysis import load_analysis
 from reportgen.config import validate_experiment

@@ -38,6 +38,7 @@ params = { conv_filters = [4, 8, 8], fc_neurons = 16 }
 """
 
 
+@pytest.mark.slow
 def test_two_gloo_processes_make_one_complete_run(tmp_path):
     path = tmp_path / "ddp.toml"
     path.write_text(EXPERIMENT)

@@ -14,9 +14,8 @@ import pymupdf
 from PIL import Image
 import pytest
 
-from conftest import CNN_PRED, HANDMADE, history_rows
-from reportgen import render
-from reportgen.analysis import analyse
+from helpers import CNN_PRED, HANDMADE, history_rows
+from reportgen.analysis import analyse, load_analysis
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
 from reportgen.report.document import (Document, Emphasis, Figure, Prose, Ref, Section, Table, TitleBlock, Words,
@@ -57,8 +56,8 @@ def test_a_single_model_report_numbers_its_sections_without_gaps_and_cites_nothi
     assert not any(text == "Referensi" for _, text in headings(page))
 
 
-def test_tables_and_figures_are_numbered_once_in_reading_order(handmade_run):
-    doc = build_document(analyse(handmade_run), "id")
+def test_tables_and_figures_are_numbered_once_in_reading_order(analysed_run):
+    doc = build_document(load_analysis(analysed_run), "id")
     tables = [n for n in doc.nodes() if isinstance(n, Table)]
     figures = [n for n in doc.nodes() if isinstance(n, Figure)]
     assert [t.number for t in tables] == list(range(1, len(tables) + 1))
@@ -69,8 +68,8 @@ def test_tables_and_figures_are_numbered_once_in_reading_order(handmade_run):
     assert re.findall(r'<div class="caption">(Gambar \d+):', page) == [f.label for f in figures]
 
 
-def test_every_reference_names_its_target_and_links_to_it(handmade_run):
-    doc = build_document(analyse(handmade_run), "en")
+def test_every_reference_names_its_target_and_links_to_it(analysed_run):
+    doc = build_document(load_analysis(analysed_run), "en")
     refs = list(doc.refs())
     assert len(refs) >= len(doc.appendix)  # every part is pointed to, and the stage tables point to the layers
     for ref in refs:
@@ -86,8 +85,8 @@ def test_every_reference_names_its_target_and_links_to_it(handmade_run):
     assert [text for target, text in entries if target.startswith("appendix-")] == [p.heading for p in doc.appendix]
 
 
-def test_the_pdf_has_a_table_of_contents_with_page_numbers_and_working_links(handmade_run):
-    pdf = pymupdf.open(render(handmade_run, "pdf", lang="en"))
+def test_the_pdf_has_a_table_of_contents_with_page_numbers_and_working_links(rendered):
+    pdf = pymupdf.open(rendered("pdf", "en"))
     bookmarks = {title: page for _, title, page, *_ in pdf.get_toc()}
     links = [(page.number + 1, page.get_textbox(link["from"]).split(), link["page"] + 1)
              for page in pdf for link in page.get_links() if link.get("page") is not None]

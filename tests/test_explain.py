@@ -27,8 +27,8 @@ from reportgen.report.context import Context
 from reportgen.report.explanation import (case_sentences, disagreement_sentences, gallery_sentences,
                                           overview)
 from reportgen.rundir import RunDir, read_run_csv, write_csv
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
-from test_claims import fact_numbers, numbers
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, history_rows
+from helpers import fact_numbers, numbers
 
 HALF = Normalization(mean=[0.5] * 3, std=[0.5] * 3)
 

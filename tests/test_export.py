@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import reportgen
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, handmade_metrics, history_rows
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, TRUE, handmade_metrics, history_rows
 from reportgen.cli import app
 from reportgen.config import validate_experiment
 from reportgen.rundir import HISTORY_COLUMNS, RunDir, write_csv, write_model

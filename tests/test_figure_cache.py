@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import reportgen.analysis
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, documents_figures, foreign, history_rows, names_of, text_of
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.explain import cam_facts
 from reportgen.api import render
@@ -23,8 +23,6 @@ from reportgen.language.phrases import Phrases
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
 from reportgen.rundir import RunDir, load_torch, save_torch
-from test_figure_language import documents_figures, foreign, names_of, recorder  # noqa: F401 (a fixture)
-from test_wording import text_of
 
 HISTORIES = {
     "cnn": history_rows([.5, .6, .7, .75], [.5, .55, .65, .7], [1.0, .9, .8, .7], [1.1, 1.0, .9, .85]),

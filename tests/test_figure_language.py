@@ -6,110 +6,16 @@ learning-rate schedule and the row-normalised confusion matrix."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
+from helpers import documents_figures, foreign, names_of
 from reportgen.analysis import analyse
 from reportgen.figures import plots, style
-from reportgen.language.phrases import LANGUAGES, Phrases, _table
+from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.report import build_document
-from reportgen.schema.analysis import Analysis
-
-SLOT = "\x00"  # what a placeholder, a number or a name stands as when a text is compared with a phrase
-# A number in the language's notation (0,5 and 1.000 in Indonesian; 0.5 and 1,000 in English)
-NUMBER = {lang: re.compile(rf"(?<![\w.,])[−+-]?\d+(?:\{thousands}\d{{3}})*(?:\{decimal}\d+)?(?:e[−+-]?\d+)?%?(?![\w.,])")
-          for lang, thousands, decimal in (("id", ".", ","), ("en", ",", "."))}
-
-
-class TextRecorder:
-    """style.OBSERVERS and style.PICTURE_OBSERVERS hook: every text drawn, by figure file."""
-
-    def __init__(self):
-        self.texts: dict[Path, list[str]] = {}
-
-    def __call__(self, figure, path: Path) -> None:
-        self.texts[path] = figure if isinstance(figure, list) else matplotlib_texts(figure)
-
-
-def matplotlib_texts(fig) -> list[str]:
-    """Every text a reader sees in a figure: titles, axis and colorbar labels, tick labels, legend
-    entries and free texts."""
-    fig.canvas.draw()  # tick labels exist once laid out
-    texts = [t.get_text() for t in fig.texts]
-    texts += [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-    for ax in fig.axes:
-        texts += [ax.get_title(loc) for loc in ("left", "center", "right")]
-        texts += [ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
-        if ax.axison:  # an axis turned off (a picture's) draws no ticks
-            texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_visible()]
-        if ax.get_legend():
-            texts += [t.get_text() for t in ax.get_legend().get_texts()]
-    return [t for t in texts if t.strip()]
-
-
-@pytest.fixture
-def recorder():
-    rec = TextRecorder()
-    style.OBSERVERS.append(rec)
-    style.PICTURE_OBSERVERS.append(rec)
-    yield rec
-    style.OBSERVERS.remove(rec)
-    style.PICTURE_OBSERVERS.remove(rec)
-
-
-def shape(text: str, names: list[str], lang: str) -> str:
-    """`text` with every name (longest first) and every number of the language as SLOT,
-    whitespace as wrapped."""
-    for name in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", SLOT, text)
-    return " ".join(NUMBER[lang].sub(SLOT, text).split())
-
-
-def phrase_shapes(lang: str) -> set[str]:
-    """Every figure phrase of a language (and the parameters' names, language/parameters.py) with
-    its placeholders as SLOT."""
-    return {" ".join(re.sub(r"\{\w+\}", SLOT, v[lang]).split()) for k, v in _table().items()
-            if k.startswith(("figure.", "explain.figure.", "ui.train.", "ui.arch_param."))}
-
-
-def foreign(texts: list[str], lang: str, names: list[str]) -> list[str]:
-    """The texts that are neither a figure phrase of `lang` with names and numbers in its
-    placeholders, nor a name or number alone; and those that are a phrase of another language."""
-    own = phrase_shapes(lang) | {SLOT, f"{SLOT} {SLOT}", f"{SLOT} ({SLOT}×{SLOT}×{SLOT})"}  # a stage's shape
-    others = set().union(*(phrase_shapes(other) for other in LANGUAGES if other != lang)) - phrase_shapes(lang)
-    return [t for t in texts if shape(t, names, lang) not in own or shape(t, names, lang) in others]
-
-
-def names_of(a: Analysis, lang: str) -> list[str]:
-    """The user's and the code's names a figure in `lang` shows as they are: classes, model names
-    (cut as the figures cut them), the feature-map stages, and the marks of a right and a wrong
-    prediction."""
-    names = [*a.dataset.classes, *(Phrases(lang)(f"ui.arch.{m.arch}") if m.default_label else m.label
-                                   for m in a.models)]
-    names += [n[:k] for n in names for k in (14, 16, 24)]
-    return names + [s.stage for m in a.models for case in m.feature_maps for s in case.stages] + ["✓", "✗"]
-
-
-def documents_figures(doc) -> list:
-    """Every figure of a document, drawn or not."""
-    found = []
-
-    def walk(node) -> None:
-        if type(node).__name__ == "Figure":
-            found.append(node)
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                walk(item)
-        elif hasattr(node, "__dataclass_fields__"):
-            for name in node.__dataclass_fields__:
-                walk(getattr(node, name))
-    walk(doc)
-    return found
-
 
 def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, recorder):
     a = analyse(handmade_run)
@@ -185,7 +91,7 @@ def test_learning_rate_schedule_plots_the_history(handmade_run):
 
 
 def test_normalised_confusion_matrix_rows_sum_to_one(handmade_run, recorder):
-    a = analyse(handmade_run)
+    a = analyse(handmade_run)  # the recorder reads the figures as they are drawn
     m = a.models[1]  # ResNet18: 6 of 9 right
     path = build_document(a, "en").figure(f"figure-confusion-normalized-{m.slug}").path
     cells = [int(t) for t in recorder.texts[path] if t.isdigit()]

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import TUNE_TABLE, write_experiment
+from helpers import TUNE_TABLE, write_experiment
 from reportgen.cli import app
 
 def csv_outside_root(folder: Path) -> tuple[str, str]:
@@ -71,25 +71,22 @@ RENDER_CASES = {
 
 
 @pytest.mark.parametrize("case", list(RENDER_CASES))
-def test_hostile_commands_on_a_finished_run_fail_in_one_line(sandbox, handmade_run, case):
-    from reportgen.analysis import analyse
-
+def test_hostile_commands_on_a_finished_run_fail_in_one_line(sandbox, analysed_run, case):
     args, code, message = RENDER_CASES[case]
-    analyse(handmade_run)
     if case == "tampered figure path":
-        stored = json.loads((handmade_run / "analysis.json").read_text())
+        stored = json.loads((analysed_run / "analysis.json").read_text())
         # a figure id leading to a file outside the run (as a cached figure: its name with .png)
         (sandbox / "secret.png").write_bytes(b"private bytes")
         stored["models"][0]["figures"]["loss"] = "../" * 12 + str(sandbox / "secret").lstrip("/")
-        (handmade_run / "analysis.json").write_text(json.dumps(stored))
+        (analysed_run / "analysis.json").write_text(json.dumps(stored))
     if args == ["tune"]:
         path = write_experiment(sandbox, ("fc_neurons = 16 }\n", "fc_neurons = 16 }\n" + TUNE_TABLE))
         args = ["tune", str(path), "--storage", "postgresql://bob:s3cret@127.0.0.1:1/db", "--runs-dir", "runs"]
     else:
-        args = ["render"] + [a.format(run=handmade_run, sandbox=sandbox) for a in args]
+        args = ["render"] + [a.format(run=analysed_run, sandbox=sandbox) for a in args]
     before = files_under(sandbox)
     result = CliRunner().invoke(app, args)
     assert result.exit_code == code, result.output
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
     assert "Traceback" not in result.output and "s3cret" not in result.output
-    assert {p for p in files_under(sandbox) - before if not p.is_relative_to(handmade_run)} == set()
+    assert {p for p in files_under(sandbox) - before if not p.is_relative_to(analysed_run)} == set()

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import TUNE_TABLE, write_experiment
+from helpers import write_experiment
 from reportgen.cli import app
 
 SYNTHETIC = 'dataset = "synthetic"'
@@ -312,13 +312,10 @@ def test_a_tuning_summary_nested_absurdly_deep_is_one_line(sandbox):
 
 
 @pytest.mark.parametrize("fmt", ["html", "pptx"])
-def test_a_decompression_bomb_as_a_runs_logo_is_one_line_at_render(sandbox, handmade_run, fmt):
-    from reportgen.analysis import analyse
-
-    analyse(handmade_run)
-    png_bomb(handmade_run / "logo.png", 20_000)
+def test_a_decompression_bomb_as_a_runs_logo_is_one_line_at_render(sandbox, analysed_run, fmt):
+    png_bomb(analysed_run / "logo.png", 20_000)
     before = files_under(sandbox)
-    result = CliRunner().invoke(app, ["render", str(handmade_run), "--format", fmt])
+    result = CliRunner().invoke(app, ["render", str(analysed_run), "--format", fmt])
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1 and "logo.png' is too large to decode" in result.stderr
     assert files_under(sandbox) == before
@@ -326,7 +323,7 @@ def test_a_decompression_bomb_as_a_runs_logo_is_one_line_at_render(sandbox, hand
 
 def test_a_run_whose_every_model_diverged_says_to_lower_the_learning_rate_not_to_resume(make_run):
     """--resume would diverge again (an infinite learning rate is refused outright, see above)."""
-    from conftest import CNN_PRED, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, RESNET_PRED, history_rows
 
     rows = history_rows([0.3], [0.3], [9.0], [9.0])
     run = make_run(predictions={"Small CNN": CNN_PRED, "ResNet18": RESNET_PRED},

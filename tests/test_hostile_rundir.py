@@ -14,31 +14,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import api
 from reportgen.cli import app
 from reportgen.rundir import RunDir, training_lock
 
-from conftest import write_experiment
 
 SECRET = b"root:$6$SECRET-shadow-line-0123456789:19000:0:99999:7:::\n"
 ENV_SECRET = b'AWS_SECRET_ACCESS_KEY = "SECRET-aws-key-0123456789"\n'  # a .env that parses as Python
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    """A finished, analysed tiny run and the experiment it was trained from; each test copies it."""
-    folder = tmp_path_factory.mktemp("finished")
-    experiment = write_experiment(folder)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("REPORTGEN_CACHE", str(folder / "cache"))
-        return api.run(experiment, runs_dir=folder / "runs"), experiment
-
-
 @pytest.fixture
-def sandbox(finished, tmp_path, monkeypatch):
+def sandbox(tiny_trained, tmp_path, monkeypatch):
     """A copy of the finished run in an empty folder, with private files beside it."""
     monkeypatch.chdir(tmp_path)
-    shutil.copytree(finished[0], tmp_path / "run")
+    shutil.copytree(tiny_trained[0], tmp_path / "run")
     (tmp_path / "shadow").write_bytes(SECRET)
     (tmp_path / "project.env").write_bytes(ENV_SECRET)
     return tmp_path
@@ -114,11 +102,11 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_a_hostile_run_directory_is_refused_in_one_line(sandbox, finished, case):
+def test_a_hostile_run_directory_is_refused_in_one_line(sandbox, tiny_trained, case):
     tamper, command, message = CASES[case]
     run = sandbox / "run"
     tamper(run, sandbox)
-    args = [a.format(run=run, experiment=finished[1]) for a in command]
+    args = [a.format(run=run, experiment=tiny_trained[1]) for a in command]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, (result.output, result.exception)
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr

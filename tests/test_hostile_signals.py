@@ -8,12 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import write_experiment
+from helpers import write_experiment
 
 # The child: SIGINT to itself the moment `target` starts to be imported, then `python -m reportgen`.
 INTERRUPTED_IMPORT = """

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import write_experiment
+from helpers import write_experiment
 from reportgen.cli import app
 from reportgen.language.text import clean_user_text
 from reportgen.progress import Reporter, RichReporter

@@ -18,8 +18,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from conftest import write_experiment
-from test_tune import exit_codes_at_once, postgres_url, write_search
+from helpers import write_experiment
+from helpers import exit_codes_at_once, postgres_url, write_search
 from reportgen.config import load_experiment
 
 
@@ -99,6 +99,7 @@ def fresh_database(backend: str, tmp_path: Path, attempt: int) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_searches_started_at_once_share_a_fresh_study(tmp_path, backend):
     """Unlocked, each creates the tables: 'UNIQUE constraint failed: alembic_version' (SQLite) or

@@ -105,7 +105,7 @@ def test_the_project_compiles_cleanly_and_its_numbers_are_the_documents(handmade
 @needs_latexmk
 @pytest.mark.slow  # compiles a LaTeX project (about 20 s here)
 def test_hostile_report_text_compiles_and_prints_literally(make_run, tmp_path):
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 
     raw = copy.deepcopy(HANDMADE)
     raw["report"].update(

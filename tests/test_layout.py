@@ -256,6 +256,7 @@ def test_every_header_cell_of_a_table_has_one_size(deck_file):
                     assert len(sizes) == 1
 
 
+@pytest.mark.slow
 def test_libreoffice_renders_the_deck_in_liberation_sans(deck_file, tmp_path):
     import shutil
     import subprocess

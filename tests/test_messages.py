@@ -3,7 +3,7 @@ it, never echoes a password, and user text cannot turn the documents' text aroun
 
 from typer.testing import CliRunner
 
-from conftest import TUNE_TABLE, write_experiment
+from helpers import TUNE_TABLE, write_experiment
 from reportgen.cli import app
 from reportgen.language.text import clean_user_text
 

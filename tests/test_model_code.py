@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pymupdf
 import pytest
@@ -19,8 +20,7 @@ from pptx.util import Emu
 from torch import nn
 
 import reportgen
-from conftest import write_experiment
-from reportgen.analysis import analyse
+from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.architecture import layer_table
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
@@ -33,14 +33,13 @@ from reportgen.renderers.layout import LAYOUT
 from reportgen.renderers.textfit import WIDTH_SLACK, line_pitch
 from reportgen.report import build_document
 from reportgen.rundir import RunDir
-from test_scale import words_past_text_width
+from helpers import words_past_text_width, write_experiment
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory):
-    """A real `reportgen run` of the tiny CNN: the run records its code in <model>/model.py."""
-    folder = tmp_path_factory.mktemp("code")
-    return reportgen.run(write_experiment(folder), runs_dir=folder / "runs")
+@pytest.fixture
+def trained_run(tiny_trained, tmp_path):
+    """A copy of a real `reportgen run` of the tiny CNN: the run records its code in <model>/model.py."""
+    return Path(shutil.copytree(tiny_trained[0], tmp_path / "run"))
 
 
 def model_key(doc, name: str) -> str:
@@ -106,8 +105,8 @@ def test_a_resnet_lists_its_own_block_and_never_a_librarys_code():
 # --- highlighted, in every format, and fitting -----------------------------------------------------------
 
 
-def test_the_html_and_pdf_listing_is_highlighted_whole_and_within_the_page(handmade_run):
-    doc = build_document(analyse(handmade_run), "en")
+def test_the_html_and_pdf_listing_is_highlighted_whole_and_within_the_page(analysed_run):
+    doc = build_document(load_analysis(analysed_run), "en")
     page = render_html(doc)
     listing = page[page.index('<pre class="code">'):]
     listing = listing[:listing.index("</pre>")]
@@ -116,7 +115,7 @@ def test_the_html_and_pdf_listing_is_highlighted_whole_and_within_the_page(handm
     code_text = html.unescape(re.sub(r'<span class="ln">\s*\d+</span> |<[^>]+>', "", listing))
     assert code_text == listing_text(doc, "Small CNN").rstrip("\n")  # every line, none added
 
-    pdf = reportgen.render(handmade_run, "pdf", out=handmade_run / "code.pdf", lang="en")
+    pdf = reportgen.render(analysed_run, "pdf", out=analysed_run / "code.pdf", lang="en")
     text = "".join(p.get_text() for p in pymupdf.open(pdf))
     assert "class CNN(nn.Module):" in text and "def resnet18_cifar(num_classes: int, image_size: int)" in text
     fonts = {f[3] for p in pymupdf.open(pdf) for f in p.get_fonts()}
@@ -129,12 +128,12 @@ def code_slides(prs, title: str) -> list:
     return [slide for slide in prs.slides if any(sh.has_text_frame and sh.text_frame.text == title for sh in slide.shapes)]
 
 
-def test_the_deck_shows_the_code_in_colour_in_courier_new_and_fitting_beside_its_steps(handmade_run):
+def test_the_deck_shows_the_code_in_colour_in_courier_new_and_fitting_beside_its_steps(analysed_run):
     """One slide per model in the main part: the listing's first page beside the plain-language
     steps (the whole listing is the report's appendix)."""
     t = Phrases("id")
-    doc = build_document(analyse(handmade_run), "id")
-    prs = Presentation(str(reportgen.render(handmade_run, "pptx", out=handmade_run / "code.pptx")))
+    doc = build_document(analyse(analysed_run), "id")
+    prs = Presentation(str(reportgen.render(analysed_run, "pptx", out=analysed_run / "code.pptx")))
     slides = code_slides(prs, t("deck.architecture", model="Small CNN"))
     assert len(slides) == 1
     lines, colours = [], set()
@@ -186,6 +185,7 @@ def test_a_long_listing_wraps_and_continues_over_slides_within_the_box():
     assert rebuilt == source.split("\n")
 
 
+@pytest.mark.slow
 def test_the_code_font_is_the_shipped_twin_of_courier_new(tmp_path):
     from PIL import ImageFont
 
@@ -234,9 +234,9 @@ def test_kernel_stride_and_padding_are_the_modules_own(arch, params):
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_the_layer_table_shows_them_with_a_note_per_layer(handmade_run, lang):
+def test_the_layer_table_shows_them_with_a_note_per_layer(analysed_run, lang):
     t = Phrases(lang)
-    doc = build_document(analyse(handmade_run), lang)
+    doc = build_document(load_analysis(analysed_run), lang)
     cnn, resnet = (doc.table(f"table-layers-{key}") for key in ("small-cnn", "resnet18"))
     header = cnn.header
     assert header[4:7] == [t("code.column.kernel"), t("code.column.stride"), t("code.column.padding")]
@@ -258,9 +258,9 @@ def test_the_layer_table_shows_them_with_a_note_per_layer(handmade_run, lang):
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_the_walkthrough_follows_the_layers_as_they_run(handmade_run, lang):
+def test_the_walkthrough_follows_the_layers_as_they_run(analysed_run, lang):
     t = Phrases(lang)
-    doc = build_document(analyse(handmade_run), lang)
+    doc = build_document(load_analysis(analysed_run), lang)
     assert doc.sentences("text-code-intro-small-cnn") == [t(
         "code.intro", names=Formatter(lang).listing(["conv_block", "CNN"]), model="Small CNN", shape="3×16×16")]
     cnn_steps = doc.sentences("list-code-steps-small-cnn")
@@ -311,8 +311,8 @@ def test_the_recorded_initialisation_is_how_the_weights_are_drawn(arch):
     ("id", "bawaan PyTorch (Kaiming uniform)", "Kaiming normal (fan_out) pada Conv2d, kecuali stem (bawaan PyTorch)"),
     ("en", "PyTorch default (Kaiming uniform)", "Kaiming normal (fan_out) on Conv2d, except the stem (PyTorch default)"),
 ])
-def test_the_training_table_states_the_initialisation(handmade_run, lang, cnn, resnet):
-    doc = build_document(analyse(handmade_run), lang)
+def test_the_training_table_states_the_initialisation(analysed_run, lang, cnn, resnet):
+    doc = build_document(load_analysis(analysed_run), lang)
     row = next(r for r in doc.table("table-training").rows if r[0] == Phrases(lang)("code.init_label"))
     assert row[1:] == [cnn, resnet]
     assert {"id": "Inisialisasi bobot", "en": "Weight initialisation"}[lang] == row[0]

@@ -69,7 +69,7 @@ def test_a_new_notes_file_replaces_the_kept_one(handmade_run, tmp_path):
 def test_the_experiments_notes_file_is_read_at_render(make_run, tmp_path):
     import copy
 
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 
     raw = copy.deepcopy(HANDMADE)
     raw["report"]["notes"] = str(tmp_path / "later.md")  # written after training
@@ -105,7 +105,7 @@ def test_a_notes_file_must_be_markdown_text(handmade_run, tmp_path):
 
 @pytest.mark.slow  # renders the PDF and the deck (about 40 s here)
 def test_notes_appear_in_every_format(handmade_run, tmp_path):
-    from test_render_html_pdf import pdf_text
+    from helpers import pdf_text
 
     render(handmade_run, "html", notes=write_notes(tmp_path))  # kept; the other formats read the run's copy
     pdf = pdf_text(render(handmade_run, "pdf"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import reportgen
-from conftest import starter_data
+from helpers import starter_data
 from reportgen.analysis import analyse
 from reportgen.renderers import FORMATS
 from reportgen.rundir import RunDir, read_run_csv
@@ -34,10 +34,10 @@ def test_pyproject_lists_every_package():
     assert listed == found | {"reportgen.templates", "reportgen.assets", "reportgen.experiments"}
 
 
-def test_python_api_renders_without_clobbering_itself(handmade_run):
+def test_python_api_renders_without_clobbering_itself(analysed_run):
     # `reportgen.render` is the API function; a subpackage of that name would replace it on import.
     for fmt in FORMATS:
-        assert reportgen.render(handmade_run, fmt).stat().st_size > 0
+        assert reportgen.render(analysed_run, fmt).stat().st_size > 0
     assert callable(reportgen.render) and callable(reportgen.run)
 
 

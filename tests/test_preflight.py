@@ -5,7 +5,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import write_experiment
+from helpers import write_experiment
 from reportgen.cli import app
 
 def run(tmp_path, *edits):

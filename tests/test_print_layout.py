@@ -13,7 +13,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 from reportgen.analysis import load_analysis
 from reportgen.figures import style
 from reportgen.renderers.pdf import render_pdf

@@ -5,22 +5,17 @@ import re
 import pypdf
 import pytest
 
-from reportgen.analysis import analyse
+from reportgen.analysis import analyse, load_analysis
 from reportgen import render
 from reportgen.renderers.pdf import ProjectOnlyFetcher
 from reportgen.resources import TEMPLATES_DIR
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.report import build_document
-from test_figure_language import documents_figures
+from helpers import documents_figures, pdf_text
 
 SECTIONS = ["introduction", "objectives", "methodology", "dataset", "environment", "training", "architectures",
             "results", "final", "comparison", "confusion", "feature_maps", "discussion", "conclusion"]
-
-
-def pdf_text(path) -> str:
-    reader = pypdf.PdfReader(path)
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
 def pdf_images(path) -> int:
@@ -46,9 +41,9 @@ def expected_figures(a, lang: str = "id") -> int:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_pdf_has_every_section_number_and_figure(handmade_run, lang):
-    a = analyse(handmade_run)
-    out = render(handmade_run, "pdf", lang=lang)
+def test_pdf_has_every_section_number_and_figure(rendered, lang):
+    out = rendered("pdf", lang)
+    a = load_analysis(out.parent)
     assert out.name == ("report.pdf" if lang == "id" else "report-en.pdf")
     text = pdf_text(out)
     t, f = Phrases(lang), Formatter(lang)
@@ -69,8 +64,8 @@ def test_pdf_has_every_section_number_and_figure(handmade_run, lang):
         assert f"{name} ({author_id})" in text
 
 
-def test_pdf_embeds_its_fonts(handmade_run):
-    reader = pypdf.PdfReader(render(handmade_run, "pdf"))
+def test_pdf_embeds_its_fonts(rendered):
+    reader = pypdf.PdfReader(rendered("pdf"))
     fonts = {}
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
@@ -81,15 +76,15 @@ def test_pdf_embeds_its_fonts(handmade_run):
     assert all("DejaVu" in name or "Liberation-Mono" in name for name in fonts)  # Liberation Mono: code listings
 
 
-def test_differences_are_in_percentage_points(handmade_run):
-    text = pdf_text(render(handmade_run, "pdf"))
+def test_differences_are_in_percentage_points(rendered):
+    text = pdf_text(rendered("pdf"))
     assert "−22,22 pp" in text  # ResNet18 vs the Small CNN baseline: 6/9 vs 8/9
     assert "22,22%" not in text
 
 
-def test_html_is_self_contained(handmade_run):
-    html = render(handmade_run, "html").read_text()
-    a = analyse(handmade_run)
+def test_html_is_self_contained(rendered):
+    html = rendered("html").read_text()
+    a = load_analysis(rendered("html").parent)
     assert html.count('src="data:image/png;base64,') == expected_figures(a)
     assert not re.search(r'src="(?!data:)', html)  # nothing to fetch: it opens offline
     assert Formatter("id").percent(a.models[0].accuracy) in html
@@ -98,7 +93,7 @@ def test_html_is_self_contained(handmade_run):
 def test_hostile_user_text_is_escaped(make_run, tmp_path):
     import copy
 
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 
     raw = copy.deepcopy(HANDMADE)
     raw["report"]["title"] = "<script>alert('x')</script> & Co \x00\x0b"
@@ -121,7 +116,7 @@ def test_fetcher_refuses_anything_outside_the_project():
             fetcher.fetch(url)
 
 
-def test_a_tampered_figure_path_is_refused_not_read(handmade_run, tmp_path):
+def test_a_tampered_figure_path_is_refused_not_read(analysed_run, tmp_path):
     import json
 
     from typer.testing import CliRunner
@@ -130,30 +125,28 @@ def test_a_tampered_figure_path_is_refused_not_read(handmade_run, tmp_path):
 
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"private bytes")
-    analyse(handmade_run)
-    path = handmade_run / "analysis.json"
+    path = analysed_run / "analysis.json"
     stored = json.loads(path.read_text())
     stored["models"][0]["figures"]["loss"] = "../" * 12 + str(secret.with_suffix("")).lstrip("/")
     path.write_text(json.dumps(stored))
     for fmt in ("html", "pdf", "pptx"):
-        result = CliRunner().invoke(app, ["render", str(handmade_run), "--format", fmt])
+        result = CliRunner().invoke(app, ["render", str(analysed_run), "--format", fmt])
         assert result.exit_code == 2 and "names a figure by an invalid id" in result.output
         assert "Traceback" not in result.output
-    assert not list(handmade_run.glob("report*")) and not list(handmade_run.glob("slides*"))
+    assert not list(analysed_run.glob("report*")) and not list(analysed_run.glob("slides*"))
 
 
-def test_render_command_takes_the_newest_run(handmade_run, monkeypatch):
+def test_render_command_takes_the_newest_run(analysed_run, monkeypatch):
     from typer.testing import CliRunner
 
     from reportgen.cli import app
 
-    runs = handmade_run.parent / "runs"
+    runs = analysed_run.parent / "runs"
     (runs / "handmade").mkdir(parents=True)
     (runs / "handmade" / "20260202-000000").mkdir()  # a newer run that failed: never chosen
     (runs / "handmade" / "20260202-000000" / "experiment.toml").write_text("name = 'handmade'")
-    analyse(handmade_run)
-    handmade_run.rename(runs / "handmade" / "20260101-000000")
-    monkeypatch.chdir(handmade_run.parent)
+    analysed_run.rename(runs / "handmade" / "20260101-000000")
+    monkeypatch.chdir(analysed_run.parent)
     result = CliRunner().invoke(app, ["render", "--format", "html", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("runs/handmade/20260101-000000/report-en.html")
@@ -177,7 +170,7 @@ def test_logo_is_on_the_title_block_and_the_title_slide(make_run, tmp_path):
     from PIL import Image
     from pptx import Presentation
 
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
     from reportgen.runner import copy_logo
     from reportgen.rundir import RunDir
 
@@ -210,10 +203,10 @@ def test_unreadable_logo_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "html", "pptx", "latex"])
-def test_every_format_is_written_atomically(handmade_run, monkeypatch, fmt):
+def test_every_format_is_written_atomically(analysed_run, monkeypatch, fmt):
     import reportgen.rundir
 
-    build_document(analyse(handmade_run), "id")  # so the render writes nothing but its document (figures drawn)
+    build_document(load_analysis(analysed_run), "id")  # so the render writes nothing but its document (figures drawn)
     written = []
     atomic = reportgen.rundir.atomic_write_bytes
 
@@ -222,21 +215,20 @@ def test_every_format_is_written_atomically(handmade_run, monkeypatch, fmt):
         atomic(path, data)
 
     monkeypatch.setattr(reportgen.rundir, "atomic_write_bytes", recording)
-    out = render(handmade_run, fmt)
+    out = render(analysed_run, fmt)
     assert written == [out] and out.stat().st_size > 0
 
 
-def test_out_must_be_a_writable_file_of_the_format(handmade_run, tmp_path):
+def test_out_must_be_a_writable_file_of_the_format(analysed_run, tmp_path):
     from typer.testing import CliRunner
 
     from reportgen.cli import app
 
-    analyse(handmade_run)
     (tmp_path / "a-file").write_text("")
     cases = [(tmp_path, "is a folder"), (tmp_path / "x.html", "does not end in .pdf"),
              (tmp_path / "a-file" / "r.pdf", "cannot write"), (tmp_path / "missing" / "dir" / "r.pdf", None)]
     for out, message in cases:
-        result = CliRunner().invoke(app, ["render", str(handmade_run), "--format", "pdf", "--out", str(out)])
+        result = CliRunner().invoke(app, ["render", str(analysed_run), "--format", "pdf", "--out", str(out)])
         if message is None:
             assert result.exit_code == 0 and out.is_file()
         else:
@@ -248,7 +240,7 @@ def test_a_very_long_header_field_does_not_hang_the_pdf(make_run):
     import subprocess
     import sys
 
-    from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+    from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 
     raw = copy.deepcopy(HANDMADE)
     raw["report"]["assignment"] = " ".join(["panjang"] * 2000)  # minutes to lay out before the fixed layout

@@ -20,9 +20,9 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
-from conftest import HANDMADE, history_rows
+from helpers import HANDMADE, history_rows, slide_texts
 import reportgen
-from reportgen.analysis import analyse
+from reportgen.analysis import load_analysis
 from reportgen.renderers.pptx import Deck
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
@@ -34,26 +34,13 @@ HOSTILE_AUTHOR = "Budi & <b>Ani</b>\x08"
 
 
 def render(run: Path, lang: str = "id"):
-    analysis = analyse(run)
+    analysis = load_analysis(run)  # analyses a run that has no analysis.json yet
     out = reportgen.render(run, "pptx", out=run / f"deck-{lang}.pptx", lang=lang)
     return analysis, Presentation(str(out))
 
 
 def pt(emu) -> float:
     return Emu(emu).pt
-
-
-def slide_texts(prs) -> list[str]:
-    """Every paragraph on every slide, table cells included; a line wrapped by the renderer is
-    joined again with the space it replaced."""
-    frames = []
-    for slide in prs.slides:
-        for shape in slide.shapes:
-            if shape.has_text_frame:
-                frames.append(shape.text_frame)
-            if shape.has_table:
-                frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
-    return [p.text.replace("\v", " ") for frame in frames for p in frame.paragraphs]
 
 
 def tables(prs):
@@ -134,8 +121,10 @@ def overflow(prs) -> list[str]:
 
 
 @pytest.fixture
-def deck(handmade_run):
-    return render(handmade_run)
+def deck(rendered):
+    """The hand-made run's analysis and its Indonesian deck, opened afresh for each test."""
+    path = rendered("pptx")
+    return load_analysis(path.parent), Presentation(str(path))
 
 
 def test_every_section_and_number_a_reader_needs(deck):
@@ -215,8 +204,8 @@ def test_hostile_title_and_author_render_literally(make_run):
     assert overflow(prs) == []
 
 
-def test_english_deck(handmade_run):
-    _, prs = render(handmade_run, "en")
+def test_english_deck(rendered):
+    prs = Presentation(str(rendered("pptx", "en")))
     texts = slide_texts(prs)
     assert "Thank You" in texts and "Table of Contents" in texts
     assert "88.89%" in texts and "66.67%" in texts

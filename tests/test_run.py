@@ -13,11 +13,12 @@ from typer.testing import CliRunner
 import reportgen.train.loop
 from reportgen.cli import app
 from reportgen.config import load_experiment
+from reportgen.errors import UserError
 from reportgen.progress import Reporter
 from reportgen.rundir import load_torch
 from reportgen.runner import prepare_run, run_experiment
 
-TINY = """
+FROM_IMAGE_FILES = """
 name = "tiny"
 [data]
 dataset = "{dataset}"
@@ -61,7 +62,7 @@ def experiment(tmp_path):
     make_images(tmp_path / "images" / "train", 16)
     make_images(tmp_path / "images" / "test", 4)
     path = tmp_path / "tiny.toml"
-    path.write_text(TINY.format(dataset="imagefolder", root=tmp_path / "images"))
+    path.write_text(FROM_IMAGE_FILES.format(dataset="imagefolder", root=tmp_path / "images"))
     return path
 
 
@@ -70,6 +71,7 @@ def history_without_time(model_dir):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
 
 
+@pytest.mark.slow
 def test_run_writes_every_contract_file(experiment, tmp_path):
     result = CliRunner().invoke(app, ["run", str(experiment), "--runs-dir", str(tmp_path / "runs"),
                                       "--set", "train.epochs=2"])
@@ -98,6 +100,7 @@ def test_run_writes_every_contract_file(experiment, tmp_path):
         assert best["arch"] == "cnn" and best["epoch"] == metrics["best_epoch"]
 
 
+@pytest.mark.slow
 def test_resume_gives_the_uninterrupted_history(experiment, tmp_path, monkeypatch):
     exp = load_experiment(experiment)
     reference = prepare_run(exp, tmp_path / "a")
@@ -156,10 +159,12 @@ def test_ctrl_c_in_the_first_epoch_keeps_no_run_directory(experiment, tmp_path, 
 
 def test_resume_with_another_experiment_is_refused(experiment, tmp_path):
     run = prepare_run(load_experiment(experiment), tmp_path / "runs")
-    with pytest.raises(Exception, match="different experiment"):
+    changed = r"\(differs in: models\[0\]\.train\.epochs, models\[1\]\.train\.epochs, train\.epochs\)"
+    with pytest.raises(UserError, match=r"was started with a different experiment " + changed):
         prepare_run(load_experiment(experiment, ["train.epochs=9"]), tmp_path / "runs", resume=run.path)
 
 
+@pytest.mark.slow
 def test_diverging_model_is_recorded_and_others_still_train(experiment, tmp_path):
     exp = load_experiment(experiment, ["models.0.train.lr=1e12", "models.0.train.optimizer=sgd",
                                        "train.epochs=2"])

@@ -32,7 +32,7 @@ from reportgen.schema.analysis import Analysis, StageActivation
 from reportgen.schema.base import ANALYSIS_VERSION
 from reportgen.schema.run import EnvironmentFile, MetricsFile
 
-from conftest import TUNE_TABLE, write_experiment
+from helpers import TUNE_TABLE, write_experiment
 
 REPO = Path(__file__).resolve().parent.parent
 

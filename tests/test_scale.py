@@ -20,7 +20,7 @@ import pytest
 from pptx import Presentation
 
 import reportgen
-from conftest import history_rows
+from helpers import history_rows, words_past_text_width
 from reportgen.analysis import analyse, load_analysis
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
@@ -30,8 +30,7 @@ from reportgen.renderers.html import render_html
 from reportgen.report import build_document
 
 ROOT = Path(__file__).resolve().parents[1]
-A4_TEXT_RIGHT = (21 - 2) / 2.54 * 72  # the right edge of the page's text area, in points
-A4_TEXT_BOTTOM = (29.7 - 2.2) / 2.54 * 72  # its bottom edge: below it, only the page number
+A4_TEXT_BOTTOM = (29.7 - 2.2) / 2.54 * 72  # the bottom edge of the page's text area: below it, only the page number
 
 
 def experiment_shaped_like(name: str, classes: int, epochs: int | None = None, image_size: int = 16) -> dict:
@@ -150,11 +149,6 @@ def broken_words(pdf: Path, words: set[str], lang: str) -> list[str]:
     if held:
         bad.append(held)
     return bad
-
-
-def words_past_text_width(pdf: Path) -> list[str]:
-    return [word for page in pymupdf.open(pdf) for x0, y0, x1, y1, word, *_ in page.get_text("words")
-            if x1 > A4_TEXT_RIGHT + 1]
 
 
 class AxisRecorder:

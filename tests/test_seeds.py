@@ -11,7 +11,7 @@ from scipy.stats import ttest_ind
 
 import reportgen.train.loop
 from reportgen import render
-from reportgen.analysis import analyse
+from reportgen.analysis import analyse, load_analysis
 from reportgen.config import load_experiment
 from reportgen.errors import UserError
 from reportgen.progress import Reporter
@@ -20,7 +20,7 @@ from reportgen.config import validate_experiment
 from reportgen.rundir import HISTORY_COLUMNS, RunDir, write_csv, write_model
 from reportgen.runner import prepare_run, run_experiment
 from reportgen.tune import search, trial_experiment
-from tests.conftest import (CNN_PRED, HANDMADE, RESNET_PRED, TRUE, TUNE_TABLE, handmade_metrics, history_rows,
+from helpers import (CNN_PRED, HANDMADE, RESNET_PRED, TRUE, TUNE_TABLE, handmade_metrics, history_rows,
                             write_experiment)
 
 FILES = ("history.csv", "predictions.csv", "metrics.json", "best.pt", "last.pt")
@@ -197,14 +197,14 @@ def test_a_model_is_better_across_seeds_only_when_welch_says_so(make_run, cnn, r
         assert len(across) == 1 and ("more accurate than" in across[0]) == test.significant
 
 
-def test_one_seed_documents_have_no_seed_tables(handmade_run):
-    analysis = analyse(handmade_run)
+def test_one_seed_documents_have_no_seed_tables(rendered):
+    analysis = load_analysis(rendered("html").parent)
     assert all(m.seeds is None for m in analysis.models) and analysis.comparison.seed_tests == []
     doc = build_document(analysis, "id")
     ids = [getattr(node, "id", "") for node in doc.nodes()]
     assert ids and not [id for id in ids if id.startswith(("table-seeds-", "table-seed-"))]
     assert doc.sentences("text-seed-note")[0].startswith("Seed 42 dipakai untuk pembagian data, inisialisasi bobot")
-    html = render(handmade_run, "html").read_text()
+    html = rendered("html").read_text()
     assert "per seed" not in html and "Rata-rata ± simpangan baku atas seed" not in html
 
 

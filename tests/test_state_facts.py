@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
+from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
 from reportgen.analysis import analyse, read_environment
 from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.conditions import timing, training_conditions
@@ -19,7 +19,7 @@ from reportgen.errors import UserError
 from reportgen.models import build
 from reportgen.rundir import RunDir, open_run, read_experiment
 from reportgen.schema.analysis import Analysis
-from test_states import A110, THREE, Model, facts
+from helpers import A110, THREE, Model, facts
 
 
 def read_json(path):

@@ -9,16 +9,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from helpers import A110, THREE, Model, curves, facts, right_where
 from reportgen.analysis.advice import run_health
-from reportgen.analysis.diagnostics import compare, diagnose
+from reportgen.analysis.diagnostics import compare
 from reportgen.analysis.findings import conclude
 from reportgen.analysis.seeds import seed_tests
 from reportgen.analysis.states import model_state, prediction_skew
-from reportgen.analysis.stats import model_intervals
 from reportgen.metrics import classification_metrics
-from reportgen.schema.analysis import (
-    Averages, ClassMetrics, History, ModelAnalysis, SeedResult, SeedSummary,
-)
+from reportgen.schema.analysis import History
 
 EVERY = {"best", "better", "overfitting", "memorising", "stable", "calibration_advice", "parameter_lesson",
          "feature_maps", "grad_cam", "class_extremes"}
@@ -29,14 +27,7 @@ ALLOWED = {
     "collapsed": set(), "chance": set(), "diverged": set(),
 }
 
-THREE = [c for c in range(3) for _ in range(40)]  # 120 evaluation images, 40 per class
 FIVE = [c for c in range(5) for _ in range(12)]  # 60 images, 12 per class
-
-
-def right_where(labels: list[int], wrong) -> list[int]:
-    """Predictions right except on the images where `wrong(i)` holds, each mistaken for the next class."""
-    k = max(labels) + 1
-    return [(y + 1) % k if wrong(i) else y for i, y in enumerate(labels)]
 
 
 def from_recalls(correct: list[int], favourite: int = 0, per_class: int = 12) -> list[int]:
@@ -49,54 +40,9 @@ def from_recalls(correct: list[int], favourite: int = 0, per_class: int = 12) ->
     return preds
 
 
-def curves(val_acc: list[float], train_loss: list[float] | None = None) -> History:
-    """A history with these validation accuracies, training accuracy 2 pp above them (no
-    overfitting) and losses that fall with them unless `train_loss` is given."""
-    n = len(val_acc)
-    falling = [1.0 - 0.1 * e for e in range(n)]
-    return History(epoch=list(range(1, n + 1)), train_acc=[min(1.0, v + 0.02) for v in val_acc],
-                   val_acc=val_acc, train_loss=train_loss or falling, val_loss=[v + 0.05 for v in falling],
-                   lr=[0.01] * n, seconds=[1.0] * n)
-
-
-CONVERGED = curves([.5, .7, .8, .85, .86, .86])  # the last two epochs within the noise of the best before
 STILL_RISING = curves([.3, .4, .5, .6, .7, .8])  # 20 pp in its last two epochs, beyond 120 images' noise
 TWO_EPOCHS = curves([.5, .6])
 DIVERGING = curves([.5, .5, .4, .4, .3, .3], train_loss=[1.0, 1.2, 1.5, 2.0, 3.0, 5.0])
-
-
-@dataclass
-class Model:
-    label: str
-    preds: list[int]
-    history: History = field(default_factory=lambda: CONVERGED)
-    seeds: list[float] = field(default_factory=list)  # accuracies of its seeds (none: one seed)
-
-
-def facts(spec: Model, labels: list[int]) -> ModelAnalysis:
-    """The model's facts as analyse() has them before judging: metrics from its predictions, its
-    history and best-epoch values, diagnostics, intervals and seeds."""
-    classes = [f"class_{c}" for c in range(max(labels) + 1)]
-    scores = classification_metrics(labels, spec.preds, classes)
-    h = spec.history
-    best = max(range(len(h.epoch)), key=lambda e: h.val_acc[e])
-    m = ModelAnalysis(
-        label=spec.label, slug=spec.label.lower(), arch="cnn", description="", reference="", status="completed",
-        params=1000, train_config={"lr": 0.01, "monitor": "val_acc"}, model_params={}, accuracy=scores["accuracy"],
-        macro=Averages(**scores["macro"]), weighted=Averages(**scores["weighted"]),
-        per_class=[ClassMetrics(name=k, **v) for k, v in scores["per_class"].items()],
-        confusion_matrix=scores["confusion_matrix"], best_epoch=h.epoch[best], epochs_run=len(h.epoch),
-        stopped_early=False, train_seconds=sum(h.seconds), train_acc=h.train_acc[best], val_acc=h.val_acc[best],
-        train_loss=h.train_loss[best], val_loss=h.val_loss[best], history=h, architecture=None, diagnostics=None,
-        feature_maps=[], figures={}, notes=[])
-    m.diagnostics = diagnose(m, len(labels))
-    m.accuracy_ci, m.macro_f1_ci = model_intervals(m.confusion_matrix)
-    if spec.seeds:
-        m.seeds = SeedSummary(figure_seed=1, accuracy=None, macro_f1=None, best_epoch=None, train_seconds=None,
-                              seeds=[SeedResult(seed=i + 1, status="completed", accuracy=a, macro_f1=None,
-                                                best_epoch=1, epochs_run=1, train_seconds=1.0)
-                                     for i, a in enumerate(spec.seeds)])
-    return m
 
 
 def judged(labels: list[int], specs: list[Model], alpha: float = 0.05):
@@ -112,8 +58,7 @@ def judged(labels: list[int], specs: list[Model], alpha: float = 0.05):
     return models, comparison, health
 
 
-B80 = right_where(THREE, lambda i: i % 3 == 0)  # 80 of 120 right, mistakes spread over the classes
-A110 = right_where(THREE, lambda i: i % 12 == 0)  # 110 right, its mistakes a subset of B80's
+B80 = right_where(THREE, lambda i: i % 3 == 0)  # 80 of 120 right, mistakes spread over the classes: A110's and more
 # 22 images only A gets right, 10 only B: exact McNemar p = 0.0501, just above alpha
 A_JUST = right_where(THREE, lambda i: i < 10)
 B_JUST = right_where(THREE, lambda i: 10 <= i < 32)

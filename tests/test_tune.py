@@ -15,6 +15,8 @@ import pypdf
 import pytest
 from pptx import Presentation
 
+from helpers import exit_codes_at_once, postgres_url, write_search
+
 import reportgen.tune
 from reportgen import render
 from reportgen.config import load_experiment
@@ -24,37 +26,6 @@ from reportgen.rundir import RunDir
 from reportgen.runner import run_experiment, start_run
 from reportgen.tune import search
 
-SEARCH = """
-name = "search"
-[data]
-dataset = "synthetic"
-image_size = 16
-samples_per_class = 16
-[train]
-epochs = {epochs}
-batch_size = 16
-optimizer = "adam"
-lr = 0.003
-seed = 1
-[[models]]
-arch = "cnn"
-label = "Tiny"
-params = {{ conv_filters = [4, 8, 8], fc_neurons = 16 }}
-[tune]
-model = "Tiny"
-sampler = "grid"
-pruner = "{pruner}"
-space = {space}
-"""
-GRID = '{ "train.lr" = [0.001, 0.01], "params.conv_filters" = [[4, 8, 8], [4, 4, 8]], "params.pool_type" = ["max", "avg"] }'
-
-
-def write_search(tmp_path, epochs=2, pruner="none", space=GRID):
-    path = tmp_path / "search.toml"
-    path.write_text(SEARCH.format(epochs=epochs, pruner=pruner, space=space))
-    return path
-
-
 def load_summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
 
@@ -63,6 +34,7 @@ def points(summary, states=("complete", "pruned")):
     return [json.dumps(t["params"], sort_keys=True) for t in summary["trials"] if t["state"] in states]
 
 
+@pytest.mark.slow
 def test_grid_visited_exactly_once_by_two_workers(tmp_path):
     out = search(write_search(tmp_path), [], tmp_path / "runs", None, 2, Reporter())
     summary = load_summary(out)
@@ -87,6 +59,7 @@ def claim_queued_trials(experiment: str, url: str, claimed) -> None:
         study.tell(number, 0.0)
 
 
+@pytest.mark.slow
 def test_sqlite_study_hands_each_queued_trial_to_one_worker(tmp_path):
     # Without BEGIN IMMEDIATE, pysqlite reads the WAITING trial outside any transaction, so two
     # workers can both claim it (seen as duplicate numbers and "Cannot tell a COMPLETE trial").
@@ -109,6 +82,7 @@ def test_sqlite_study_hands_each_queued_trial_to_one_worker(tmp_path):
     assert len(study.get_trials(deepcopy=False)) == 60
 
 
+@pytest.mark.slow
 def test_tpe_workers_stop_at_trials(tmp_path):
     space = '{ "train.lr" = [0.001, 0.003, 0.01, 0.03], "params.dropout_rate" = [0.0, 0.25, 0.5] }'
     experiment = write_search(tmp_path, epochs=1, space=space)
@@ -122,6 +96,7 @@ def test_tpe_workers_stop_at_trials(tmp_path):
     assert len(load_summary(again)["trials"]) == len(states)
 
 
+@pytest.mark.slow
 def test_hopeless_trial_is_pruned(tmp_path):
     # Two good learning rates finish first; the third barely moves and the median rule stops it.
     space = '{ "train.lr" = [0.01, 0.005, 1e-7] }'
@@ -134,6 +109,7 @@ def test_hopeless_trial_is_pruned(tmp_path):
     assert metrics["status"] == "pruned" and metrics["epochs_run"] < 4
 
 
+@pytest.mark.slow
 def test_interrupted_search_resumes_without_rerunning(tmp_path, monkeypatch):
     experiment = write_search(tmp_path)
     real, calls = reportgen.tune.run_trial, []
@@ -158,6 +134,7 @@ def test_interrupted_search_resumes_without_rerunning(tmp_path, monkeypatch):
     assert all(p.stat().st_mtime_ns == stamp for p, stamp in stamps.items())  # never re-run
 
 
+@pytest.mark.slow
 def test_best_config_loads_and_runs(tmp_path):
     space = '{ "params.dropout_rate" = [0.0, 0.5] }'
     out = search(write_search(tmp_path, epochs=1, space=space), [], tmp_path / "runs", None, 1, Reporter())
@@ -182,6 +159,7 @@ def test_best_config_loads_and_runs(tmp_path):
 ONE_LR = '{ "train.lr" = [0.01] }'
 
 
+@pytest.mark.slow
 def test_new_study_never_reuses_an_old_trial_folder(tmp_path):
     # A second study in the same runs directory (study.db deleted) used to find trial-0000 finished
     # and report the old learning rate's score for the new one.
@@ -196,6 +174,7 @@ def test_new_study_never_reuses_an_old_trial_folder(tmp_path):
     assert (old / "tiny" / "metrics.json").stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_changed_experiment_is_refused(tmp_path):
     experiment, runs = write_search(tmp_path, epochs=1, space=ONE_LR), tmp_path / "runs"
     search(experiment, [], runs, None, 1, Reporter())
@@ -211,6 +190,7 @@ def die_in_first_trial(experiment: str, runs_dir: str) -> None:
     search(Path(experiment), [], Path(runs_dir), None, 1, Reporter())
 
 
+@pytest.mark.slow
 def test_point_of_a_worker_that_just_died_is_not_summarised_without(tmp_path):
     experiment, runs = write_search(tmp_path, epochs=1, space='{ "train.lr" = [0.01, 0.003] }'), tmp_path / "runs"
     dead = multiprocessing.get_context("spawn").Process(target=die_in_first_trial, args=(str(experiment), str(runs)))
@@ -239,17 +219,7 @@ def enqueue_at_once(experiment: str, url: str, barrier) -> None:
     reportgen.tune.enqueue_grid(study, storage, exp, Reporter())
 
 
-def exit_codes_at_once(ctx, count: int, target, *args) -> list[int]:
-    """`count` processes of `target(*args, barrier)`, released together by the barrier."""
-    barrier = ctx.Barrier(count)
-    procs = [ctx.Process(target=target, args=(*args, barrier)) for _ in range(count)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    return [p.exitcode for p in procs]
-
-
+@pytest.mark.slow
 def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):
     experiment, url = str(write_search(tmp_path)), f"sqlite:///{tmp_path / 'study.db'}"
     reportgen.tune.open_study(load_experiment(experiment), reportgen.tune.open_storage(url))  # the race is the enqueue
@@ -258,15 +228,7 @@ def test_grid_enqueued_once_by_two_processes_at_once(tmp_path):
     assert Counter(Counter(t.user_attrs["grid_point"] for t in study.trials).values()) == {1: 8}
 
 
-def postgres_url() -> str:
-    """A PostgreSQL server on loopback: the one .ci/run starts (REPORTGEN_TEST_POSTGRES), else skip."""
-    url = os.environ.get("REPORTGEN_TEST_POSTGRES")
-    if not url:
-        pytest.skip("no PostgreSQL server: set REPORTGEN_TEST_POSTGRES=postgresql://user@127.0.0.1/db, a user "
-                    "allowed to create databases (.ci/run installs and starts one)")
-    return url
-
-
+@pytest.mark.slow
 def test_two_workers_share_a_postgresql_study(tmp_path):
     url = postgres_url()
     experiment = write_search(tmp_path)
@@ -279,6 +241,7 @@ def test_two_workers_share_a_postgresql_study(tmp_path):
     assert len(visited) == 8 and len(set(visited)) == 8
 
 
+@pytest.mark.slow
 def test_ctrl_c_to_the_process_group_prints_no_worker_traceback(tmp_path):
     import signal
 
@@ -304,3 +267,23 @@ def test_tune_output_has_the_reporters_lines_and_none_of_optunas(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "study 'search'" in proc.stderr and "trial 0:" in proc.stderr
     assert "[I " not in proc.stderr and "Trial 0 finished" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("startup_trials,prune_from_epoch,finished,pruned_at", [
+    (2, 1, 2, 1),  # the defaults: two finished trials, then a trial below their median stops after its first epoch
+    (3, 2, 3, 2),  # waits for its warm-up epochs
+    (3, 1, 2, None),  # too few finished trials for a median
+])
+def test_the_median_pruner_follows_the_tune_settings(tmp_path, startup_trials, prune_from_epoch, finished,
+                                                     pruned_at):
+    settings = f"startup_trials = {startup_trials}\nprune_from_epoch = {prune_from_epoch}\n"
+    exp = load_experiment(write_search(tmp_path, epochs=3, pruner="median", space='{ "train.lr" = [0.1] }\n' + settings))
+    study = optuna.create_study(direction="maximize", pruner=reportgen.tune.make_pruner(exp.tune, 3))
+    for _ in range(finished):
+        study.add_trial(optuna.trial.create_trial(value=0.9, intermediate_values={1: 0.9, 2: 0.9, 3: 0.9}))
+    trial = study.ask()
+    stopped = []
+    for epoch in (1, 2, 3):
+        trial.report(0.1, step=epoch)
+        stopped.append(trial.should_prune())
+    assert stopped.index(True) + 1 == pruned_at if pruned_at else not any(stopped)

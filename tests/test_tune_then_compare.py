@@ -26,7 +26,7 @@ from reportgen.analysis.verdicts import judge
 from reportgen.report.tuning import TOP_TRIALS
 from reportgen.tune import best_experiment, grid_points, trial_experiment
 
-from conftest import write_experiment
+from helpers import write_experiment
 
 # TINY plus a second model, the comparison's baseline, and a two-point grid over the first one
 # ("c"): a learning rate and a dropout rate, so the table has two parameter columns.
@@ -66,6 +66,7 @@ def tuning_html(run_dir: Path, lang: str) -> str:
     return re.sub(r'src="[^"]*"', "", html[start:html.index("<h2", start)])
 
 
+@pytest.mark.slow
 def test_tune_then_best_is_one_report_with_the_search_and_both_models(tuned_run):
     out, run_dir = tuned_run
     summary = json.loads((out / "summary.json").read_text())
@@ -100,6 +101,7 @@ def test_tune_then_best_is_one_report_with_the_search_and_both_models(tuned_run)
     assert len(re.findall(r"<td>#\d+</td>", page)) == 2  # a row per trial
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_parameter_key_in_the_tuning_section(tuned_run, lang):
     _, run_dir = tuned_run
@@ -132,10 +134,10 @@ def test_every_searchable_key_has_a_reader_name():
     assert parameter_name(Phrases("id"), "params.conv_filters") == "Filter konvolusi"
 
 
-def test_trials_table_shows_the_top_trials_completed_first(handmade_run):
+def test_trials_table_shows_the_top_trials_completed_first(analysed_run):
     """Twelve trials: the table shows the top ten by the metric, completed ones before those the
     pruner stopped (whose value is from fewer epochs), and says how many of how many it shows."""
-    analysis = load_analysis(handmade_run)
+    analysis = load_analysis(analysed_run)
     values = [0.50, 0.90, 0.70, 0.60, 0.80, 0.55, 0.65, 0.75, 0.85, 0.45, 0.40, 0.95]
     states = ["complete"] * 11 + ["pruned"]
     trials = [TuningTrial(number=i, state=s, value=v, params={"train.lr": 0.001 * (i + 1),

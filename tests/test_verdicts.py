@@ -9,8 +9,8 @@ import re
 import optuna
 import pytest
 
-from conftest import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
-from reportgen.analysis import analyse
+from helpers import CNN_PRED, HANDMADE, TINY, TUNE_TABLE, history_rows
+from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import diagnose
 from reportgen.analysis.states import COLLAPSE_SHARE
 from reportgen.schema.analysis import ClassMetrics, FeatureMapCase, StageActivation, Tuning, TuningTrial
@@ -256,8 +256,8 @@ def per_class_model(m, recalls: list[float], support: int = 100):
                                 "confusion_matrix": scores["confusion_matrix"], "accuracy": scores["accuracy"]})
 
 
-def test_best_and_worst_classes_need_separated_intervals_and_ties_are_stated(handmade_run):
-    a = analyse(handmade_run)
+def test_best_and_worst_classes_need_separated_intervals_and_ties_are_stated(analysed_run):
+    a = load_analysis(analysed_run)
     m = per_class_model(a.models[0], [1.0, 0.98, 0.5, 0.0])
     d = diagnose(m, 9)
     # c2 (50%) is clearly below c0 and above c3: neither best nor worst
@@ -291,8 +291,8 @@ def case(early: float, late: float) -> FeatureMapCase:
     (0.60, 0.10, "sparser", True),
     (0.30, 0.45, "denser", False),
 ])
-def test_sparser_or_denser_only_beyond_the_threshold(handmade_run, lang, early, late, key, sparse):
-    a = analyse(handmade_run)
+def test_sparser_or_denser_only_beyond_the_threshold(analysed_run, lang, early, late, key, sparse):
+    a = load_analysis(analysed_run)
     notes = feature_case_sentences(Context(a, lang), a.models[0], case(early, late))
     assert said(notes, f"narrative.features.{key}", lang)
     assert [k for k in ("similar", "sparser", "denser") if said(notes, f"narrative.features.{k}", lang)] == [key]
@@ -346,8 +346,8 @@ def test_a_diverged_trial_is_reported_as_diverged_not_pruned(tmp_path):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_tuning_section_states_diverged_trials_as_such(handmade_run, lang):
-    a = analyse(handmade_run)
+def test_the_tuning_section_states_diverged_trials_as_such(analysed_run, lang):
+    a = load_analysis(analysed_run)
 
     def trial(number: int, state: str) -> TuningTrial:
         return TuningTrial(number=number, state=state, value=0.5, params={"train.lr": 0.1}, seconds=1.0)
@@ -366,9 +366,8 @@ def test_the_tuning_section_states_diverged_trials_as_such(handmade_run, lang):
 
 # --- the verdicts are analysis.json's --------------------------------------------------------------
 
-def test_every_verdict_the_report_words_is_in_analysis_json_with_its_threshold(handmade_run):
-    analyse(handmade_run)
-    path = handmade_run / "analysis.json"
+def test_every_verdict_the_report_words_is_in_analysis_json_with_its_threshold(analysed_run):
+    path = analysed_run / "analysis.json"
     stored = json.loads(path.read_text())
     verdicts = stored["comparison"]["verdicts"]
     # the hand-made run: the CNN 8 of 9 right, ResNet18 6 of 9 with 18x the parameters; 2 discordant

@@ -4,7 +4,6 @@ one name for the training log, one curve per caption, no registry ids and no Eng
 Indonesian report, result cards in the order train → validation → test with no metric twice.
 Hand-made runs (no training) and direct Formatter calls."""
 
-import html
 import io
 import json
 import re
@@ -12,7 +11,7 @@ import re
 import pytest
 from pptx import Presentation
 
-from reportgen.analysis import analyse
+from reportgen.analysis import analyse, load_analysis
 from reportgen.config import validate_experiment
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
@@ -24,18 +23,12 @@ from reportgen.report.comparison import comparison_sentences
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences
 from reportgen.report.explanation import feature_case_sentences
-from conftest import CNN_PRED, HANDMADE, history_rows
-from test_claims import LABELS, analysis_of, wrong_on
+from helpers import CNN_PRED, HANDMADE, history_rows
+from helpers import LABELS, analysis_of, text_of, wrong_on
 
 LANGS = ["id", "en"]
 HIST = history_rows([.5, .6, .7, .75, .8, .82], [.5, .55, .65, .7, .78, .80],
                     [1.0, .9, .8, .7, .6, .55], [1.1, 1.0, .9, .85, .8, .78])
-
-
-def text_of(page: str) -> str:
-    """The words a reader sees on the HTML page: no style sheet, no embedded images, no tags."""
-    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", " ", page)))
 
 
 def one_model_run(make_run, labelled: bool = True):
@@ -59,8 +52,8 @@ def test_listing_joins_the_last_name_with_and(lang, two, three):
 
 
 @pytest.mark.parametrize("lang,models", [("id", "Small CNN dan ResNet18"), ("en", "Small CNN and ResNet18")])
-def test_prose_lists_the_models_with_and(handmade_run, lang, models):
-    doc = build_document(analyse(handmade_run), lang)
+def test_prose_lists_the_models_with_and(analysed_run, lang, models):
+    doc = build_document(load_analysis(analysed_run), lang)
     introduction, objectives = doc.sentences("text-introduction"), doc.sentences("list-objectives")
     assert models in introduction[0] and models in objectives[0]
     assert "Small CNN, ResNet18" not in " ".join(introduction + objectives)
@@ -88,11 +81,11 @@ def test_a_single_model_report_presents_rather_than_compares(make_run, lang, pre
 
 @pytest.mark.parametrize("lang,half,cifar", [("id", "(0,5; 0,5; 0,5)", "(0,4914; 0,4822; 0,4465)"),
                                              ("en", "(0.5, 0.5, 0.5)", "(0.4914, 0.4822, 0.4465)")])
-def test_vectors_separate_decimals_and_drop_trailing_zeros(handmade_run, lang, half, cifar):
+def test_vectors_separate_decimals_and_drop_trailing_zeros(analysed_run, lang, half, cifar):
     f = Formatter(lang)
     assert (f.vector([0.5] * 3), f.vector([0.4914, 0.4822, 0.4465]), f.vector([1.0, 0.25])) == (
         half, cifar, "(1; 0,25)" if lang == "id" else "(1, 0.25)")
-    a = analyse(handmade_run)
+    a = load_analysis(analysed_run)
     a.dataset.normalize_mean = a.dataset.normalize_std = [0.5] * 3
     normalisation = dict(build_document(a, lang).table("table-dataset").rows)[Phrases(lang)("ui.dataset.normalize")]
     assert half in normalisation and "[" not in normalisation
@@ -103,8 +96,8 @@ def test_vectors_separate_decimals_and_drop_trailing_zeros(handmade_run, lang, h
 @pytest.mark.parametrize("lang,lower,more", [("id", "22,22 pp lebih rendah daripada Small CNN",
                                               "dengan jumlah parameter {} lebih banyak"),
                                              ("en", "22.22 pp lower than Small CNN", "with {} more parameters")])
-def test_the_delta_to_the_baseline_is_said_in_words(handmade_run, lang, lower, more):
-    a = analyse(handmade_run)
+def test_the_delta_to_the_baseline_is_said_in_words(analysed_run, lang, lower, more):
+    a = load_analysis(analysed_run)
     (delta,) = [d for d in a.comparison.deltas if d.label == "ResNet18"]
     delta.params_pct = 96.7
     sentence = next(s for s in comparison_sentences(Context(a, lang)) if s.startswith("ResNet18"))
@@ -163,17 +156,17 @@ def test_a_degradation_difference_is_said_in_words(lang, higher):
 
 @pytest.mark.parametrize("lang,early,late", [("id", "Tahap awal (", "Tahap akhir ("),
                                              ("en", "The early stage (", "The late stage (")])
-def test_feature_map_stages_are_tahap(handmade_run, lang, early, late):
-    a = analyse(handmade_run)
+def test_feature_map_stages_are_tahap(analysed_run, lang, early, late):
+    a = load_analysis(analysed_run)
     notes = feature_case_sentences(Context(a, lang), a.models[0], a.models[0].feature_maps[0])
     assert notes[1].startswith(early) and notes[2].startswith(late)
     assert not any("Stage" in n or "stage akhir" in n for n in notes) or lang == "en"
 
 
 @pytest.mark.parametrize("lang,shown,header", [("id", "45,1 detik", "Waktu (detik)"), ("en", "45.1 s", "Time (s)")])
-def test_seconds_are_detik_in_indonesian(handmade_run, lang, shown, header):
+def test_seconds_are_detik_in_indonesian(analysed_run, lang, shown, header):
     assert Formatter(lang).seconds(45.08) == shown
-    doc = build_document(analyse(handmade_run), lang)
+    doc = build_document(load_analysis(analysed_run), lang)
     assert header in doc.table("table-comparison").header
     unit = shown.split()[1]
     times = [s for s in doc.sentences("text-comparison") if s.startswith(("Waktu", "Training time"))]
@@ -187,8 +180,8 @@ def test_the_training_log_has_one_name(lang, log):
 
 @pytest.mark.parametrize("lang,loss,accuracy", [("id", "Kurva loss Small CNN", "Kurva akurasi Small CNN"),
                                                 ("en", "Loss curves of Small CNN", "Accuracy curves of Small CNN")])
-def test_each_curve_caption_names_its_curve(handmade_run, lang, loss, accuracy):
-    doc = build_document(analyse(handmade_run), lang)
+def test_each_curve_caption_names_its_curve(analysed_run, lang, loss, accuracy):
+    doc = build_document(load_analysis(analysed_run), lang)
     assert (doc.figure("figure-loss-small-cnn").caption, doc.figure("figure-accuracy-small-cnn").caption) == (
         loss, accuracy)
 
@@ -224,9 +217,9 @@ def test_model_notes_are_in_the_report_language(handmade_run, lang, note):
 # --- result cards and the comparison table -------------------------------------------------------
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_cards_read_train_validation_test(handmade_run, lang):
+def test_cards_read_train_validation_test(analysed_run, lang):
     t = Phrases(lang)
-    doc = build_document(analyse(handmade_run), lang)
+    doc = build_document(load_analysis(analysed_run), lang)
     order = [t("ui.stat.train_acc"), t("ui.stat.val_acc"), t("ui.stat.eval_acc_test")]
     assert [s.label for s in doc.deck.models[0].cards] == order + [t("ui.stat.macro_f1")]
     assert len(doc.deck.cards) == 2 and all([s.label for s in cards.stats] == order for cards in doc.deck.cards)
@@ -240,9 +233,9 @@ def test_cards_read_train_validation_test(handmade_run, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_without_a_test_split_each_metric_is_shown_once(handmade_run, lang):
+def test_without_a_test_split_each_metric_is_shown_once(analysed_run, lang):
     t = Phrases(lang)
-    a = analyse(handmade_run)
+    a = load_analysis(analysed_run)
     a.dataset.eval_split, a.dataset.test_size = "val", 0
     doc = build_document(a, lang)
     labels = [s.label for s in doc.deck.models[0].cards]

@@ -17,7 +17,7 @@ from reportgen.models import build, count_params
 from reportgen.rundir import ModelDir, load_run_checkpoint, write_csv, write_model
 from reportgen.schema.run import MetricsFile, PredictionsFile
 from reportgen.train.loop import FitResult
-from reportgen.train.steps import evaluate
+from reportgen.train.steps import eval_batch_size, evaluate
 
 
 def mean_load(history: list[dict]) -> float | None:
@@ -53,7 +53,7 @@ def evaluate_best(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, ou
         model.load_state_dict(load_run_checkpoint(out.best, out.root)["model"])
         model = policy.prepare(model.to(device))
         _, eval_tf = make_transforms(data_cfg)
-        loader = BatchLoader(data.eval, max(spec.train.batch_size, 256), eval_tf, device,
+        loader = BatchLoader(data.eval, eval_batch_size(spec.train.batch_size), eval_tf, device,
                              workers=data_cfg.num_workers)
         loss, _, probs = evaluate(model, loader, policy, nn.CrossEntropyLoss())
         if math.isfinite(loss):

@@ -20,7 +20,7 @@ from reportgen.progress import Reporter
 from reportgen.rundir import ModelDir
 from reportgen.train.checkpoint import load_checkpoint, save_checkpoint, write_history
 from reportgen.train.factory import Training, build_training, step_model
-from reportgen.train.steps import evaluate, train_one_epoch
+from reportgen.train.steps import eval_batch_size, evaluate, train_one_epoch
 
 
 def load_average() -> float | None:
@@ -68,7 +68,7 @@ def fit(spec: ModelSpec, data: DatasetSplits, data_cfg: DataConfig, out: ModelDi
     train_tf, eval_tf = make_transforms(data_cfg)
     train_loader = BatchLoader(data.train, t.batch_size, train_tf, device, shuffle=True, generator=tr.generator,
                                world=world, workers=data_cfg.num_workers)
-    val_loader = BatchLoader(data.val, max(t.batch_size, 256), eval_tf, device, world=world,
+    val_loader = BatchLoader(data.val, eval_batch_size(t.batch_size), eval_tf, device, world=world,
                              workers=data_cfg.num_workers)
     criterion = nn.CrossEntropyLoss()
     status = "completed"

@@ -46,6 +46,16 @@ def train_one_epoch(model: nn.Module, loader: BatchLoader, optimizer: torch.opti
     return tuple(epoch_totals(loader, loss_sum, hits, seen))
 
 
+# Evaluation keeps no gradients, activations or optimizer state, so a batch costs a fraction of a training
+# batch's memory: larger batches mean fewer, faster steps. The model is in eval mode, so the batch size does
+# not change a prediction. Never below the training batch, which the user sized to their memory.
+EVAL_BATCH_MIN = 256
+
+
+def eval_batch_size(train_batch_size: int) -> int:
+    return max(train_batch_size, EVAL_BATCH_MIN)
+
+
 @torch.inference_mode()
 def evaluate(model: nn.Module, loader: BatchLoader, policy: DevicePolicy,
              criterion: nn.Module) -> tuple[float, float, torch.Tensor]:
