@@ -11,6 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportgen.analysis import analyse, load_analysis
+from reportgen.analysis.advice import run_health
+from reportgen.analysis.findings import conclude
+from reportgen.analysis.states import model_state
 from reportgen.analysis.calibration import calibration
 from reportgen.analysis.diagnostics import compare
 from reportgen.analysis.stats import model_intervals
@@ -41,7 +44,7 @@ def model_analysis(label: str, arch: str, labels: list[int], pred: list[int], pr
     scores = classification_metrics(labels, pred, classes)
     m = ModelAnalysis(
         label=label, slug=label.lower(), arch=arch, description="", reference="", status="completed",
-        params=params, train_config={}, model_params={}, accuracy=scores["accuracy"],
+        params=params, train_config={"monitor": "val_acc", "lr": 0.01}, model_params={}, accuracy=scores["accuracy"],
         macro=Averages(**scores["macro"]), weighted=Averages(**scores["weighted"]),
         per_class=[ClassMetrics(name=k, **v) for k, v in scores["per_class"].items()],
         confusion_matrix=scores["confusion_matrix"], best_epoch=1, epochs_run=1, stopped_early=False,
@@ -64,8 +67,14 @@ def analysis_of(labels: list[int], preds: dict[str, list[int]], alpha: float = 0
     dataset = DatasetInfo(name="synthetic", classes=classes, train_size=4 * n, val_size=n, test_size=n,
                           eval_split="test", image_size=16, normalize_mean=[0.5] * 3, normalize_std=[0.5] * 3,
                           augment=[], samples_figure="")
+    for m in models:  # each model's state and the pair conclusions, as analyse() decides them
+        m.state = model_state(m, n)
+    health = run_health(models, dataset.image_size)
+    comparison = compare(models, None, labels, preds, alpha)
+    if comparison is not None:
+        conclude(comparison, models, health.weak)
     return judge(Analysis(run_dir="run", experiment={}, environment=Environment(), dataset=dataset, models=models,
-                          comparison=compare(models, None, labels, preds, alpha)))
+                          comparison=comparison, health=health))
 
 
 def test_identical_predictions_are_on_par_end_to_end(make_run):
@@ -81,7 +90,8 @@ def test_identical_predictions_are_on_par_end_to_end(make_run):
     assert [r.rank for r in a.comparison.ranks] == [1, 1]
     cx = Context(a, "id")
     comparison = comparison_sentences(cx)
-    assert any("kedua model setara" in s for s in comparison)
+    assert any("tidak dapat dibedakan dengan data ini" in s for s in comparison)
+    assert not any("setara" in s for s in comparison)
     assert "ResNet18 = Small CNN" in " ".join(comparison)
     conclusion = conclusion_sentences(cx)
     assert not any("lebih akurat daripada" in s or "Model terbaik" in s for s in comparison + conclusion)
@@ -98,8 +108,8 @@ def test_models_evaluated_on_different_images_are_not_compared(make_run):
         analyse(run)
 
 
-@pytest.mark.parametrize("lang,on_par,better", [("id", "kedua model setara", "lebih akurat daripada"),
-                                                ("en", "the models are on par", "more accurate than")])
+@pytest.mark.parametrize("lang,on_par,better", [("id", "tidak dapat dibedakan dengan data ini", "lebih akurat daripada"),
+                                                ("en", "cannot be told apart with this data", "more accurate than")])
 def test_identical_predictions_are_on_par(lang, on_par, better):
     preds = wrong_on(range(0, 36, 4))
     a = analysis_of(LABELS, {"Small CNN": preds, "ResNet18": preds})
@@ -242,8 +252,11 @@ def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
         assert significant(a, v["a"], v["b"]), v
     elif key == "narrative.comparison.pair_on_par":
         assert not significant(a, v["a"], v["b"]) and not significant(a, v["b"], v["a"]), v
-    elif key == "narrative.conclusion.other":
-        assert significant(a, v["leader"], v["model"]), v
+    elif key == "narrative.verdict.less_accurate":
+        for o in re.split(r",? (?:dan|and) |, ", v["others"]):
+            assert significant(a, o, v["model"]), v
+    elif key == "narrative.comparison.pair_not_judged":
+        assert significant(a, v["a"], v["b"]), v
     elif key == "narrative.conclusion.no_best":
         for o in re.split(r",? (?:dan|and) |, ", v["others"]):
             assert not significant(a, v["leader"], o), v
