@@ -205,11 +205,10 @@ def test_random_analyses_say_no_nan_and_never_contradict_themselves(seed, n, mod
             assert not any(said(s, "narrative.verdict.not_learned", lang) and s.startswith(leader) for s in conclusion)
     # every "more accurate" claim rests on a rejecting primary test, and its pair is never also
     # called not distinguishable
-    better = pattern("narrative.comparison.pair_better", lang)
+    better = template_regex(phrases("narrative.comparison.pair_better"))
     for sentence in comparison_sentences(cx):
-        if better.search(sentence):
-            pair = next(p for (x, y), p in primary.items() if sentence.startswith(f"{x} "))
-            assert pair.significant
+        if found := better.match(sentence):
+            assert primary[(found["a"], found["b"])].significant, sentence
     for c in a.comparison.conclusions:
         if c.outcome == "a_better":
             assert primary[(c.a, c.b)].significant

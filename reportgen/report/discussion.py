@@ -265,9 +265,13 @@ def ranked_conclusion(cx: Context, scored: list[ModelAnalysis]) -> list[str]:
                                for m in [leader, *map(cx.model, tied)])
         out = [cx.say("narrative.conclusion.no_best", leader=cx.name(leader.label), split=cx.split,
                       accuracies=accuracies, others=cx.listing(tied))]
-    else:
+    elif not learned(leader):
         out = [cx.say("narrative.verdict.weak_best", **values,
                       reason=cx.say("narrative.verdict.reason_state", state=state_words(cx, leader)))]
+    else:  # more accurate than every other, but some of them did not learn: no rival, no "best"
+        out = [cx.say("narrative.verdict.weak_best", **values, reason=cx.say(
+            "narrative.verdict.reason_rivals", models=grouped_states(
+                cx, [m for m in scored if m is not leader and m.state and not learned(m)])))]
     for m in scored:
         above = [c.a for c in comparison.conclusions if c.b == m.label and c.outcome == "a_better"]
         if above and learned(m):
@@ -287,5 +291,8 @@ def key_finding(cx: Context) -> str:
         return cx.say("narrative.verdict.key_weak")
     if found.reason == "none_distinguishable":
         return cx.say("narrative.verdict.key_none")
+    if found.reason == "no_rival":
+        return cx.say("narrative.verdict.key_no_rival", models=grouped_states(
+            cx, [m for m in cx.analysis.models if m.state and not learned(m)]))
     return cx.say("narrative.verdict.key_strongest", a=cx.name(found.a), b=cx.name(found.b), diff=fmt.pp(found.diff_pp),
                   ci=cx.ci_pp(found.diff_ci_pp), p=fmt.p_statement(found.p_adjusted))

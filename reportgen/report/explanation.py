@@ -53,8 +53,11 @@ def explained(cx: Context, m: ModelAnalysis, names: tuple[str, ...]) -> list[Gro
         if key not in explanation.figures and not sentences[key]:
             continue
         heading = cx.say(f"explain.heading.{key}", model=name)
+        # every map all zero or non-finite: the figure would show uniform squares, and the overview
+        # (explain.narrative.summary_empty) says why no map is shown
+        drawn = key in explanation.figures and explanation.median_top_share is not None
         figure = cx.figure(f"figure-cam-{key}-{m.slug}", captions[key], explanation.figures[key], kind="image",
-                           short=heading) if key in explanation.figures else None
+                           short=heading) if drawn else None
         groups.append(Group(present(figure, Prose(sentences[key], id=f"text-cam-{key}-{m.slug}")),
                             id=f"group-cam-{key}-{m.slug}", title=heading, keep=False))
     return groups
