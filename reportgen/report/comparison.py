@@ -150,8 +150,7 @@ def pair_sentences(cx: Context, p: PairTest, found: PairConclusion) -> list[str]
 def detectable(cx: Context, p: PairTest) -> str:
     """What the pair's test could have detected: its minimum detectable difference."""
     fmt = cx.fmt
-    values = dict(a=cx.name(p.a), b=cx.name(p.b), n=fmt.integer(p.n), split=cx.split,
-                  discordant=fmt.integer(p.a_only_correct + p.b_only_correct), alpha=fmt.general(p.mdd_alpha))
+    values = dict(a=cx.name(p.a), b=cx.name(p.b), n=fmt.integer(p.n), split=cx.split, alpha=fmt.general(p.mdd_alpha))
     if p.mdd_pp is None:
         return cx.say("narrative.comparison.pair_mdd_none", **values)
     return cx.say("narrative.comparison.pair_mdd", **values, mdd=fmt.pp(p.mdd_pp, signed=False),
