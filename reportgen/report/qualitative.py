@@ -89,10 +89,10 @@ def outcome(cx: Context, m: ModelAnalysis) -> str:
     fmt, comparison = cx.fmt, cx.analysis.comparison
     if m.accuracy is None:
         return no_result(cx, m)
-    unlearned = [x for x in (m, cx.model(comparison.baseline)) if not learned(x)]
-    if unlearned:
-        return " ".join(cx.say("narrative.verdict.not_learned", model=cx.name(x.label), state=state_words(cx, x))
-                        if x.state else no_result(cx, x) for x in unlearned)
+    unlearned = next((x for x in (m, cx.model(comparison.baseline)) if not learned(x)), None)
+    if unlearned is not None:  # the model first: its own state is what its line is about
+        return (cx.say("narrative.verdict.not_learned", model=cx.name(unlearned.label), state=state_words(cx, unlearned))
+                if unlearned.state else no_result(cx, unlearned))
     pair = comparison.pair(m.label, comparison.baseline)
     # The pair stores a - b; the sentence speaks of the model against the baseline, and its
     # interval must point the way the sentence does: m - base, or base - m when m is worse.
