@@ -20,7 +20,7 @@ def discussion_section(cx: Context) -> Section:
 
 
 def conclusion_section(cx: Context) -> Section:
-    key = " ".join(present(key_finding(cx), "" if weak(cx) else insight(cx)))
+    key = " ".join(said for said in (key_finding(cx), "" if weak(cx) else insight(cx)) if said)
     return Section("conclusion", cx.say("ui.section.conclusion"), present(
         ItemList(conclusion_sentences(cx), numbered=True, id="list-conclusion"),
         Prose([[Emphasis(f"{cx.say('ui.qualitative.insight')}:"), f" {key}"]], id="text-insight") if key else None,
