@@ -234,7 +234,27 @@ def conclusion_sentences(cx: Context) -> list[str]:
     if not weak(cx):
         out += [cx.say("narrative.verdict.not_learned", model=cx.name(m.label), state=state_words(cx, m))
                 for m in scored if m.state and not learned(m)]
-    return out + degradation_conclusion(cx)
+    return out + seed_conclusion(cx) + degradation_conclusion(cx)
+
+
+def seed_conclusion(cx: Context) -> list[str]:
+    """The findings across seeds (Welch, enough seeds per model); an exploratory test is no finding
+    and stays in the comparison. Where one disagrees with McNemar, the conclusion rests on McNemar."""
+    comparison = cx.analysis.comparison
+    if comparison is None:
+        return []
+    disagreeing = {frozenset((c.a, c.b)) for c in comparison.conclusions if c.seed_test == "disagrees"}
+    out = []
+    for s in comparison.seed_tests:
+        if s.p_adjusted is None or s.exploratory:
+            continue
+        sentence = cx.say("narrative.conclusion.seeds_better" if s.significant else "narrative.conclusion.seeds_on_par",
+                          a=cx.name(s.a), b=cx.name(s.b), n=min(s.n_a, s.n_b), diff=cx.fmt.pp(s.diff_pp),
+                          p=cx.fmt.p_statement(s.p_adjusted))
+        if frozenset((s.a, s.b)) in disagreeing:
+            sentence += " " + cx.say("narrative.seeds.disagrees")
+        out.append(sentence)
+    return out
 
 
 def degradation_conclusion(cx: Context) -> list[str]:
