@@ -18,8 +18,11 @@ import pypdf
 import pytest
 import torch
 
+from reportgen.analysis.advice import run_health
 from reportgen.analysis.calibration import calibration
 from reportgen.analysis.diagnostics import compare, diagnose
+from reportgen.analysis.findings import conclude
+from reportgen.analysis.states import model_state
 from reportgen.analysis.stats import model_intervals
 from reportgen.analysis.verdicts import judge
 from reportgen.config import validate_experiment
@@ -189,7 +192,7 @@ def model_analysis(label: str, arch: str, labels: list[int], pred: list[int], pr
     scores = classification_metrics(labels, pred, classes)
     m = ModelAnalysis(
         label=label, slug=label.lower(), arch=arch, description="", reference="", status="completed",
-        params=params, train_config={}, model_params={}, accuracy=scores["accuracy"],
+        params=params, train_config={"monitor": "val_acc", "lr": 0.01}, model_params={}, accuracy=scores["accuracy"],
         macro=Averages(**scores["macro"]), weighted=Averages(**scores["weighted"]),
         per_class=[ClassMetrics(name=k, **v) for k, v in scores["per_class"].items()],
         confusion_matrix=scores["confusion_matrix"], best_epoch=1, epochs_run=1, stopped_early=False,
@@ -212,8 +215,14 @@ def analysis_of(labels: list[int], preds: dict[str, list[int]], alpha: float = 0
     dataset = DatasetInfo(name="synthetic", classes=classes, train_size=4 * n, val_size=n, test_size=n,
                           eval_split="test", image_size=16, normalize_mean=[0.5] * 3, normalize_std=[0.5] * 3,
                           augment=[], samples_figure="")
+    for m in models:  # each model's state and the pair conclusions, as analyse() decides them
+        m.state = model_state(m, n)
+    health = run_health(models, dataset.image_size)
+    comparison = compare(models, None, labels, preds, alpha)
+    if comparison is not None:
+        conclude(comparison, models, health.weak)
     return judge(Analysis(run_dir="run", experiment={}, environment=Environment(), dataset=dataset, models=models,
-                          comparison=compare(models, None, labels, preds, alpha)))
+                          comparison=comparison, health=health))
 
 
 NAMES = ["Alfa", "Beta", "Gamma", "Delta"]

@@ -32,7 +32,8 @@ def test_identical_predictions_are_on_par_end_to_end(make_run):
     assert [r.rank for r in a.comparison.ranks] == [1, 1]
     cx = Context(a, "id")
     comparison = comparison_sentences(cx)
-    assert any("kedua model setara" in s for s in comparison)
+    assert any("tidak dapat dibedakan dengan data ini" in s for s in comparison)
+    assert not any("setara" in s for s in comparison)
     assert "ResNet18 = Small CNN" in " ".join(comparison)
     conclusion = conclusion_sentences(cx)
     assert not any("lebih akurat daripada" in s or "Model terbaik" in s for s in comparison + conclusion)
@@ -49,8 +50,8 @@ def test_models_evaluated_on_different_images_are_not_compared(make_run):
         analyse(run)
 
 
-@pytest.mark.parametrize("lang,on_par,better", [("id", "kedua model setara", "lebih akurat daripada"),
-                                                ("en", "the models are on par", "more accurate than")])
+@pytest.mark.parametrize("lang,on_par,better", [("id", "tidak dapat dibedakan dengan data ini", "lebih akurat daripada"),
+                                                ("en", "cannot be told apart with this data", "more accurate than")])
 def test_identical_predictions_are_on_par(lang, on_par, better):
     preds = wrong_on(range(0, 36, 4))
     a = analysis_of(LABELS, {"Small CNN": preds, "ResNet18": preds})
@@ -124,8 +125,11 @@ def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
         assert significant(a, v["a"], v["b"]), v
     elif key == "narrative.comparison.pair_on_par":
         assert not significant(a, v["a"], v["b"]) and not significant(a, v["b"], v["a"]), v
-    elif key == "narrative.conclusion.other":
-        assert significant(a, v["leader"], v["model"]), v
+    elif key == "narrative.verdict.less_accurate":
+        for o in re.split(r",? (?:dan|and) |, ", v["others"]):
+            assert significant(a, o, v["model"]), v
+    elif key == "narrative.comparison.pair_not_judged":
+        assert significant(a, v["a"], v["b"]), v
     elif key == "narrative.conclusion.no_best":
         for o in re.split(r",? (?:dan|and) |, ", v["others"]):
             assert not significant(a, v["leader"], o), v

@@ -31,6 +31,7 @@ from reportgen.report.document import Emphasis, plain
 from reportgen.report.qualitative import insight, limits, outcome
 from helpers import slide_texts
 from helpers import NAMES, fact_numbers, generated_analysis, numbers, significant, templates
+from reportgen.report.state import learned
 
 
 def deck_texts(path) -> list[str]:
@@ -139,10 +140,18 @@ def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, 
                 assert all(x in facts for x in numbers(value.replace(ci_label, ""))), (sentence, name)
         return key.rpartition(".")[2], values
 
-    key, x = check(insight(cx))
-    others = [m for m in a.models if m.label != (x.get("model") or x.get("leader"))]
-    if key == "none_differ":
-        assert not any(p.significant for p in a.comparison.pairs)
+    said = insight(cx)
+    if not said:  # an insight needs two models that learned
+        assert sum(learned(m) for m in a.models) < 2
+        key, x = "", {}
+    else:
+        key, x = check(said)
+    # the insight judges only the models that learned: a model at chance or collapsed is no rival
+    others = [m for m in a.models if m.label != (x.get("model") or x.get("leader")) and learned(m)]
+    if not key:
+        pass
+    elif key == "none_differ":
+        assert not any(p.significant for p in a.comparison.pairs if learned(by[p.a]) and learned(by[p.b]))
     elif key == "best_tradeoff":
         assert all(significant(a, x["model"], o.label) for o in others)
     elif key == "simpler_on_par":
@@ -154,11 +163,16 @@ def test_insight_outcomes_and_limits_claim_only_what_the_tests_support(seed, n, 
         if m.label != a.comparison.baseline:
             key, x = check(outcome(cx, m))
             base = a.comparison.baseline
+            if key == "not_learned":  # a model that did not learn (or a baseline that did not) is not compared
+                assert not learned(by[x["model"]]) and x["model"] in (m.label, base)
+                continue
             assert {"outcome_better": significant(a, m.label, base), "outcome_worse": significant(a, base, m.label),
                     "outcome_on_par": not significant(a, m.label, base) and not significant(a, base, m.label)}[key]
         for sentence in limits(cx, m):
             key, x = check(sentence)
-            if key == "less_accurate":
+            if key == "not_learned":
+                assert not learned(m) and x["model"] == m.label
+            elif key == "less_accurate":
                 assert significant(a, x["other"], m.label)
             elif key in ("more_params", "slower"):
                 assert not significant(a, m.label, x["other"])

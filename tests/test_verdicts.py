@@ -65,7 +65,8 @@ def pair_run(make_run, preds=CNN_PRED, history=FLAT, calm_history=FLAT, **train)
 
 def closing(doc) -> list[str]:
     """The Diskusi's and the Kesimpulan's sentences."""
-    return doc.sentences("list-discussion") + doc.sentences("list-conclusion")
+    return [s for key in ("", "-training", "-accuracy", "-modifications")
+            for s in doc.sentences(f"list-discussion{key}")] + doc.sentences("list-conclusion")
 
 
 def all_text(doc) -> list[str]:
@@ -103,9 +104,10 @@ def test_a_model_that_predicts_one_class_is_called_collapsed(make_run, lang):
     assert any(cases) and all(
         said(case, "narrative.failure.features_not_interpreted", lang)
         and not said(case, "narrative.features.early", lang) for case in cases if case)
-    assert said(doc.sentences("list-discussion"), "narrative.failure.discussion_collapsed", lang)
+    assert said(doc.sentences("list-discussion-training"), "narrative.state.collapsed", lang)
     # the Kesimpulan does not rank it silently
-    assert said(doc.sentences("list-conclusion"), "narrative.conclusion.collapsed", lang)
+    assert said(doc.sentences("list-conclusion"), "narrative.verdict.not_learned", lang)
+    assert said(doc.sentences("list-conclusion"), "narrative.state.collapsed", lang)
     assert not said(doc.sentences("text-confusion-calm"), "narrative.failure.one_class", lang)
 
 
@@ -144,7 +146,8 @@ def test_a_rising_training_loss_is_divergence_with_no_overfitting_sentence(make_
         assert not said(text, key, lang), key
     assert doc.table("table-training-log").rows[0][-2:] == [Phrases(lang)("ui.verdict.diverged")] * 2
     assert said(doc.sentences("list-discussion"), "narrative.failure.discussion_diverged", lang)
-    assert said(doc.sentences("list-conclusion"), "narrative.conclusion.diverged", lang)
+    assert said(doc.sentences("list-conclusion"), "narrative.verdict.not_learned", lang)
+    assert said(doc.sentences("list-conclusion"), "narrative.state.diverged", lang)
 
 
 def falling(m):

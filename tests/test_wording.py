@@ -106,8 +106,8 @@ def test_the_delta_to_the_baseline_is_said_in_words(analysed_run, lang, lower, m
     assert not re.search(r"[−+]\d", sentence) and "perubahan" not in sentence and "change" not in sentence
 
 
-@pytest.mark.parametrize("lang,same,equal", [("id", "dengan jumlah parameter yang sama", "setara dengan A"),
-                                             ("en", "with the same number of parameters", "equal to A")])
+@pytest.mark.parametrize("lang,same,equal", [("id", "dengan jumlah parameter yang sama", "sama dengan A"),
+                                             ("en", "with the same number of parameters", "the same as A")])
 def test_equal_accuracy_and_parameters_are_said_as_such(lang, same, equal):
     """Two models with the same predictions and parameter count: no "0,00 pp", no "0,0%"."""
     a = analysis_of(LABELS, {"A": LABELS, "B": LABELS})
@@ -135,8 +135,8 @@ def test_fewer_parameters_are_said_as_fewer(lang, fewer):
     assert fewer in next(s for s in comparison_sentences(Context(a, lang)) if s.startswith("B "))
 
 
-@pytest.mark.parametrize("lang,equal", [("id", "Akurasi ResNet-34 setara dengan Plain-34"),
-                                        ("en", "The accuracy of ResNet-34 is equal to Plain-34")])
+@pytest.mark.parametrize("lang,equal", [("id", "Akurasi ResNet-34 sama dengan Plain-34"),
+                                        ("en", "The accuracy of ResNet-34 is the same as Plain-34")])
 def test_an_equal_degradation_result_is_said_as_equal(lang, equal):
     a = analysis_of(LABELS, {"Plain-34": LABELS, "ResNet-34": LABELS},
                     archs={"Plain-34": "plain34", "ResNet-34": "resnet34"})

@@ -42,26 +42,33 @@ def conclusions(comparison: Comparison, models: list[ModelAnalysis]) -> list[Pai
 
 
 def supported_best(comparison: Comparison, models: list[ModelAnalysis], found: list[PairConclusion]) -> str | None:
-    """The most accurate model, when it is concluded better than every other model and its state
-    allows "best"; None otherwise."""
+    """The most accurate model, when it is concluded better than every other model, its state
+    allows "best", and every other model learned (beating only models that did not learn, such as
+    a collapsed one, makes no model the best); None otherwise."""
     leader = comparison.ranking[0]
-    state = next(m.state for m in models if m.label == leader)
+    states = {m.label: m.state for m in models}
     theirs = [c for c in found if leader in (c.a, c.b)]
-    if theirs and all(c.a == leader and c.outcome == "a_better" for c in theirs) and allows(state, "best"):
+    if (theirs and all(c.a == leader and c.outcome == "a_better" and allows(states.get(c.b), "better")
+                       for c in theirs) and allows(states.get(leader), "best")):
         return leader
     return None
 
 
-def key_finding(comparison: Comparison, found: list[PairConclusion], weak: bool) -> KeyFinding:
+def key_finding(comparison: Comparison, found: list[PairConclusion], weak: bool,
+                models: list[ModelAnalysis] = ()) -> KeyFinding:
     """The a_better pair with the smallest Holm-adjusted p (ties: the larger lower bound of its
-    difference), or why there is none. A run where no model learned (`weak`) has none: its
-    comparisons say how training went, not what an architecture does."""
+    difference) whose less accurate model learned too, or why there is none. A run where no model
+    learned (`weak`) has none: its comparisons say how training went, not what an architecture does;
+    nor does a difference to a model that did not learn ("no_rival")."""
     if weak:
         return KeyFinding(reason="all_weak")
+    states = {m.label: m.state for m in models}
     tests = {(p.a, p.b): p for p in comparison.pairs}
-    better = [tests[(c.a, c.b)] for c in found if c.outcome == "a_better"]
+    better = [tests[(c.a, c.b)] for c in found if c.outcome == "a_better"
+              and (not states or allows(states.get(c.b), "better"))]
     if not better:
-        return KeyFinding(reason="none_distinguishable")
+        beaten = any(c.outcome == "a_better" for c in found)
+        return KeyFinding(reason="no_rival" if beaten else "none_distinguishable")
     strongest = min(better, key=lambda p: (p.p_adjusted, -p.diff_ci_pp.low))
     return KeyFinding(reason="strongest", a=strongest.a, b=strongest.b, diff_pp=strongest.diff_pp,
                       diff_ci_pp=strongest.diff_ci_pp, p_adjusted=strongest.p_adjusted)
@@ -72,4 +79,4 @@ def conclude(comparison: Comparison, models: list[ModelAnalysis], weak: bool) ->
     every model's state and the seed tests)."""
     comparison.conclusions = conclusions(comparison, models)
     comparison.supported_best = supported_best(comparison, models, comparison.conclusions)
-    comparison.key_finding = key_finding(comparison, comparison.conclusions, weak)
+    comparison.key_finding = key_finding(comparison, comparison.conclusions, weak, models)

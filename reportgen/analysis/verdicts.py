@@ -10,6 +10,7 @@ and again on every load, so an analysis.json from before a verdict existed gets 
 
 from __future__ import annotations
 
+from reportgen.analysis.states import allows
 from reportgen.schema.analysis import (
     ActivityTrend, Analysis, ComparisonVerdicts, FeatureMapCase, Insight, ModelAnalysis, Standing, Tuning,
     TuningVerdicts,
@@ -110,27 +111,32 @@ def judge_comparison(analysis: Analysis) -> None:
     tied = not any(better(x, y) or better(y, x) for g in groups for x in g for y in g)
     largest = max(evaluated, key=lambda m: m.params)
     unique = sum(m.params == largest.params for m in evaluated) == 1
-    # A failed model's accuracy does not judge its architecture: it takes part in no closing comparison.
-    judged = [m for m in evaluated if not m.failure]
+    # A model that has not learned (failed, collapsed, at chance) does not judge its architecture: it
+    # takes part in no closing comparison. Training times take part only where they are comparable.
+    judged = [m for m in evaluated if (allows(m.state, "better") if m.state else not m.failure)]
+    timing = analysis.timing
+    times = {t.label: t.seconds for t in timing.models} if timing is not None and timing.comparable else {}
     comparison.verdicts = ComparisonVerdicts(
         leader=leader, tied_with_leader=[x for x in comparison.ranking[1:] if not better(leader, x)],
         ranks_separated=separated and tied, largest=largest.label if unique else None,
         largest_best=all(better(largest.label, m.label) for m in evaluated if m is not largest) if unique else None,
         judged=[m.label for m in judged], larger_factor=LARGER_FACTOR, slower_factor=SLOWER_FACTOR,
-        standings=[standing(m, judged, better) for m in judged], insight=insight(judged, better),
+        standings=[standing(m, judged, better, times) for m in judged], insight=insight(judged, better),
     )
 
 
-def standing(m: ModelAnalysis, judged: list[ModelAnalysis], better) -> Standing:
+def standing(m: ModelAnalysis, judged: list[ModelAnalysis], better, times: dict[str, float]) -> Standing:
     """What speaks against `m`: a model significantly more accurate (the most accurate of them), a
-    smaller or a faster one that `m` is not shown to be more accurate than."""
+    smaller one or (with comparable `times`, the mean over seeds) a faster one that `m` is not shown
+    to be more accurate than."""
     above = [o for o in judged if better(o.label, m.label)]
     not_beaten = [o for o in judged if o is not m and not better(m.label, o.label)]
     smaller = [o for o in not_beaten if LARGER_FACTOR * o.params < m.params]
-    faster = [o for o in not_beaten if o.epochs_run and SLOWER_FACTOR * o.train_seconds < m.train_seconds]
+    faster = [o for o in not_beaten if o.label in times and m.label in times
+              and SLOWER_FACTOR * times[o.label] < times[m.label]]
     return Standing(label=m.label, less_accurate_than=max(above, key=lambda o: o.accuracy).label if above else None,
                     larger_than=min(smaller, key=lambda o: o.params).label if smaller else None,
-                    slower_than=min(faster, key=lambda o: o.train_seconds).label if faster else None)
+                    slower_than=min(faster, key=lambda o: times[o.label]).label if faster else None)
 
 
 def insight(judged: list[ModelAnalysis], better) -> Insight | None:

@@ -17,10 +17,21 @@ def tools_section(cx: Context) -> Section:
                                                                 else None))
 
 
+def cited(cx: Context) -> list[str]:
+    """The bibliography keys the Pendahuluan cites, in the order it first cites them: the paper of
+    each architecture of the run (each registered architecture names its own), in model order."""
+    return list(dict.fromkeys(m.reference for m in cx.analysis.models if m.reference))
+
+
+def citation(cx: Context, key: str) -> str:
+    """"[n]": the number of `key` in the references list."""
+    return f"[{cited(cx).index(key) + 1}]"
+
+
 def references(cx: Context) -> list[str]:
-    """The papers of the architectures used (each registered architecture names its own)."""
+    """The papers the report cites, numbered as cited: nothing is listed that the text does not cite."""
     bibliography = tomllib.loads((TEMPLATES_DIR / "references.toml").read_text(encoding="utf-8"))
-    return [bibliography[key] for key in dict.fromkeys(m.reference for m in cx.analysis.models if m.reference)]
+    return [bibliography[key] for key in cited(cx)]
 
 
 def references_section(cx: Context) -> Section:

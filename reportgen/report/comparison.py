@@ -9,7 +9,8 @@ from reportgen.report.context import Context, present
 from reportgen.report.document import Column, Prose, Section, Table
 from reportgen.report.qualitative import qualitative_table
 from reportgen.report.seeds import seed_comparison
-from reportgen.schema.analysis import PairTest
+from reportgen.report.state import state_words
+from reportgen.schema.analysis import PairConclusion, PairTest
 
 
 def comparison_section(cx: Context) -> Section | None:
@@ -84,15 +85,15 @@ def comparison_sentences(cx: Context) -> list[str]:
     comparison, fmt = cx.analysis.comparison, cx.fmt
     if comparison is None:
         return []
-    verdicts = comparison.verdicts
     key = "method_single" if len(comparison.pairs) == 1 else "method"
     out = [cx.say(f"narrative.comparison.{key}", n=fmt.integer(comparison.pairs[0].n), pairs=len(comparison.pairs),
                   alpha=fmt.general(comparison.alpha)), ranking(cx)]
-    if not verdicts.tied_with_leader:
-        leader = cx.model(verdicts.leader)
+    if comparison.supported_best is not None:  # more accurate than every other, and a model that learned
+        leader = cx.model(comparison.supported_best)
         out.append(cx.say("narrative.comparison.best", best=cx.name(leader.label),
                           best_acc=fmt.percent(leader.accuracy), ci=cx.ci_percent(leader.accuracy_ci)))
-    out += [pair_sentence(cx, p) for p in comparison.pairs]
+    for pair, found in zip(comparison.pairs, comparison.conclusions):
+        out += pair_sentences(cx, pair, found)
     base = cx.model(comparison.baseline)
     for d in comparison.deltas:
         m = cx.model(d.label)
@@ -100,10 +101,23 @@ def comparison_sentences(cx: Context) -> list[str]:
             continue
         out.append(cx.say("narrative.comparison.delta", model=cx.name(d.label), acc=fmt.percent(m.accuracy),
                           versus=versus(cx, d.accuracy_pp, comparison.baseline), base_acc=fmt.percent(base.accuracy),
-                          params=param_change(cx, d.params_pct)))
-    out += degradation_sentences(cx)
-    out.append(cx.say("narrative.comparison.time", times=fmt.listing(
-        [f"{cx.name(m.label)} {fmt.seconds(m.train_seconds)}" for m in cx.analysis.models if m.epochs_run])))
+                          params=param_change(cx, d.params_pct, m.label, comparison.baseline)))
+    return out + degradation_sentences(cx) + time_sentences(cx)
+
+
+def time_sentences(cx: Context) -> list[str]:
+    """Each model's training time, the mean over its seeds, and whether the times may be ranked: not
+    when the machine was shared while a model trained, nor when its load was not recorded."""
+    timing, fmt = cx.analysis.timing, cx.fmt
+    if timing is None or not timing.models:
+        return []
+    out = [cx.say("narrative.comparison.time", times=fmt.listing([
+        cx.say("narrative.comparison.time_entry_seeds" if t.seeds > 1 else "narrative.comparison.time_entry",
+               model=cx.name(t.label), time=fmt.seconds(t.seconds), seeds=t.seeds) for t in timing.models]))]
+    if timing.shared:
+        out.append(cx.say("narrative.comparison.time_shared", models=cx.listing(timing.shared), cpus=timing.cpu_count))
+    elif not timing.comparable:
+        out.append(cx.say("narrative.comparison.time_unknown"))
     return out
 
 
@@ -121,12 +135,28 @@ def ranking(cx: Context) -> str:
                   ranking="; ".join(f"{rank}. {', '.join(group)}" for rank, group in levels.items()))
 
 
-def pair_sentence(cx: Context, p: PairTest) -> str:
+def pair_sentences(cx: Context, p: PairTest, found: PairConclusion) -> list[str]:
+    """The pair's primary test as the analysis concludes it: more accurate only when the test
+    rejects and the more accurate model learned; otherwise not distinguishable with this data,
+    with the difference the test could have detected (never "equal")."""
     fmt = cx.fmt
     values = dict(a=cx.name(p.a), b=cx.name(p.b), diff=fmt.pp(p.diff_pp), ci=cx.ci_pp(p.diff_ci_pp),
                   a_only=p.a_only_correct, b_only=p.b_only_correct, p=fmt.p_statement(p.p_adjusted))
-    return cx.say("narrative.comparison.pair_better" if p.significant else "narrative.comparison.pair_on_par",
-                  **values)
+    if found.outcome == "a_better":
+        return [cx.say("narrative.comparison.pair_better", **values)]
+    if found.outcome == "not_judged":
+        return [cx.say("narrative.comparison.pair_not_judged", **values, state=state_words(cx, cx.model(p.a)))]
+    return [cx.say("narrative.comparison.pair_on_par", **values), detectable(cx, p)]
+
+
+def detectable(cx: Context, p: PairTest) -> str:
+    """What the pair's test could have detected: its minimum detectable difference."""
+    fmt = cx.fmt
+    values = dict(a=cx.name(p.a), b=cx.name(p.b), n=fmt.integer(p.n), split=cx.split, alpha=fmt.general(p.mdd_alpha))
+    if p.mdd_pp is None:
+        return cx.say("narrative.comparison.pair_mdd_none", **values)
+    return cx.say("narrative.comparison.pair_mdd", **values, mdd=fmt.pp(p.mdd_pp, signed=False),
+                  power=fmt.percent(p.mdd_power))
 
 
 def versus(cx: Context, points: float, other: str) -> str:
@@ -138,10 +168,18 @@ def versus(cx: Context, points: float, other: str) -> str:
     return cx.say(f"narrative.comparison.{key}", delta=cx.fmt.pp(abs(points), signed=False), other=cx.name(other))
 
 
-def param_change(cx: Context, pct: float) -> str:
+def param_change(cx: Context, pct: float, model: str, other: str) -> str:
     """"dengan jumlah parameter 96,7% lebih banyak" / "… lebih sedikit" / "… yang sama"; from twice
-    as many on, a factor ("49,1 kali lipat"): "4.809,6% lebih banyak" asks the reader to divide."""
+    as many on, a factor ("49,1 kali lipat"): "4.809,6% lebih banyak" asks the reader to divide.
+    The same count is qualified when it includes frozen parameters (Plain-34's unused projections):
+    the two models do not train the same number."""
     if pct == 0:
+        frozen = {label: cx.model(label).conditions.frozen_params if cx.model(label).conditions else None
+                  for label in (model, other)}
+        if any(frozen.values()):
+            return cx.say("narrative.comparison.params_same_frozen", frozen=cx.fmt.listing(
+                [cx.say("narrative.comparison.frozen_entry", model=cx.name(label), frozen=cx.fmt.integer(count))
+                 for label, count in frozen.items() if count]))
         return cx.say("narrative.comparison.params_same")
     if pct >= 100:
         return cx.say("narrative.comparison.params_times", times=cx.fmt.number(1 + pct / 100, 1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from reportgen.report.context import Context, beside, present
 from reportgen.report.document import Column, Figure, FigureRow, Prose, Section, Table
+from reportgen.report.state import may, state_words
 from reportgen.schema.analysis import Interval, ModelAnalysis
 
 
@@ -113,9 +114,11 @@ def confusion_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
     diagnostics = m.diagnostics
     if diagnostics is None:
         return out
-    if diagnostics.collapse:  # also for a diverged model: its predictions say nothing about the classes
-        return out + collapse(cx, m) + [cx.say("narrative.failure.confusion_not_interpreted")]
-    out += classes(cx, m)
+    if not may(m, "class_extremes"):  # collapsed, at chance or diverged: its mistakes say nothing of the classes
+        reasons = collapse(cx, m) or ([cx.say("narrative.confusion.state", model=name, state=state_words(cx, m))]
+                                      if m.state else [])
+        return out + reasons + [cx.say("narrative.failure.confusion_not_interpreted")]
+    out += bias(cx, m) + classes(cx, m)
     if not diagnostics.confused_pairs:
         return out + [cx.say("narrative.confusion.no_confusion")]
     top, *rest = diagnostics.confused_pairs
@@ -144,6 +147,30 @@ def collapse(cx: Context, m: ModelAnalysis) -> list[str]:
     return out
 
 
+def bias(cx: Context, m: ModelAnalysis) -> list[str]:
+    """The classes a model that still recognises most classes over-predicts: biased, not collapsed."""
+    skew = m.state.skew if m.state else None
+    if skew is None or not skew.biased:
+        return []
+    fmt = cx.fmt
+    return [cx.say("narrative.confusion.biased", model=cx.name(m.label), recognised=skew.recognised,
+                   classes=len(m.per_class), ratio=fmt.general(skew.bias_ratio), entries=fmt.listing([
+                       cx.say("narrative.confusion.bias_entry", name=cx.clean(b.name), share=fmt.percent(b.predicted_share),
+                              ci=cx.ci_percent(b.predicted_share_ci), own=fmt.percent(b.true_share))
+                       for b in skew.biased]))]
+
+
+def class_list(cx: Context, names: list[str], shown: int, entry) -> str:
+    """The first `shown` classes with their recall, then every other one meeting the same criterion
+    by name: a list is complete, or says how many it leaves unnumbered."""
+    listed = cx.fmt.listing([entry(n) for n in names[:shown]])
+    rest = names[shown:]
+    if not rest:
+        return listed
+    return cx.say("narrative.confusion.bounded", shown=listed, count=len(rest),
+                  others=cx.fmt.listing([cx.clean(n) for n in rest]))
+
+
 def classes(cx: Context, m: ModelAnalysis) -> list[str]:
     """The best and hardest classes when their recall intervals separate them, ties stated;
     otherwise that the split cannot tell the classes apart."""
@@ -152,14 +179,17 @@ def classes(cx: Context, m: ModelAnalysis) -> list[str]:
     if not by_name:
         return []
     out = []
-    for key, names in (("best_classes", diagnostics.best_classes), ("worst_classes", diagnostics.worst_classes)):
+    def entry(n: str) -> str:
+        return cx.say("narrative.confusion.class_entry", name=cx.clean(n), recall=fmt.percent(by_name[n][0].recall),
+                      ci=cx.ci_percent(by_name[n][1]))
+
+    for key, names, shown in (("best_classes", diagnostics.best_classes, diagnostics.best_classes_shown),
+                              ("worst_classes", diagnostics.worst_classes, diagnostics.worst_classes_shown)):
         if not names:
             continue
-        out.append(cx.say(f"narrative.confusion.{key}", classes=fmt.listing(
-            [cx.say("narrative.confusion.class_entry", name=cx.clean(n), recall=fmt.percent(by_name[n][0].recall),
-                    ci=cx.ci_percent(by_name[n][1])) for n in names])))
-        for recall in dict.fromkeys(by_name[n][0].recall for n in names):
-            tied = [cx.clean(n) for n in names if by_name[n][0].recall == recall]
+        out.append(cx.say(f"narrative.confusion.{key}", classes=class_list(cx, names, shown, entry)))
+        for recall in dict.fromkeys(by_name[n][0].recall for n in names[:shown]):
+            tied = [cx.clean(n) for n in names[:shown] if by_name[n][0].recall == recall]
             if len(tied) > 1:
                 out.append(cx.say("narrative.confusion.tie", classes=fmt.listing(tied), recall=fmt.percent(recall)))
     if out:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from reportgen.report.context import Context, present
 from reportgen.report.document import FigureRow, Group, Prose, Section
+from reportgen.report.state import may, state_words
 from reportgen.schema.analysis import Disagreement, FeatureMapCase, ModelAnalysis
 
 
@@ -52,8 +53,11 @@ def explained(cx: Context, m: ModelAnalysis, names: tuple[str, ...]) -> list[Gro
         if key not in explanation.figures and not sentences[key]:
             continue
         heading = cx.say(f"explain.heading.{key}", model=name)
+        # every map all zero or non-finite: the figure would show uniform squares, and the overview
+        # (explain.narrative.summary_empty) says why no map is shown
+        drawn = key in explanation.figures and explanation.median_top_share is not None
         figure = cx.figure(f"figure-cam-{key}-{m.slug}", captions[key], explanation.figures[key], kind="image",
-                           short=heading) if key in explanation.figures else None
+                           short=heading) if drawn else None
         groups.append(Group(present(figure, Prose(sentences[key], id=f"text-cam-{key}-{m.slug}")),
                             id=f"group-cam-{key}-{m.slug}", title=heading, keep=False))
     return groups
@@ -72,8 +76,8 @@ def overview(cx: Context, m: ModelAnalysis) -> list[str]:
     else:
         out.append(cx.say("explain.narrative.summary", maps=explanation.maps,
                           median=fmt.percent(explanation.median_top_share), concentrated=explanation.concentrated))
-    if m.failure:  # the maps of a model that has not learned show where its failure looks, not what it learned
-        out.append(cx.say(f"explain.narrative.not_interpreted_{m.failure}", model=name))
+    if not may(m, "grad_cam"):  # the maps of a model that has not learned show where its failure looks
+        out.append(cx.say("explain.narrative.not_interpreted", model=name, state=state_words(cx, m)))
     return out
 
 
@@ -81,11 +85,13 @@ def case_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
     """Where each feature-map image's map peaks and how much of its mass is in its brightest pixels."""
     fmt, explanation = cx.fmt, m.explanation
     out = []
+    if not may(m, "grad_cam"):  # where a model that has not learned looks is no reading of what it learned
+        return out
     for c in explanation.cases:
         kind = "correct" if c.true_label == c.pred_label else "wrong"
         case = cx.say(f"explain.narrative.case_{kind}", true=cx.clean(c.true_label), pred=cx.clean(c.pred_label),
                       confidence=fmt.percent(c.confidence))
-        if c.top_share is None:
+        if c.top_share is None or c.region is None:  # an all-zero or non-finite map has no peak to read
             out.append(cx.say("explain.narrative.case_empty", case=case))
             continue
         out.append(cx.say("explain.narrative.case", case=case, region=cx.say(f"explain.region.{c.region}"),
@@ -123,8 +129,9 @@ def feature_case_sentences(cx: Context, m: ModelAnalysis, case: FeatureMapCase) 
     out = [cx.say("narrative.features.correct" if case.correct else "narrative.features.wrong",
                   true=cx.clean(case.true_label), pred=cx.clean(case.pred_label),
                   confidence=fmt.percent(case.confidence))]
-    if m.diagnostics and m.diagnostics.collapse:  # a collapsed model's maps show nothing it has learned
-        return out + [cx.say("narrative.failure.features_not_interpreted", model=cx.name(m.label))]
+    if not may(m, "feature_maps"):  # a model that has not learned shows no learned features
+        return out + [cx.say("narrative.failure.features_not_interpreted", model=cx.name(m.label),
+                             state=state_words(cx, m))]
     first, last = case.stages[0], case.stages[-1]
     for key, s in (("early", first), ("late", last)):
         out.append(cx.say(f"narrative.features.{key}", stage=s.stage, channels=s.shape[0], height=s.shape[1],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reportgen.report.closing import citation
 from reportgen.report.context import Context
 from reportgen.report.document import Author, ItemList, Prose, Section, TitleBlock
 from reportgen.rundir import RunDir, present
@@ -26,16 +27,34 @@ def title_block(cx: Context) -> TitleBlock:
 
 
 def introduction(cx: Context) -> Section:
-    """Pendahuluan: what the report compares (or presents, for one model), then its objectives."""
+    """Pendahuluan: what the report compares (or presents, for one model), the author's own text
+    when the experiment gives it, the background of each architecture with its citation, then the
+    objectives (by default one per question the Diskusi answers)."""
     report, analysis = cx.experiment.report, cx.analysis
     models = cx.listing([m.label for m in analysis.models])
     single = len(analysis.models) == 1  # one model is presented, not compared
     paragraphs = [cx.clean(p) for p in report.introduction.split("\n\n") if p.strip()] or [
         cx.say("ui.intro.single" if single else "ui.intro.default", models=models,
                dataset=cx.clean(cx.experiment.dataset_name), classes=len(analysis.dataset.classes))]
-    objectives = [cx.clean(o) for o in report.objectives] or [
-        cx.say("ui.intro.objective_train", models=models), cx.say("ui.intro.objective_evaluate", split=cx.split),
-        cx.say("ui.intro.objective_analyse" if single else "ui.intro.objective_compare")]
-    return Section("introduction", cx.say("ui.section.introduction"), [Prose(paragraphs, id="text-introduction")], [
+    objectives = [cx.clean(o) for o in report.objectives] or default_objectives(cx, models, single)
+    return Section("introduction", cx.say("ui.section.introduction"),
+                   [Prose(paragraphs + background(cx), id="text-introduction")], [
         Section("objectives", cx.say("ui.section.objectives"), [ItemList(objectives, numbered=True,
                                                                           id="list-objectives")])])
+
+
+def background(cx: Context) -> list[str]:
+    """One paragraph per architecture of the run, in model order, citing its paper ("[1]"), so that
+    every reference listed is cited in the text."""
+    archs = dict.fromkeys(m.arch for m in cx.analysis.models)
+    references = {m.arch: m.reference for m in cx.analysis.models}
+    return [cx.say(f"narrative.background.{arch}", cite=citation(cx, references[arch]) if references[arch] else "")
+            for arch in archs]
+
+
+def default_objectives(cx: Context, models: str, single: bool) -> list[str]:
+    comparison = cx.analysis.comparison
+    modified = [mod.model for mod in comparison.modifications] if comparison else []
+    return [cx.say("ui.intro.objective_train", models=models), cx.say("ui.intro.objective_evaluate", split=cx.split),
+            cx.say("ui.intro.objective_analyse" if single else "ui.intro.objective_compare"),
+            *([cx.say("ui.intro.objective_modifications", models=cx.listing(modified))] if modified else [])]

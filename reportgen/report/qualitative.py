@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from reportgen.report.context import Context
 from reportgen.report.document import Column, Emphasis, ItemList, Prose, Table, Text
-from reportgen.schema.analysis import ModelAnalysis
+from reportgen.report.state import learned, state_words
+from reportgen.schema.analysis import Modification, ModelAnalysis
 
 
 def verdict_cells(cx: Context, m: ModelAnalysis) -> list[str]:
@@ -49,18 +50,49 @@ def qualitative_table(cx: Context) -> Table:
     return Table("table-qualitative", cx.say("ui.qualitative.caption", split=cx.split), columns, rows)
 
 
+def seconds(cx: Context, m: ModelAnalysis) -> float | None:
+    """The model's training time as compared: the mean over its seeds (the first seed's alone in an
+    analysis without timing)."""
+    timing = cx.analysis.timing
+    return next((t.seconds for t in timing.models if t.label == m.label), None) if timing else m.train_seconds
+
+
 def no_result(cx: Context, m: ModelAnalysis) -> str:
     return cx.say("narrative.conclusion.no_result", model=cx.name(m.label),
                   status=cx.say(f"narrative.status.{m.status}"))
 
 
+def modification_sentence(cx: Context, mod: Modification) -> str:
+    """A modification against its parent (the model it modifies), as the analysis concludes it."""
+    fmt, values = cx.fmt, dict(model=cx.name(mod.model), parent=cx.name(mod.parent))
+    if mod.outcome == "not_evaluated":
+        return cx.say("narrative.modification.not_evaluated", **values)
+    if mod.outcome == "not_judged":
+        return cx.say("narrative.modification.not_judged", **values, states="; ".join(
+            f"{cx.name(label)} {state_words(cx, cx.model(label))}" for label in mod.blocked_by))
+    # the interval points the way the sentence does: model - parent, or parent - model when worse
+    sign = -1 if mod.outcome == "worse" else 1
+    low, high = sorted((sign * mod.diff_ci_pp.low, sign * mod.diff_ci_pp.high))
+    values.update(ci=cx.ci_pp(mod.diff_ci_pp.model_copy(update={"low": low, "high": high})),
+                  p=fmt.p_statement(mod.p_adjusted))
+    if mod.outcome == "not_distinguishable":
+        detectable = (cx.say("narrative.modification.undetectable") if mod.mdd_pp is None
+                      else cx.say("narrative.modification.detectable", mdd=fmt.pp(mod.mdd_pp, signed=False)))
+        return cx.say("narrative.modification.not_distinguishable", **values, diff=fmt.pp(mod.diff_pp),
+                      detectable=detectable)
+    return cx.say(f"narrative.modification.{mod.outcome}", **values, diff=fmt.pp(sign * mod.diff_pp, signed=False))
+
+
 def outcome(cx: Context, m: ModelAnalysis) -> str:
-    """What the pair test of a modification against the baseline shows."""
+    """What the pair test of a model against the baseline shows, for a model that modifies no model
+    of the run; a model that has not learned (or a baseline that has not) gets its state instead."""
     fmt, comparison = cx.fmt, cx.analysis.comparison
     if m.accuracy is None:
         return no_result(cx, m)
-    if m.failure:
-        return cx.say(f"narrative.conclusion.{m.failure}", model=cx.name(m.label))
+    unlearned = next((x for x in (m, cx.model(comparison.baseline)) if not learned(x)), None)
+    if unlearned is not None:  # the model first: its own state is what its line is about
+        return (cx.say("narrative.verdict.not_learned", model=cx.name(unlearned.label), state=state_words(cx, unlearned))
+                if unlearned.state else no_result(cx, unlearned))
     pair = comparison.pair(m.label, comparison.baseline)
     # The pair stores a - b; the sentence speaks of the model against the baseline, and its
     # interval must point the way the sentence does: m - base, or base - m when m is worse.
@@ -84,9 +116,11 @@ def limits(cx: Context, m: ModelAnalysis, stated: str | None = None) -> list[str
     fmt, comparison, diagnostics = cx.fmt, cx.analysis.comparison, m.diagnostics
     if m.accuracy is None:
         return [no_result(cx, m)]
-    if m.failure:
-        return [cx.say(f"narrative.conclusion.{m.failure}", model=cx.name(m.label))]
-    standing = next(s for s in comparison.verdicts.standings if s.label == m.label)
+    if not learned(m):
+        return [cx.say("narrative.verdict.not_learned", model=cx.name(m.label), state=state_words(cx, m))]
+    standing = next((s for s in comparison.verdicts.standings if s.label == m.label), None)
+    if standing is None:
+        return [cx.say("narrative.qualitative.none")]
     out = []
     if standing.less_accurate_than and standing.less_accurate_than != stated:
         pair = comparison.pair(standing.less_accurate_than, m.label)
@@ -98,8 +132,8 @@ def limits(cx: Context, m: ModelAnalysis, stated: str | None = None) -> list[str
                           other_params=fmt.integer(other.params)))
     if standing.slower_than:
         other = cx.model(standing.slower_than)
-        out.append(cx.say("narrative.qualitative.slower", other=cx.name(other.label), time=fmt.seconds(m.train_seconds),
-                          other_time=fmt.seconds(other.train_seconds)))
+        out.append(cx.say("narrative.qualitative.slower", other=cx.name(other.label), time=fmt.seconds(seconds(cx, m)),
+                          other_time=fmt.seconds(seconds(cx, other))))
     if diagnostics is not None:
         out += diagnostic_limits(cx, m)
     if m.calibration and m.calibration.overconfident:
@@ -144,7 +178,7 @@ def insight(cx: Context) -> str:
         return cx.say("narrative.qualitative.best_tradeoff", model=cx.name(model.label), other=cx.name(closest.label),
                       diff=fmt.pp(pair.diff_pp, signed=False), p=fmt.p_statement(pair.p_adjusted),
                       params=fmt.integer(model.params), other_params=fmt.integer(closest.params),
-                      time=fmt.seconds(model.train_seconds), other_time=fmt.seconds(closest.train_seconds))
+                      time=fmt.seconds(seconds(cx, model)), other_time=fmt.seconds(seconds(cx, closest)))
     if found.kind == "simpler_on_par":
         leader = cx.model(found.other)
         return cx.say("narrative.qualitative.simpler_on_par", model=cx.name(model.label),
@@ -155,22 +189,25 @@ def insight(cx: Context) -> str:
 
 
 def variant_item(cx: Context, m: ModelAnalysis) -> Text:
-    """A model's line of the variants' discussion: its name, its hypothesis (its description) and
-    outcome against the baseline when it is a modification, and its limits."""
+    """A model's line of the variants' discussion: its name; for a model other than the baseline its
+    hypothesis or motivation (its description) and its test, against its parent when it modifies a
+    model of the run, else against the baseline; then its limits, none repeating the outcome."""
     baseline = cx.analysis.comparison.baseline
-    modified = m.label != baseline
+    mod = next((x for x in cx.analysis.comparison.modifications if x.model == m.label), None)
     parts: Text = [Emphasis(cx.name(m.label)), ":"]
-    if modified and m.description:
+    if m.label == baseline and mod is None:
+        return parts + [" " + " ".join(limits(cx, m))]
+    if m.description:
         parts += [" ", Emphasis(f"{cx.say('ui.qualitative.hypothesis')}:", strong=False), f" {cx.clean(m.description)}"]
-    if modified:
-        parts.append(f" {outcome(cx, m)}")
-    parts.append(" " + " ".join(limits(cx, m, stated=baseline if modified else None)))
-    return parts
+    said = (cx.say("narrative.qualitative.outcome_modification", sentence=modification_sentence(cx, mod))
+            if mod is not None else outcome(cx, m))
+    parts.append(f" {said}")
+    rest = [x for x in limits(cx, m, stated=mod.parent if mod else baseline) if x not in said]
+    return parts + ([" " + " ".join(rest)] if rest else [])
 
 
 def variants(cx: Context) -> list:
     """The appendix's discussion of each variant: what it changes and why (the author's words),
-    what its test against the baseline shows, and what speaks against it."""
-    comparison = cx.analysis.comparison
-    return [Prose([cx.say("ui.qualitative.variants_intro", baseline=cx.name(comparison.baseline))], id="text-variants"),
+    what its test against its parent shows, and what speaks against it."""
+    return [Prose([cx.say("ui.qualitative.variants_intro")], id="text-variants"),
             ItemList([variant_item(cx, m) for m in cx.analysis.models], id="list-variants")]

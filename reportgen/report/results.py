@@ -8,6 +8,7 @@ from __future__ import annotations
 from reportgen.report.context import Context, present
 from reportgen.report.document import Column, FigureRow, Group, Prose, Section, Table
 from reportgen.report.seeds import seed_results
+from reportgen.report.state import may, state_words
 from reportgen.schema.analysis import ModelAnalysis
 
 
@@ -87,6 +88,8 @@ def curve_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
         return out + ([lr_advice(cx, m)] if m.status == "diverged" else [])
     if diagnostics.failure == "diverged":  # the divergence explains the curves: no overfitting or memorisation claims
         return out + divergence(cx, m)
+    if not may(m, "overfitting"):  # collapsed or at chance: its curves show a failure, not how it generalises
+        return out + [cx.say("narrative.curves.not_judged", model=name, state=state_words(cx, m))]
     return out + gap_sentences(cx, m) + stability_sentences(cx, m)
 
 
@@ -95,19 +98,36 @@ def gap_sentences(cx: Context, m: ModelAnalysis) -> list[str]:
     fmt, diagnostics = cx.fmt, m.diagnostics
     out = []
     if diagnostics.gap_acc_pp < 0:
-        out.append(cx.say("narrative.curves.val_above_train", gap=fmt.pp(-diagnostics.gap_acc_pp, signed=False)))
+        out.append(cx.say("narrative.curves.val_above_train", gap=fmt.pp(-diagnostics.gap_acc_pp, signed=False),
+                          why=training_only(cx, m)))
     else:
         key = {True: "overfit", False: "no_overfit", None: "overfit_insufficient"}[diagnostics.overfit]
         out.append(cx.say(f"narrative.curves.{key}", gap=fmt.pp(diagnostics.gap_acc_pp, signed=False),
                           threshold=fmt.pp(diagnostics.overfit_threshold_pp, signed=False),
                           noise=fmt.pp(diagnostics.val_noise_pp, signed=False), n=fmt.integer(diagnostics.val_size)))
-    if diagnostics.val_loss_rising is not False:
+    if diagnostics.val_loss_rising is not False and not may(m, "memorising"):
+        # still improving (undertrained): a rising validation loss is no sign of memorising yet
+        out.append(cx.say("narrative.curves.val_loss_rise_undertrained", rise=fmt.decimal(diagnostics.val_loss_rise)))
+    elif diagnostics.val_loss_rising is not False:
         out.append(cx.say("narrative.curves.val_loss_rise" if diagnostics.val_loss_rising
                           else "narrative.curves.val_loss_rise_insufficient",
                           rise=fmt.decimal(diagnostics.val_loss_rise),
                           threshold=fmt.decimal(diagnostics.val_loss_rise_threshold),
                           noise=fmt.decimal(diagnostics.val_loss_noise), n=fmt.integer(diagnostics.val_size)))
     return out
+
+
+def training_only(cx: Context, m: ModelAnalysis) -> str:
+    """Why validation accuracy can exceed training accuracy, from what the model trained with."""
+    conditions = m.conditions
+    if conditions is None:  # the analysis does not know what it trained with
+        return cx.say("narrative.curves.why_unknown")
+    what = ([cx.say("narrative.curves.dropout", p=cx.fmt.general(conditions.dropout))] if conditions.dropout else []) + (
+        [cx.say("narrative.curves.augmentation", augment=", ".join(conditions.augmentation))]
+        if conditions.augmentation else [])
+    if not what:
+        return cx.say("narrative.curves.why_plain")
+    return cx.say("narrative.curves.why_regularised", what=cx.fmt.listing(what))
 
 
 def stability_sentences(cx: Context, m: ModelAnalysis) -> list[str]:

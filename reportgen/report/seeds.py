@@ -77,13 +77,21 @@ def seed_results(cx: Context, m: ModelAnalysis) -> Group | None:
 
 
 def pair_sentence(cx: Context, test: SeedTest) -> str:
+    """A seed-level test: a finding only with enough seeds per model, exploratory otherwise; when it
+    disagrees with the primary test of the same pair, the sentence says the conclusion rests on that."""
     fmt = cx.fmt
     values = dict(a=cx.name(test.a), b=cx.name(test.b), n_a=test.n_a, n_b=test.n_b, mean_a=fmt.percent(test.mean_a),
                   mean_b=fmt.percent(test.mean_b), diff=fmt.pp(test.diff_pp))
     if test.p_adjusted is None:
         return cx.say("narrative.seeds.untestable", **values)
-    return cx.say("narrative.seeds.better" if test.significant else "narrative.seeds.on_par", **values,
-                  t=fmt.number(test.t, 2), df=fmt.number(test.df, 1), p=fmt.p_statement(test.p_adjusted))
+    values.update(t=fmt.number(test.t, 2), df=fmt.number(test.df, 1), p=fmt.p_statement(test.p_adjusted))
+    if test.exploratory:
+        return cx.say("narrative.seeds.exploratory", **values, min=test.min_seeds)
+    sentence = cx.say("narrative.seeds.better" if test.significant else "narrative.seeds.on_par", **values)
+    found = next((c for c in cx.analysis.comparison.conclusions if {c.a, c.b} == {test.a, test.b}), None)
+    if found is not None and found.seed_test == "disagrees":
+        sentence += " " + cx.say("narrative.seeds.disagrees")
+    return sentence
 
 
 def seed_comparison(cx: Context) -> list:

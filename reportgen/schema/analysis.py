@@ -488,9 +488,10 @@ class KeyFinding(BaseModel):
     """The one comparison with the strongest evidence, or why the run supports none."""
 
     # strongest: the a_better pair with the smallest Holm-adjusted p (ties: the larger lower bound
-    # of its difference); none_distinguishable: no pair is a_better; all_weak: no model is healthy
-    # or biased, so no comparison speaks for an architecture
-    reason: Literal["strongest", "none_distinguishable", "all_weak"]
+    # of its difference) whose less accurate model learned too; none_distinguishable: no pair is
+    # a_better; no_rival: a_better only against models that did not learn; all_weak: no model is
+    # healthy or biased, so no comparison speaks for an architecture
+    reason: Literal["strongest", "none_distinguishable", "all_weak", "no_rival"]
     a: ModelKey | None = None  # the more accurate model
     b: ModelKey | None = None
     diff_pp: Finite = None
