@@ -1,12 +1,15 @@
 """The run's files an archival PDF carries inside it, so that the report and the facts it was made
-from travel as one file: the experiment, the environment, the analysis and each model's
-predictions. Each is read through the run directory's safe readers (a link leading out of the
-run, a FIFO or an oversized file is refused), byte for byte as the run holds it."""
+from travel as one file: the experiment, the environment, the analysis, each model's predictions
+and the figure data (the figures are drawn from it, so a document rebuilt from the attachments
+alone has the same figures and words). Each is read through the run directory's safe readers (a
+link leading out of the run, a FIFO or an oversized file is refused), byte for byte as the run
+holds it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reportgen.figures.files import DATA
 from reportgen.rundir import RunDir, present, read_run_bytes
 from reportgen.schema.analysis import Analysis
 
@@ -28,5 +31,7 @@ def archived_files(run: RunDir, analysis: Analysis) -> list[ArchivedFile]:
         predictions = run.model(model.slug).predictions
         if present(predictions):
             files.append((predictions, f"the test-set predictions of the model {model.slug}"))
+    files += [(path, "what a figure of the report is drawn from (NumPy arrays, no pickles)")
+              for path in sorted((run.path / DATA).rglob("*.npz"))]
     return [ArchivedFile(path.relative_to(run.path).as_posix(), read_run_bytes(path, run.path), description)
             for path, description in files]

@@ -48,7 +48,7 @@ from reportgen.starters import first_run_command
 # writes (a 100-class, 4-model analysis.json is a few MB), low enough that a hostile file cannot
 # exhaust memory.
 SIZE_LIMITS = {".json": 256 << 20, ".csv": 1 << 30, ".toml": 1 << 20, ".py": 1 << 20, ".png": 64 << 20,
-               ".pt": 16 << 30, ".md": 1 << 20}
+               ".pt": 16 << 30, ".md": 1 << 20, ".npz": 512 << 20}
 
 
 def _umask() -> int:

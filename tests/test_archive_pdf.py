@@ -25,6 +25,8 @@ MODELS = ("small-cnn", "resnet18")
 
 def run_files(run) -> dict[str, bytes]:
     names = ["experiment.toml", "environment.json", "analysis.json", *(f"{m}/predictions.csv" for m in MODELS)]
+    names += [path.relative_to(run).as_posix() for path in sorted((run / "figure-data").rglob("*.npz"))]
+    assert len(names) > 5  # the figure data: the samples, and each model's feature maps and Grad-CAM maps
     return {name: (run / name).read_bytes() for name in names}
 
 
