@@ -412,7 +412,7 @@ def postgres_url() -> str:
 
 # --- what the renderers wrote ---------------------------------------------------------------------
 
-A4_TEXT_RIGHT = (21 - 2) / 2.54 * 72  # the right edge of the page's text area, in points
+A4_TEXT_RIGHT = (21 - 1.8) / 2.54 * 72  # the right edge of the page's text area, in points (report.css @page margin)
 
 
 def words_past_text_width(pdf: Path) -> list[str]:

@@ -153,7 +153,9 @@ def test_degradation_plain_vs_resnet(make_run):
     # 2 of 9 images ahead is no evidence (McNemar): tests/test_claims.py has the significant case
     assert (g.plain, g.residual, g.residual_better) == ("Plain-34", "ResNet-34", False)
     assert g.accuracy_pp == pytest.approx(100 * 2 / 9)
-    assert any("tidak cukup untuk menyatakan" in s for s in conclusion_sentences(Context(a, "id")))
+    # the modification (ResNet-34 modifies Plain-34) answers the degradation question against its parent
+    assert any("tidak dapat dibedakan dari induknya, Plain-34, dengan data ini" in s
+               for s in conclusion_sentences(Context(a, "id")))
     assert [s.stage for s in a.models[1].feature_maps[0].stages] == ["stem", "layer1", "layer2", "layer3", "layer4"]
 
 

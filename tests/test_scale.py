@@ -101,9 +101,9 @@ LIST_MARKER = re.compile(r"\d+\.|•")
 
 def valid_break(word: str, at: int, dictionary: pyphen.Pyphen) -> bool:
     """Whether `word` may be broken after its first `at` characters: after a hyphen it has, after a
-    slash of a URL (printed links break there, with no hyphen), or at a hyphenation point of the
-    hyphen-separated part the break falls in."""
-    if word[at - 1] == "-" or (word[at - 1] == "/" and "://" in word):
+    slash or the query's "?" of a URL (printed links break there, with no hyphen), or at a
+    hyphenation point of the hyphen-separated part the break falls in."""
+    if word[at - 1] == "-" or (word[at - 1] in "/?" and "://" in word):
         return True
     start = word.rfind("-", 0, at) + 1
     end = word.find("-", at)
@@ -142,8 +142,9 @@ def broken_words(pdf: Path, words: set[str], lang: str) -> list[str]:
             if word.endswith(HYPHENS) and any(w.startswith(word[:-1]) and len(w) > len(word) - 1 for w in words):
                 held = word
                 continue
-            if "://" in word and word.endswith("/") and any(w.startswith(word) and len(w) > len(word) for w in words):
-                held = word  # a URL broken after a slash
+            if "://" in word and word.endswith(("/", "?")) and any(w.startswith(word) and len(w) > len(word)
+                                                                   for w in words):
+                held = word  # a URL broken after a slash or its query's "?"
                 continue
             bad.append(word)
     if held:

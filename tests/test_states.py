@@ -86,7 +86,8 @@ CASES = {
     "healthy pair": Case(THREE, [Model("A", A110), Model("B", B80)], {"A": "healthy", "B": "healthy"},
                          {("A", "B"): ("a_better", "none")}, best="A", key=("strongest", "A")),
     "one collapsed": Case(THREE, [Model("A", A110), Model("B", [0] * 120)], {"A": "healthy", "B": "collapsed"},
-                          {("A", "B"): ("a_better", "none")}, best="A", key=("strongest", "A"),
+                          # better than a model that did not learn: no rival, so no "best"
+                          {("A", "B"): ("a_better", "none")}, best=None, key=("no_rival", None),
                           advice={"learning_rate"}),
     # the collapsed model is the more accurate one (the diverged one gets nothing right): not "better"
     "collapsed ahead of diverged": Case(
@@ -98,7 +99,7 @@ CASES = {
                        {"A": "healthy", "B": "biased"}, {("A", "B"): ("a_better", "none")}, best="A",
                        key=("strongest", "A")),
     "one diverged": Case(THREE, [Model("A", A110), Model("B", B80, DIVERGING)], {"A": "healthy", "B": "diverged"},
-                         {("A", "B"): ("a_better", "none")}, best="A", key=("strongest", "A"), advice={"lower_lr"}),
+                         {("A", "B"): ("a_better", "none")}, best=None, key=("no_rival", None), advice={"lower_lr"}),
     "all at chance": Case(THREE, [Model("A", CHANCE_45), Model("B", CHANCE_42)], {"A": "chance", "B": "chance"},
                           {("A", "B"): ("not_distinguishable", "none")}, best=None, key=("all_weak", None),
                           weak=True, advice={"learning_rate"}),

@@ -203,7 +203,7 @@ def test_an_unlabelled_model_is_named_by_its_architecture(make_run, lang, cnn, r
                                "models": [{"arch": "cnn"}, {"arch": "resnet18_cifar"}]}, "t")
     assert [m.name(lang) for m in exp.models] == [cnn, resnet]
     assert [m.label for m in exp.models] == ["cnn", "resnet18_cifar"]  # the key, in either language
-    assert build_document(analyse(one_model_run(make_run, labelled=False)), lang).models[0].label == cnn
+    assert build_document(analyse(one_model_run(make_run, labelled=False)), lang).deck.models[0].name == cnn
 
 
 @pytest.mark.parametrize("lang,note", [("id", "Tidak ada prediksi"), ("en", "No predictions")])

@@ -42,7 +42,8 @@ from reportgen.schema.analysis import Analysis
 def build_document(analysis: Analysis, lang: str) -> Document:
     analysis = in_language(analysis, lang)  # first: every part below reads the models' names in `lang`
     cx = Context(analysis, lang)
-    parts = appendix(cx)  # first: the body points only to the parts that have content
+    front = title_block(cx)  # first: a logo that cannot be shown is refused before any figure is drawn
+    parts = appendix(cx)  # before the body: it points only to the parts that have content
     results = Section("results", cx.say("ui.section.results"), subsections=present(
         final_results(cx), comparison_section(cx), confusion_section(cx), feature_map_section(cx),
         explanation_section(cx), tuning_section(cx)))
@@ -50,5 +51,5 @@ def build_document(analysis: Analysis, lang: str) -> Document:
             tools_section(cx), references_section(cx)]
     words = Words(table=cx.say("ui.table"), figure=cx.say("ui.figure"), appendix=cx.say("ui.layout.appendix"),
                   contents=cx.say("ui.contents"), continued=cx.say("deck.continued"))
-    return Document(lang=lang, run=cx.run, front=title_block(cx), body=body, appendix=parts, words=words,
+    return Document(lang=lang, run=cx.run, front=front, body=body, appendix=parts, words=words,
                     deck=deck_text(cx))

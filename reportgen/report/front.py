@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reportgen.imagefile import read_run_picture
 from reportgen.report.closing import citation
 from reportgen.report.context import Context
 from reportgen.report.document import Author, ItemList, Prose, Section, TitleBlock
@@ -17,6 +18,8 @@ def title_block(cx: Context) -> TitleBlock:
     day = report.date or (dt.date.fromisoformat(started[:10]) if started else dt.date.today())
     authors = [Author(cx.clean(author.name), cx.clean(author.id)) for author in report.authors]
     logo = RunDir(cx.run).logo
+    if present(logo):  # checked first, before any figure is drawn: a logo that cannot be shown stops the render
+        read_run_picture(logo, cx.run)
     return TitleBlock(
         title=cx.clean(report.title or cx.experiment.name), subtitle=cx.clean(report.subtitle),
         date=cx.fmt.date(day), logo=logo if present(logo) else None, authors=authors,

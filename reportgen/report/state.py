@@ -5,7 +5,6 @@ and a model still predicting most classes is "biased towards X", never "collapse
 
 from __future__ import annotations
 
-from reportgen.analysis.states import allows
 from reportgen.report.context import Context
 from reportgen.schema.analysis import ModelAnalysis, VerdictName
 
@@ -13,7 +12,7 @@ from reportgen.schema.analysis import ModelAnalysis, VerdictName
 def may(m: ModelAnalysis, verdict: VerdictName) -> bool:
     """The documents may state `verdict` of `m`: its state allows it. A model without a state (no
     predictions, no divergence) has nothing to judge it by."""
-    return allows(m.state, verdict)
+    return m.state is not None and verdict in m.state.verdicts  # decided by the analysis (states.py)
 
 
 def learned(m: ModelAnalysis) -> bool:
