@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from helpers import HANDMADE, LABELS, analysis_of, generated_analysis, history_rows, template_regex, wrong_on
 from reportgen.analysis import analyse
+from reportgen.analysis.modifications import modification
+from reportgen.analysis.objectives import objective_scopes
 from reportgen.language.phrases import Phrases
 from reportgen.models.catalog import CATALOG
 from reportgen.report import build_document
@@ -218,3 +220,55 @@ def test_random_analyses_say_no_nan_and_never_contradict_themselves(seed, n, mod
             for other in re.split(r",? (?:dan|and) |, ", found["others"]):
                 assert primary[(other, found["model"])].significant, sentence
 
+
+
+# The reference report's objectives and its four models: which models each objective names, and the
+# Kesimpulan answering them in turn.
+R34_OBJECTIVES = [
+    "Menganalisis secara empiris masalah degradasi pada Plain Network (Plain-34).",
+    "Membuktikan efektivitas residual connection melalui implementasi ResNet-34.",
+    "Mengeksplorasi modifikasi arsitektur ResNet-34 (Multi-Path dan Pre-activation).",
+]
+R34 = ["Plain-34", "ResNet-34", "Multi-Path ResNet-34", "Pre-activation ResNet-34"]
+
+
+def test_an_objective_names_a_model_by_its_label_or_every_word_of_it():
+    scopes = [s.models for s in objective_scopes(R34_OBJECTIVES, R34)]
+    assert scopes == [["Plain-34"], ["ResNet-34"], ["ResNet-34", "Multi-Path ResNet-34", "Pre-activation ResNet-34"]]
+    assert objective_scopes(["Membandingkan ResNet-345 dengan CNN"], ["ResNet-34", "cnn"])[0].models == ["cnn"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_conclusion_answers_each_objective_in_turn(lang):
+    a = analysis_of(LABELS, {"Plain-34": wrong_on(range(0, 36, 3)), "ResNet-34": LABELS,
+                             "Multi-Path ResNet-34": wrong_on(range(0, 36, 12)),
+                             "Pre-activation ResNet-34": wrong_on(range(0, 36, 4))}, archs={})
+    by_label = {m.label: m for m in a.models}
+    a.comparison.modifications = [modification(by_label[model], by_label[parent], "experiment", "", a.comparison)
+                                  for model, parent in [("ResNet-34", "Plain-34"), ("Multi-Path ResNet-34", "ResNet-34"),
+                                                        ("Pre-activation ResNet-34", "ResNet-34")]]
+    a.objectives = objective_scopes(R34_OBJECTIVES, R34)
+    items = conclusion_sentences(Context(a, lang))
+    mark = Phrases(lang)
+    first, both, third = (mark(key, numbers=n) for key, n in [
+        ("narrative.conclusion.objective_one", "1"),
+        ("narrative.conclusion.objective_many", "1 dan 2" if lang == "id" else "1 and 2"),
+        ("narrative.conclusion.objective_one", "3")])
+    marked = [item for item in items if item.startswith("(")]
+    # the ranking is about the run as a whole: unmarked, first; then the objectives in turn
+    assert not items[0].startswith("(") and items[1:len(marked) + 1] == marked
+    marks = [next(mark for mark in (first, both, third) if item.startswith(mark)) for item in marked]
+    assert marks == sorted(marks, key=[first, both, third].index) and set(marks) == {first, both, third}
+    plain = next(m for m in marked if m.startswith(first))  # the verdict on Plain-34 answers objective 1
+    resnet_plain = next(m for m in marked if m.startswith(both))  # the residual connection: 1 and 2
+    assert "Plain-34" in plain and "Plain-34" in resnet_plain and "Multi-Path" not in resnet_plain
+    assert sum(m.startswith(third) and ("Multi-Path" in m or "Pre-activation" in m) for m in marked) == 2
+    # a modification less accurate than its parent is said once, by its own item
+    assert sum("Pre-activation ResNet-34" in item for item in items) == 1
+
+
+def test_objectives_that_name_the_same_models_leave_the_conclusion_unmarked():
+    a = analysis_of(LABELS, {"A": LABELS, "B": wrong_on(range(0, 36, 3))})
+    plain = conclusion_sentences(Context(a, "id"))
+    a.objectives = objective_scopes(["Melatih A dan B.", "Membandingkan A dengan B."], ["A", "B"])
+    assert conclusion_sentences(Context(a, "id")) == plain

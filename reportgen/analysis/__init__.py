@@ -25,6 +25,7 @@ from reportgen.analysis.facts import Predictions, model_facts, read_predictions
 from reportgen.analysis.featuremaps import feature_map_cases
 from reportgen.analysis.findings import conclude
 from reportgen.analysis.modifications import modifications
+from reportgen.analysis.objectives import objective_scopes
 from reportgen.analysis.seeds import seed_summary, seed_tests
 from reportgen.analysis.source import model_code
 from reportgen.analysis.states import model_state
@@ -205,7 +206,8 @@ def analyse_files(run_files: RunFiles, reporter: Reporter | None = None) -> Anal
                                                            comparison.baseline if comparison else None)
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
                         dataset=info, models=models, comparison=comparison, tuning=tuning,
-                        disagreements=disagreements, health=health, timing=timing(models, exp, run, environment))
+                        disagreements=disagreements, health=health, timing=timing(models, exp, run, environment),
+                        objectives=objective_scopes(exp.report.objectives, [m.label for m in models]))
     judge(analysis)
     write_model(run.analysis, analysis)
     return analysis

@@ -50,15 +50,17 @@ LEARNED: frozenset[StateName] = frozenset({"healthy", "biased", "undertrained"})
 CONVERGED: frozenset[StateName] = frozenset({"healthy", "biased"})
 # Which verdict the documents may state of a model in each state. A model that has not learned
 # (diverged, collapsed, at chance) gets none: its failure and what to try instead. An undertrained
-# model may be compared and read, but not called memorising (it was still improving), not advised
-# to recalibrate (train it first), and its accuracy teaches nothing about its parameter count.
+# model may be compared and read, but not called best or memorising (it was still improving), not advised
+# to recalibrate or to regularise more (train it first: its gap may still close), and its accuracy
+# teaches nothing about its parameter count.
 VERDICT_STATES: dict[VerdictName, frozenset[StateName]] = {
-    "best": LEARNED,
+    "best": CONVERGED,  # an undertrained model may be more accurate, not yet the best architecture
     "better": LEARNED,  # of the model called more accurate; the other may be in any state
     "overfitting": LEARNED,
     "memorising": CONVERGED,
     "stable": LEARNED,
     "calibration_advice": CONVERGED,
+    "regularisation_advice": CONVERGED,
     "parameter_lesson": CONVERGED,
     "feature_maps": LEARNED,
     "grad_cam": LEARNED,

@@ -6,6 +6,8 @@ ends with the key finding (or the honest statement that the run supports none)."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from reportgen.report.comparison import degradation_sentences
 from reportgen.report.context import Context, present
 from reportgen.report.document import Column, Emphasis, ItemList, Prose, Section, Table, Text
@@ -176,7 +178,7 @@ def discussion_sentences(cx: Context) -> list[str]:
                   lr=fmt.general(m.train_config["lr"])) for m in cx.analysis.models if m.failure == "diverged"]
     for m in cx.analysis.models:
         diagnostics, name = m.diagnostics, cx.name(m.label)
-        if diagnostics and diagnostics.overfit and may(m, "overfitting"):
+        if diagnostics and diagnostics.overfit and may(m, "regularisation_advice"):
             out.append(cx.say("narrative.discussion.overfit", model=name,
                               gap=fmt.pp(diagnostics.gap_acc_pp, signed=False)))
         if diagnostics and diagnostics.stable is False and may(m, "stable"):
@@ -213,31 +215,78 @@ def parameter_lesson(cx: Context) -> list[str]:
 # --- Kesimpulan -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One Kesimpulan item and the models it is about (none: the run as a whole): a pair for a test
+    of two models, the one model a verdict judges ("less accurate than A and B" is about it)."""
+
+    text: str
+    models: frozenset[str] = frozenset()
+
+
 def conclusion_sentences(cx: Context) -> list[str]:
+    return in_turn(cx, conclusion_answers(cx))
+
+
+def in_turn(cx: Context, answers: list[Answer]) -> list[str]:
+    """The answers about the run as a whole first, then each written objective in turn with the
+    answers about the models it names, each marked with its objective. An answer belongs to the
+    objectives whose models overlap its own the most (Jaccard); one that fits every objective
+    equally, or none, is about the run as a whole. An objective that names models but gets no
+    answer says so."""
+    scopes = [frozenset(o.models) for o in cx.analysis.objectives]
+
+    def objectives_of(answer: Answer) -> list[int]:
+        overlap = [len(answer.models & s) / len(answer.models | s) if answer.models else 0.0 for s in scopes]
+        best = max(overlap, default=0.0)
+        chosen = [i for i, v in enumerate(overlap) if v == best and v > 0]
+        return [] if len(chosen) == len(scopes) else chosen
+
+    placed = [(objectives_of(a), a) for a in answers]
+    if not any(objectives for objectives, _ in placed):
+        return [a.text for a in answers]
+    out = [a.text for objectives, a in placed if not objectives]
+    for i, scope in enumerate(scopes):
+        mine = [(objectives, a) for objectives, a in placed if objectives and objectives[0] == i]
+        out += [f"{objective_mark(cx, objectives)} {a.text}" for objectives, a in mine]
+        if scope and not mine and not any(i in objectives for objectives, _ in placed):
+            out.append(cx.say("narrative.conclusion.objective_open", mark=objective_mark(cx, [i])))
+    return out
+
+
+def objective_mark(cx: Context, objectives: list[int]) -> str:
+    numbers = cx.fmt.listing([str(i + 1) for i in objectives])
+    return cx.say("narrative.conclusion.objective_one" if len(objectives) == 1
+                  else "narrative.conclusion.objective_many", numbers=numbers)
+
+
+def conclusion_answers(cx: Context) -> list[Answer]:
     """The answers in turn: whether the models learned (first when none did, with what to try), which
     is more accurate as far as the primary test and the states allow, each modification against its
     parent, the models whose accuracy judges nothing, and the degradation experiment when no
     modification already answers it."""
     fmt, models = cx.fmt, cx.analysis.models
-    out = [" ".join([weak_sentence(cx), *advice(cx)])] if weak(cx) else []
+    out = [Answer(" ".join([weak_sentence(cx), *advice(cx)]))] if weak(cx) else []
     scored = sorted((m for m in models if m.accuracy is not None), key=lambda m: (-m.accuracy, m.label))
     if len(scored) == 1:
         m = scored[0]
-        out.append(cx.say("narrative.conclusion.single", model=cx.name(m.label), accuracy=fmt.percent(m.accuracy),
-                          ci=cx.ci_percent(m.accuracy_ci), f1=fmt.decimal(m.macro.f1), split=cx.split))
+        out.append(Answer(cx.say("narrative.conclusion.single", model=cx.name(m.label),
+                                 accuracy=fmt.percent(m.accuracy), ci=cx.ci_percent(m.accuracy_ci),
+                                 f1=fmt.decimal(m.macro.f1), split=cx.split), frozenset({m.label})))
     elif scored and cx.analysis.comparison is not None:
         out += ranked_conclusion(cx, scored)
-        out += [modification_sentence(cx, mod) for mod in cx.analysis.comparison.modifications]
-    out += [no_result(cx, m) for m in models if m.accuracy is None]
+        out += [Answer(modification_sentence(cx, mod), frozenset({mod.model, mod.parent}))
+                for mod in cx.analysis.comparison.modifications]
+    out += [Answer(no_result(cx, m), frozenset({m.label})) for m in models if m.accuracy is None]
     # A model that has not learned: its accuracy says nothing about its architecture (said once
     # per model; the weak run's lead already said it of every model)
     if not weak(cx):
-        out += [cx.say("narrative.verdict.not_learned", model=cx.name(m.label), state=state_words(cx, m))
-                for m in scored if m.state and not learned(m)]
+        out += [Answer(cx.say("narrative.verdict.not_learned", model=cx.name(m.label), state=state_words(cx, m)),
+                       frozenset({m.label})) for m in scored if m.state and not learned(m)]
     return out + seed_conclusion(cx) + degradation_conclusion(cx)
 
 
-def seed_conclusion(cx: Context) -> list[str]:
+def seed_conclusion(cx: Context) -> list[Answer]:
     """The findings across seeds (Welch, enough seeds per model); an exploratory test is no finding
     and stays in the comparison. Where one disagrees with McNemar, the conclusion rests on McNemar."""
     comparison = cx.analysis.comparison
@@ -253,11 +302,11 @@ def seed_conclusion(cx: Context) -> list[str]:
                           p=cx.fmt.p_statement(s.p_adjusted))
         if frozenset((s.a, s.b)) in disagreeing:
             sentence += " " + cx.say("narrative.seeds.disagrees")
-        out.append(sentence)
+        out.append(Answer(sentence, frozenset((s.a, s.b))))
     return out
 
 
-def degradation_conclusion(cx: Context) -> list[str]:
+def degradation_conclusion(cx: Context) -> list[Answer]:
     """The degradation experiment, unless a modification (residual against plain) already answers it."""
     comparison = cx.analysis.comparison
     degradation = comparison.degradation if comparison else None
@@ -266,12 +315,14 @@ def degradation_conclusion(cx: Context) -> list[str]:
         return []
     if not all(learned(cx.model(label)) for label in (degradation.plain, degradation.residual)):
         return []
-    return degradation_sentences(cx)
+    return [Answer(sentence, frozenset((degradation.plain, degradation.residual)))
+            for sentence in degradation_sentences(cx)]
 
 
-def ranked_conclusion(cx: Context, scored: list[ModelAnalysis]) -> list[str]:
+def ranked_conclusion(cx: Context, scored: list[ModelAnalysis]) -> list[Answer]:
     """The best model when the analysis supports one; otherwise the most accurate and why it is not
-    called best; then every learned model the primary test finds less accurate than another."""
+    called best (both about the run as a whole); then every learned model the primary test finds
+    less accurate than another."""
     fmt, comparison = cx.fmt, cx.analysis.comparison
     leader = cx.model(comparison.ranking[0])
     values = dict(model=cx.name(leader.label), accuracy=fmt.percent(leader.accuracy),
@@ -279,25 +330,28 @@ def ranked_conclusion(cx: Context, scored: list[ModelAnalysis]) -> list[str]:
     tied = [c.b if c.a == leader.label else c.a for c in comparison.conclusions
             if leader.label in (c.a, c.b) and c.outcome == "not_distinguishable"]
     if comparison.supported_best == leader.label:
-        out = [cx.say("narrative.conclusion.best", **values)]
+        lead = cx.say("narrative.conclusion.best", **values)
     elif tied:
         accuracies = "; ".join(f"{cx.name(m.label)} {fmt.percent(m.accuracy)}, {cx.ci_percent(m.accuracy_ci)}"
                                for m in [leader, *map(cx.model, tied)])
-        out = [cx.say("narrative.conclusion.no_best", leader=cx.name(leader.label), split=cx.split,
-                      accuracies=accuracies, others=cx.listing(tied))]
-    elif not learned(leader):
-        out = [cx.say("narrative.verdict.weak_best", **values,
-                      reason=cx.say("narrative.verdict.reason_state", state=state_words(cx, leader)))]
+        lead = cx.say("narrative.conclusion.no_best", leader=cx.name(leader.label), split=cx.split,
+                      accuracies=accuracies, others=cx.listing(tied))
+    elif not may(leader, "best"):
+        lead = cx.say("narrative.verdict.weak_best", **values,
+                      reason=cx.say("narrative.verdict.reason_state", state=state_words(cx, leader)))
     else:  # more accurate than every other, but some of them did not learn: no rival, no "best"
-        out = [cx.say("narrative.verdict.weak_best", **values, reason=cx.say(
+        lead = cx.say("narrative.verdict.weak_best", **values, reason=cx.say(
             "narrative.verdict.reason_rivals", models=grouped_states(
-                cx, [m for m in scored if m is not leader and m.state and not learned(m)])))]
+                cx, [m for m in scored if m is not leader and m.state and not learned(m)])))
+    out = [Answer(lead)]
+    # a modification less accurate than its parent alone is said by its own item
+    worse = {mod.model: mod.parent for mod in comparison.modifications if mod.outcome == "worse"}
     for m in scored:
         above = [c.a for c in comparison.conclusions if c.b == m.label and c.outcome == "a_better"]
-        if above and learned(m):
-            out.append(cx.say("narrative.verdict.less_accurate", model=cx.name(m.label),
-                              accuracy=fmt.percent(m.accuracy), ci=cx.ci_percent(m.accuracy_ci),
-                              others=cx.listing(above)))
+        if above and learned(m) and above != [worse.get(m.label)]:
+            out.append(Answer(cx.say("narrative.verdict.less_accurate", model=cx.name(m.label),
+                                     accuracy=fmt.percent(m.accuracy), ci=cx.ci_percent(m.accuracy_ci),
+                                     others=cx.listing(above)), frozenset({m.label})))
     return out
 
 

@@ -363,10 +363,11 @@ class Note(BaseModel):
 StateName = Literal["diverged", "collapsed", "chance", "undertrained", "biased", "healthy"]
 # The verdicts the documents make of a model: named best; called more accurate than another;
 # the overfitting (train-validation gap) verdict; "memorising" (validation loss rising after its
-# minimum); stable or fluctuating; calibration advice (temperature scaling); lessons from parameter
-# counts; readings of its feature maps; readings of its Grad-CAM maps; its best and hardest classes.
+# minimum); stable or fluctuating; calibration advice (temperature scaling); regularisation advice
+# (against a gap); lessons from parameter counts; readings of its feature maps; readings of its
+# Grad-CAM maps; its best and hardest classes.
 VerdictName = Literal["best", "better", "overfitting", "memorising", "stable", "calibration_advice",
-                      "parameter_lesson", "feature_maps", "grad_cam", "class_extremes"]
+                      "regularisation_advice", "parameter_lesson", "feature_maps", "grad_cam", "class_extremes"]
 
 
 class ClassBias(BaseModel):
@@ -769,6 +770,12 @@ class Tuning(TuningFacts):
     verdicts: TuningVerdicts | None = None
 
 
+class ObjectiveScope(BaseModel):
+    """One objective of [report] objectives: the models its text names (reportgen/analysis/objectives.py)."""
+
+    models: list[ModelKey]
+
+
 class Analysis(RunFile):
     VERSION = ANALYSIS_VERSION
     UNVERSIONED = "stale"  # one written before versions is recomputed from the run's files
@@ -782,3 +789,4 @@ class Analysis(RunFile):
     disagreements: list[Disagreement] = []  # the baseline vs each other evaluated model
     health: RunHealth | None = None
     timing: Timing | None = None
+    objectives: list[ObjectiveScope] = []  # per objective of [report] objectives, in order
