@@ -73,7 +73,10 @@ def test_the_zip_is_one_folder_with_a_file_per_part_and_a_label_for_each(handmad
         target = doc.find(ref.target)
         label = tex_label("tab" if isinstance(target, Table) else "fig" if isinstance(target, Figure) else "sec", ref.target)
         assert rf"\ref{{{label}}}" in source or rf"\hyperref[{label}]" in source, ref.target
-    assert "@misc{he2016," in (project / "references.bib").read_text() and r"\nocite{he2016}" in source
+    bib = (project / "references.bib").read_text()
+    assert re.findall(r"@misc\{(\w+),", bib) == doc.bibliography() == ["he2016"]  # only the papers cited
+    cites = list(doc.cites())
+    assert cites and all(rf"\cite{{{c.key}}}" in source for c in cites) and r"\nocite" not in source
     assert r"\usepackage[indonesian]{babel}" in (project / "main.tex").read_text()
 
 
@@ -90,6 +93,8 @@ def test_the_project_compiles_cleanly_and_its_numbers_are_the_documents(handmade
     unzip(render(handmade_run, "latex"), tmp_path)
     text, log = compile_project(tmp_path / "report-latex")
     assert "undefined" not in log.lower() and "Rerun to get" not in log.split("Output written")[-1]
+    blg = (tmp_path / "report-latex" / "main.blg").read_text(encoding="latin-1")
+    assert "Warning" not in blg and "error" not in blg.lower(), blg
     widest = max((float(w) for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)), default=0.0)
     assert widest <= 5.0, widest
     page = html.unescape(re.sub(r"<[^>]+>", " ", render(handmade_run, "html").read_text()))
@@ -100,6 +105,7 @@ def test_the_project_compiles_cleanly_and_its_numbers_are_the_documents(handmade
     flat = " ".join(text.split())
     assert all(" ".join(s.title.split()) in flat for s in doc.sections() if s.title)
     assert "Deep residual learning for image recognition" in flat  # the bibliography, through BibTeX
+    assert "[1] K. He" in flat and re.search(r"\w \[1\]", flat)  # its entry, and the text citing it
 
 
 @needs_latexmk

@@ -18,7 +18,7 @@ from reportgen.figures.cache import Drawings
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.language.text import clean_user_text
-from reportgen.report.document import Beside, Column, Emphasis, Figure, Link, Prose, Ref, Table, Text
+from reportgen.report.document import Beside, Cite, Column, Emphasis, Figure, Link, Prose, Ref, Table, Text
 from reportgen.schema.analysis import Analysis, Interval, ModelAnalysis
 
 
@@ -47,8 +47,8 @@ class Context:
 
     def say_with(self, key: str, **values: Any) -> Text:
         """The phrase `key` as inline parts: a value that is an inline part itself (a `Ref`, a
-        `Link`, an `Emphasis`) stays one, so a sentence can hold a link ("… ada di Lampiran B.")."""
-        parts = {name: value for name, value in values.items() if isinstance(value, (Ref, Link, Emphasis))}
+        `Cite`, a `Link`, an `Emphasis`) stays one, so a sentence can hold a link ("… ada di Lampiran B.")."""
+        parts = {name: value for name, value in values.items() if isinstance(value, (Ref, Cite, Link, Emphasis))}
         marks = {name: f"\x00{i}\x00" for i, name in enumerate(parts)}
         sentence = self.say(key, **{**values, **marks})
         out: Text = []
