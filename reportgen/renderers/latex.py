@@ -1,6 +1,7 @@
 """The report as a LaTeX project a student can finish: a zip that unpacks to one folder holding
 main.tex, one file per part of the report under sections/ (so one can be replaced), the figures
-under figures/, references.bib (the papers the text \\cites) and the preamble. It is laid out
+under figures/ (a plot as a PDF, whose lines and words stay sharp and searchable; a picture as a
+PNG), references.bib (the papers the text \\cites) and the preamble. It is laid out
 from the same document tree as the other formats and prints only its strings, each through
 latex_text.tex, so user text never becomes TeX code. It compiles with `latexmk -pdf` (pdflatex,
 BibTeX) using only texlive-latex-recommended and babel's Indonesian from texlive-lang-other.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from reportgen.figures.cache import figure_bytes
 from reportgen.imagefile import read_run_picture
 from reportgen.renderers.latex_text import tex, tex_heading, tex_key, tex_label, tex_url
 from reportgen.report.document import (Beside, Block, Cite, CodeListing, Document, Emphasis, Figure, FigureRow,
@@ -126,8 +128,9 @@ class LatexProject:
         """Figures side by side (one alone is a row of one), each captioned where it stands."""
         boxes = []
         for fig in figures:
-            name = f"{tex_key(fig.id)}.png"
-            self.files[f"figures/{name}"] = read_run_picture(fig.path, self.doc.run)
+            drawn = fig.vector or fig.path  # a plot's PDF when the document was built with it
+            name = f"{tex_key(fig.id)}{drawn.suffix}"
+            self.files[f"figures/{name}"] = figure_bytes(drawn, self.doc.run)
             boxes.append("\n".join([
                 rf"\begin{{minipage}}[t]{{{width:.3f}\linewidth}}\centering",
                 rf"\includegraphics[width=\linewidth,height=0.4\textheight,keepaspectratio]{{{name}}}",

@@ -23,8 +23,9 @@ from reportgen.schema.analysis import Analysis, Interval, ModelAnalysis
 
 
 class Context:
-    def __init__(self, analysis: Analysis, lang: str):
+    def __init__(self, analysis: Analysis, lang: str, vector: bool = False):
         self.analysis = analysis
+        self.vector = vector  # the plots also as PDFs, for a format that prints vectors
         self.lang = lang
         self.phrases = Phrases(lang)
         self.fmt = Formatter(lang)
@@ -90,7 +91,9 @@ class Context:
         sentence saying why stands in its place."""
         drawing = self.drawings.get(key)
         absent = "" if drawing.path else self.say("figure.absent.sentence", caption=caption, reason=drawing.absent)
-        return Figure(id=id, caption=caption, path=drawing.path, absent=absent, kind=kind, short=short, role=role)
+        vector = self.drawings.get(key, "pdf").path if self.vector and kind == "plot" and drawing.path else None
+        return Figure(id=id, caption=caption, path=drawing.path, absent=absent, kind=kind, vector=vector, short=short,
+                      role=role)
 
     @cached_property
     def drawings(self) -> Drawings:

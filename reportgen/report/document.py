@@ -170,14 +170,16 @@ class Table:
 class Figure:
     """A numbered figure: a file of the run (`path`, absolute, inside the run directory; drawn in the
     document's language by reportgen.figures). `kind` is
-    "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `short` is a
-    short title (a slide's); `alt` describes it for a reader who cannot see it."""
+    "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `vector` is a
+    plot as a PDF, drawn when the document is built for a format that prints vectors (the LaTeX
+    project); `short` is a short title (a slide's); `alt` describes it for a reader who cannot see it."""
 
     id: str
     caption: str
     path: Path | None  # the PNG in the document's language; None when it cannot be drawn
     absent: str = ""  # then the sentence shown in its place, saying why (the figure is not numbered)
     kind: Literal["plot", "image"] = "plot"
+    vector: Path | None = None
     alt: str = ""
     short: str = ""
     role: str = ""  # "samples": a grid of sample images, shown smaller
