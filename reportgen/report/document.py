@@ -315,7 +315,7 @@ class TitleBlock:
     logo: Path | None  # the run's copy of [report] logo
     authors: list[Author]
     authors_line: str  # the names in a sentence: "Ani dan Budi"
-    labels: dict[str, str]  # of its rows: course, assignment, authors, date
+    labels: dict[str, str]  # of its rows: course, assignment, authors, date; and the logo's description
     course: str = ""
     assignment: str = ""
 

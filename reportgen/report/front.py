@@ -24,7 +24,7 @@ def title_block(cx: Context) -> TitleBlock:
         date=cx.fmt.date(day), logo=logo if present(logo) else None, authors=authors,
         authors_line=cx.fmt.listing([a.name for a in authors]),
         course=cx.clean(report.course), assignment=cx.clean(report.assignment),
-        labels={key: cx.say(f"ui.{key}") for key in ("course", "assignment", "authors", "date")},
+        labels={key: cx.say(f"ui.{key}") for key in ("course", "assignment", "authors", "date", "logo")},
     )
 
 
