@@ -94,6 +94,22 @@ def test_a_plot_is_a_pdf_whose_words_are_text_in_embedded_fonts(handmade_run, tm
     assert "Epoch" in words and "Small CNN" in words, words  # the axis label and the legend, searchable
 
 
+def test_a_figure_not_drawn_is_its_sentence_and_a_reference_to_it_its_caption(tmp_path):
+    from reportgen.renderers.latex import LatexProject
+    from reportgen.report.document import Document, Prose, Ref, Section, TitleBlock, Words
+
+    words = Words(table="Tabel", figure="Gambar", appendix="Lampiran", contents="Daftar Isi", continued="(lanjutan)")
+    front = TitleBlock(title="t", subtitle="", date="d", logo=None, authors=[], authors_line="",
+                       labels={"date": "Tanggal"})
+    absent = Figure("figure-x", "Kurva loss", None, absent="Kurva loss tidak dapat digambar: datanya hilang.")
+    doc = Document(lang="id", run=tmp_path, front=front, words=words, appendix=[],
+                   body=[Section("s", "S", [absent, Prose([["Lihat ", Ref("figure-x"), "."]])])])
+    files = LatexProject(doc).project()
+    source = files["sections/01-s.tex"]
+    assert r"\emph{Kurva loss tidak dapat digambar: datanya hilang.}" in source and "Lihat Kurva loss." in source
+    assert r"\includegraphics" not in source and r"\ref" not in source and not any(n.startswith("figures/") for n in files)
+
+
 def test_latex_out_must_be_a_zip(handmade_run, tmp_path):
     from reportgen.errors import UserError
 

@@ -68,8 +68,10 @@ class LatexProject:
         words = self.doc.words
         if isinstance(target, Table):
             return rf"{tex(words.table)}~\ref{{{tex_label('tab', target.id)}}}"
-        if isinstance(target, Figure):
+        if isinstance(target, Figure) and target.path:
             return rf"{tex(words.figure)}~\ref{{{tex_label('fig', target.id)}}}"
+        if isinstance(target, Figure):  # not drawn: no number, its caption
+            return tex(ref.text)
         label = tex_label("sec", ref.target)
         if ref.target in self.appendix_ids:
             return rf"{tex(words.appendix)}~\ref{{{label}}}"
@@ -125,9 +127,13 @@ class LatexProject:
         return [r"\bibliographystyle{unsrt}", r"\bibliography{references}"]
 
     def figures(self, figures: list[Figure], width: float) -> list[str]:
-        """Figures side by side (one alone is a row of one), each captioned where it stands."""
+        """Figures side by side (one alone is a row of one), each captioned where it stands; one that
+        could not be drawn is the sentence saying why, unnumbered, where it would be."""
         boxes = []
         for fig in figures:
+            if fig.path is None:
+                boxes.append(rf"\begin{{minipage}}[t]{{{width:.3f}\linewidth}}\emph{{{tex(fig.absent)}}}\end{{minipage}}")
+                continue
             drawn = fig.vector or fig.path  # a plot's PDF when the document was built with it
             name = f"{tex_key(fig.id)}{drawn.suffix}"
             self.files[f"figures/{name}"] = figure_bytes(drawn, self.doc.run)
