@@ -118,7 +118,7 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
         raise UserError(f"--out '{out}' does not end in {suffix}, the format written; name it "
                         f"{out.with_suffix(suffix).name} or choose --format {out.suffix.lstrip('.') or '...'}")
     attachments = archived_files(run, analysis) if pdf_variant else []
-    doc = build_document(analysis, lang)
+    doc = build_document(analysis, lang, vector=format == "latex")  # the LaTeX project prints plots as vectors
     other = next(language for language in LANGUAGES if language != lang)  # a notes heading may be in either
     include_notes(doc, run, analysis.experiment["report"].get("notes"), Path(notes) if notes else None,
                   lambda: {s.id: s.title for s in build_document(analysis, other).sections()},

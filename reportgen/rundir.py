@@ -47,7 +47,7 @@ from reportgen.starters import first_run_command
 # The most bytes a file of each kind in a run directory may have: far above what reportgen
 # writes (a 100-class, 4-model analysis.json is a few MB), low enough that a hostile file cannot
 # exhaust memory.
-SIZE_LIMITS = {".json": 256 << 20, ".csv": 1 << 30, ".toml": 1 << 20, ".py": 1 << 20, ".png": 64 << 20,
+SIZE_LIMITS = {".json": 256 << 20, ".csv": 1 << 30, ".toml": 1 << 20, ".py": 1 << 20, ".png": 64 << 20, ".pdf": 64 << 20,
                ".pt": 16 << 30, ".md": 1 << 20, ".npz": 512 << 20}
 
 

@@ -290,7 +290,7 @@ def test_links_tools_and_references_in_report_and_deck(make_run, lang):
     texts = deck_texts(reportgen.render(run, "pptx", lang=lang))
     assert t("ui.closing.tools") in texts and t("deck.qualitative.references") in texts
     assert "Kami memakai ChatGPT untuk <b>merapikan</b> kode." in texts
-    assert any(s.startswith("K. He, X. Zhang, S. Ren, and J. Sun, “Deep residual learning") for s in texts)
+    assert any(s.startswith("[1] K. He, X. Zhang, S. Ren, and J. Sun, “Deep residual learning") for s in texts)
     assert f"Colab: {LINKS[1]['url']}" in texts
 
 

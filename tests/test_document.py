@@ -1,7 +1,8 @@
 """The document tree (reportgen/report/document.py) and how the report lays it out: sections numbered
 without gaps, no heading without content, tables and figures numbered once by the document, every
 cross-reference ("Lampiran B", "Tabel 5") filled in from its target and a working link in the HTML
-page and the PDF, and a table of contents in both (with page numbers in the PDF)."""
+page and the PDF, every citation ("[1]") a paper of the references list and a link to its entry,
+and a table of contents in both (with page numbers in the PDF)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from helpers import CNN_PRED, HANDMADE, history_rows
 from reportgen.analysis import analyse, load_analysis
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
-from reportgen.report.document import (Document, Emphasis, Figure, Prose, Ref, Section, Table, TitleBlock, Words,
-                                       plain)
+from reportgen.report.document import (Cite, Document, Emphasis, Figure, ItemList, Prose, Ref, Section, Table,
+                                       TitleBlock, Words, plain)
 
 WORDS = Words(table="Tabel", figure="Gambar", appendix="Lampiran", contents="Daftar Isi", continued="(lanjutan)")
 HIST = history_rows([.5, .6, .7, .75, .8, .82], [.5, .55, .65, .7, .78, .80], [1.0, .9, .8, .7, .6, .55],
@@ -120,6 +121,29 @@ def test_a_reference_to_a_table_or_figure_reads_its_number(tmp_path):
         tiny([Prose([[Ref("nowhere")]])])
     with pytest.raises(ValueError, match="two parts of the document have the id 'table-a'"):
         tiny([table, Table("table-a", "lagi", [], [])])
+
+
+def test_every_citation_is_a_listed_paper_and_links_to_its_entry(analysed_run):
+    doc = build_document(load_analysis(analysed_run), "id")
+    cites, papers = list(doc.cites()), doc.bibliography()
+    assert cites and papers == ["he2016"]  # ResNet18's paper; the CNN cites none
+    assert {c.key for c in cites} == set(papers)  # every paper listed is cited, every citation listed
+    assert all(c.text == f"[{papers.index(c.key) + 1}]" for c in cites)
+    assert any("[1]" in s for s in doc.sentences("text-introduction"))  # plain text (the deck's notes)
+    page = render_html(doc)
+    links = re.findall(r'<a class="cite" href="#([^"]+)">([^<]+)</a>', page)
+    assert links == [(f"cite-{c.key}", c.text) for c in cites]
+    assert all(re.search(rf'<li id="{target}">K\. He', page) for target, _ in links)
+
+
+def test_a_citation_reads_the_number_of_its_paper_in_the_references_list():
+    text = Prose([["A ", Cite("b"), ", B ", Cite("a"), "."]])
+    doc = tiny([text, ItemList(["Paper B", "Paper A"], numbered=True, role="references", keys=["b", "a"])])
+    assert plain(text.paragraphs[0]) == "A [1], B [2]." and doc.bibliography() == ["b", "a"]
+    with pytest.raises(ValueError, match="a citation of 'c', which the references list does not hold"):
+        tiny([Prose([[Cite("c")]])])
+    with pytest.raises(ValueError, match="one bibliography key per paper"):
+        ItemList(["Paper A"], role="references", keys=["a", "b"])
 
 
 def test_a_section_is_found_by_id_or_title_and_the_document_renumbers_after_a_change():

@@ -62,8 +62,11 @@ def test_the_zip_is_one_folder_with_a_file_per_part_and_a_label_for_each(handmad
     assert len(sections) == 1 + len(doc.body) + len(doc.appendix)  # the title block, then each part
     source = "\n".join(p.read_text() for p in sorted(project.rglob("*.tex")))
     figures = [node for node in doc.nodes() if isinstance(node, Figure)]
-    assert sorted(p.name for p in (project / "figures").iterdir()) == sorted(f"{tex_label('fig', f.id)[4:]}.png"
-                                                                          for f in figures)
+    # a plot is a PDF (vectors), a picture (samples, feature maps, Grad-CAM) a PNG
+    assert sorted(p.name for p in (project / "figures").iterdir()) == sorted(
+        f"{tex_label('fig', f.id)[4:]}.{'pdf' if f.kind == 'plot' else 'png'}" for f in figures)
+    assert {f.kind for f in figures} == {"plot", "image"}
+    assert all(plot.read_bytes().startswith(b"%PDF-") for plot in (project / "figures").glob("*.pdf"))
     for node in doc.nodes():
         if isinstance(node, (Table, Figure)):
             assert rf"\label{{{tex_label('tab' if isinstance(node, Table) else 'fig', node.id)}}}" in source, node.id
@@ -73,8 +76,38 @@ def test_the_zip_is_one_folder_with_a_file_per_part_and_a_label_for_each(handmad
         target = doc.find(ref.target)
         label = tex_label("tab" if isinstance(target, Table) else "fig" if isinstance(target, Figure) else "sec", ref.target)
         assert rf"\ref{{{label}}}" in source or rf"\hyperref[{label}]" in source, ref.target
-    assert "@misc{he2016," in (project / "references.bib").read_text() and r"\nocite{he2016}" in source
+    bib = (project / "references.bib").read_text()
+    assert re.findall(r"@misc\{(\w+),", bib) == doc.bibliography() == ["he2016"]  # only the papers cited
+    cites = list(doc.cites())
+    assert cites and all(rf"\cite{{{c.key}}}" in source for c in cites) and r"\nocite" not in source
     assert r"\usepackage[indonesian]{babel}" in (project / "main.tex").read_text()
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None or shutil.which("pdftotext") is None,
+                    reason="pdffonts and pdftotext (poppler-utils) are not installed")
+def test_a_plot_is_a_pdf_whose_words_are_text_in_embedded_fonts(handmade_run, tmp_path):
+    unzip(render(handmade_run, "latex"), tmp_path)
+    plot = tmp_path / "report-latex" / "figures" / f"{tex_label('fig', 'figure-overlay-accuracy')[4:]}.pdf"
+    fonts = subprocess.run(["pdffonts", plot], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
+    words = subprocess.run(["pdftotext", plot, "-"], capture_output=True, text=True, check=True).stdout
+    assert "Epoch" in words and "Small CNN" in words, words  # the axis label and the legend, searchable
+
+
+def test_a_figure_not_drawn_is_its_sentence_and_a_reference_to_it_its_caption(tmp_path):
+    from reportgen.renderers.latex import LatexProject
+    from reportgen.report.document import Document, Prose, Ref, Section, TitleBlock, Words
+
+    words = Words(table="Tabel", figure="Gambar", appendix="Lampiran", contents="Daftar Isi", continued="(lanjutan)")
+    front = TitleBlock(title="t", subtitle="", date="d", logo=None, authors=[], authors_line="",
+                       labels={"date": "Tanggal"})
+    absent = Figure("figure-x", "Kurva loss", None, absent="Kurva loss tidak dapat digambar: datanya hilang.")
+    doc = Document(lang="id", run=tmp_path, front=front, words=words, appendix=[],
+                   body=[Section("s", "S", [absent, Prose([["Lihat ", Ref("figure-x"), "."]])])])
+    files = LatexProject(doc).project()
+    source = files["sections/01-s.tex"]
+    assert r"\emph{Kurva loss tidak dapat digambar: datanya hilang.}" in source and "Lihat Kurva loss." in source
+    assert r"\includegraphics" not in source and r"\ref" not in source and not any(n.startswith("figures/") for n in files)
 
 
 def test_latex_out_must_be_a_zip(handmade_run, tmp_path):
@@ -90,16 +123,22 @@ def test_the_project_compiles_cleanly_and_its_numbers_are_the_documents(handmade
     unzip(render(handmade_run, "latex"), tmp_path)
     text, log = compile_project(tmp_path / "report-latex")
     assert "undefined" not in log.lower() and "Rerun to get" not in log.split("Output written")[-1]
+    blg = (tmp_path / "report-latex" / "main.blg").read_text(encoding="latin-1")
+    assert "Warning" not in blg and "error" not in blg.lower(), blg
     widest = max((float(w) for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)), default=0.0)
     assert widest <= 5.0, widest
     page = html.unescape(re.sub(r"<[^>]+>", " ", render(handmade_run, "html").read_text()))
     numbers = set(re.findall(NUMBER, page))
+    for plot in (tmp_path / "report-latex" / "figures").glob("*.pdf"):  # a plot's axes print their own numbers
+        numbers |= set(re.findall(NUMBER, subprocess.run(["pdftotext", plot, "-"], capture_output=True,
+                                                         text=True).stdout))
     missing = sorted(set(re.findall(NUMBER, text)) - numbers)
     assert not missing, missing
     doc = build_document(load_analysis(handmade_run), "id")
     flat = " ".join(text.split())
     assert all(" ".join(s.title.split()) in flat for s in doc.sections() if s.title)
     assert "Deep residual learning for image recognition" in flat  # the bibliography, through BibTeX
+    assert "[1] K. He" in flat and re.search(r"\w \[1\]", flat)  # its entry, and the text citing it
 
 
 @needs_latexmk

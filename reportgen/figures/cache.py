@@ -1,5 +1,6 @@
-"""A document's figures in its language: drawn on first use into the run's figures/<lang>/ and
-reused by every later render in that language until the analysis changes (a stamp of its content
+"""A document's figures in its language: drawn on first use into the run's figures/<lang>/ (a PNG,
+and for a plot a format that prints vectors also asks for, a PDF) and reused by every later render
+in that language until the analysis changes (a stamp of its content
 and of the reportgen that draws). A run directory that cannot be written (a read-only copy) still
 renders: what its cache lacks is drawn into a temporary folder that lives as long as the process."""
 
@@ -17,7 +18,7 @@ from reportgen.errors import UserError
 from reportgen.figures import catalog, files
 from reportgen.imagefile import read_run_picture
 from reportgen.language.phrases import Phrases
-from reportgen.rundir import RunDir, atomic_write_text
+from reportgen.rundir import RunDir, atomic_write_text, read_run_bytes
 from reportgen.schema.analysis import Analysis
 
 STAMP = "stamp"  # figures/<lang>/stamp: the content hash the cached figures were drawn from
@@ -25,7 +26,7 @@ STAMP = "stamp"  # figures/<lang>/stamp: the content hash the cached figures wer
 
 @dataclass(frozen=True)
 class Drawing:
-    path: Path | None  # the PNG; None when the figure cannot be drawn
+    path: Path | None  # the file (PNG, or a plot's PDF); None when the figure cannot be drawn
     absent: str = ""  # then why, a clause in the document's language
 
 
@@ -49,8 +50,22 @@ def scratch() -> Path:
 def picture_bytes(path: Path, run: Path) -> bytes:
     """A figure (or the logo) as a renderer embeds it: read only from inside the run directory, or
     from this process's scratch folder when the run could not take its figures."""
-    root = _scratch[0] if _scratch and path.is_relative_to(_scratch[0]) else run
-    return read_run_picture(path, root)
+    return read_run_picture(path, folder_of(path, run))
+
+
+def figure_bytes(path: Path, run: Path) -> bytes:
+    """A figure's file, read as picture_bytes reads a PNG; a plot's PDF as it was drawn."""
+    if path.suffix != ".pdf":
+        return picture_bytes(path, run)
+    data = read_run_bytes(path, folder_of(path, run))
+    if not data.startswith(b"%PDF-"):
+        raise UserError(f"{path} is not a PDF: delete the run's figures/ folder and render again")
+    return data
+
+
+def folder_of(path: Path, run: Path) -> Path:
+    """The folder a figure is read from: this process's scratch folder, or the run directory."""
+    return _scratch[0] if _scratch and path.is_relative_to(_scratch[0]) else run
 
 
 class Drawings:
@@ -81,12 +96,13 @@ class Drawings:
             return (folder if current else None), False
         return folder, True
 
-    def get(self, key: str) -> Drawing:
-        """Figure `key` (an id of the analysis) in the language, drawn unless cached."""
+    def get(self, key: str, format: str = "png") -> Drawing:
+        """Figure `key` (an id of the analysis) in the language as `format` ("png"; "pdf" for a plot
+        only: a picture is pixels), drawn unless cached."""
         if not files.ID.fullmatch(key):
             raise UserError(f"{self.run.analysis} names a figure by an invalid id ('{key}'): it is damaged; delete "
                             "it and `reportgen render` computes it again from the run's files")
-        name = f"{key}.png"
+        name = f"{key}.{format}"
         if self.cache and (self.cache / name).is_file():
             return Drawing(self.cache / name)
         draw = catalog.figure(self.analysis, self.run, key)

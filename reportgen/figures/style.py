@@ -1,6 +1,7 @@
 """What every figure shares: matplotlib's backend, font and sizes, the palette, the axes helpers
-and the atomic save that writes a plot's numbers in the figure's language; and for the pictures
-pasted with Pillow (cams.py, pixels.py), the same font, their tiles and their save.
+and the atomic save that writes a plot's numbers in the figure's language, as a PNG or, for a
+format that prints vectors, a PDF (the file's suffix says which); and for the pictures pasted with
+Pillow (cams.py, pixels.py), the same font, their tiles and their save (PNG only: they are pixels).
 
 Every figure is 160 dpi and drawn at the size it prints: 16:9-ish to fill an A4 text width (16 cm)
 and a slide's picture box alike, or half the text width for a curve printed beside another."""
@@ -35,6 +36,7 @@ plt.rcParams.update({
     "font.size": 11, "axes.titlesize": 12, "axes.grid": True, "grid.alpha": 0.3,
     "axes.spines.top": False, "axes.spines.right": False,
     "text.parse_math": False,  # labels and class names are user text: "$...$" is drawn, not parsed as math
+    "pdf.fonttype": 42,  # a PDF plot embeds its glyphs as TrueType: its words stay text, searchable
 })
 PALETTE = plt.get_cmap("tab10").colors
 
@@ -71,15 +73,16 @@ NUMERIC_TICKS = (matplotlib.ticker.ScalarFormatter, matplotlib.ticker.FuncFormat
 
 
 def save(fig: plt.Figure, path: Path, t: Phrases) -> None:
-    """Render to memory, then write atomically: an interrupted render leaves no half PNG. The
-    axes' numbers are written in t's language (names are left alone)."""
+    """Render to memory in the format of the path's suffix (.png, .pdf), then write atomically: an
+    interrupted render leaves no half file. The axes' numbers are written in t's language (names are
+    left alone)."""
     for axis in (a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)):
         if isinstance(axis.get_major_formatter(), NUMERIC_TICKS):
             axis.set_major_formatter(LocalisedTicks(axis.get_major_formatter(), Formatter(t.lang)))
     for observe in OBSERVERS:
         observe(fig, path)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    fig.savefig(buffer, format=path.suffix.removeprefix("."), dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     atomic_write_bytes(path, buffer.getvalue())
 
@@ -143,6 +146,8 @@ def tile(pixels: np.ndarray, side: int) -> Image.Image:
 
 def save_picture(canvas: Image.Image, texts: list[str], path: Path) -> None:
     """A pasted picture written atomically, its texts shown to PICTURE_OBSERVERS first."""
+    if path.suffix != ".png":
+        raise ValueError(f"a picture is pixels, written as PNG only (asked for {path.name})")
     for observe in PICTURE_OBSERVERS:
         observe(texts, path)
     buffer = io.BytesIO()

@@ -23,7 +23,7 @@ from reportgen.renderers.code import code_pages
 from reportgen.renderers.layout import LAYOUT, THEME, Para
 from reportgen.renderers.pptx import Deck, Notes
 from reportgen.report.document import (CodeListing, Document, Figure, FigureRow, Group, ModelSlides, Prose, Section,
-                                      Stat, Table)
+                                      Stat, Table, cite_label)
 from reportgen.report.notes import user_notes
 
 CODE_SIZE = 11  # points: the smallest type the deck uses, so the code beside its steps keeps ~80 characters a line
@@ -259,7 +259,8 @@ class DeckWriter:
         paras += [Para(p, 14, space_before=4) for p in tools]
         if papers:
             paras += [Para(titles["references_heading"], 14, bold=True, space_before=10, keep_with_next=True)]
-            paras += [Para(p, 14, bullet=True) for p in papers]
+            # numbered as the notes cite them ("[1]")
+            paras += [Para(f"{cite_label(n)} {p}", 14) for n, p in enumerate(papers, 1)]
         if links:
             paras += [Para(titles["links_heading"], 14, bold=True, space_before=10, keep_with_next=True)]
             paras += [Para(p, 14, bullet=True) for p in links]

@@ -1,9 +1,10 @@
 """The report as a LaTeX project a student can finish: a zip that unpacks to one folder holding
 main.tex, one file per part of the report under sections/ (so one can be replaced), the figures
-under figures/ (the run's PNGs), references.bib and the preamble. It is laid out from the same
-document tree as the other formats and prints only its strings, each through latex_text.tex, so user
-text never becomes TeX code. It compiles with `latexmk -pdf` (pdflatex, BibTeX) using only
-texlive-latex-recommended and babel's Indonesian from texlive-lang-other.
+under figures/ (a plot as a PDF, whose lines and words stay sharp and searchable; a picture as a
+PNG), references.bib (the papers the text \\cites) and the preamble. It is laid out
+from the same document tree as the other formats and prints only its strings, each through
+latex_text.tex, so user text never becomes TeX code. It compiles with `latexmk -pdf` (pdflatex,
+BibTeX) using only texlive-latex-recommended and babel's Indonesian from texlive-lang-other.
 
 LaTeX numbers tables, figures and sections itself; it counts them in the order the document does
 (every table and figure is captioned where it stands, never floated), so "Tabel 5" of a reference is
@@ -12,13 +13,13 @@ the fifth table in either. Every table, figure and section has a \\label; a Ref 
 from __future__ import annotations
 
 import io
-import tomllib
 import zipfile
 
+from reportgen.figures.cache import figure_bytes
 from reportgen.imagefile import read_run_picture
 from reportgen.renderers.latex_text import tex, tex_heading, tex_key, tex_label, tex_url
-from reportgen.report.document import (Beside, Block, CodeListing, Document, Emphasis, Figure, FigureRow, Group,
-                                       ItemList, Link, Prose, Ref, Section, StatCards, Table, Text, plain)
+from reportgen.report.document import (Beside, Block, Cite, CodeListing, Document, Emphasis, Figure, FigureRow,
+                                       Group, ItemList, Link, Prose, Ref, Section, StatCards, Table, Text, plain)
 from reportgen.resources import TEMPLATES_DIR
 
 BABEL = {"id": "indonesian", "en": "english"}
@@ -40,8 +41,6 @@ class LatexProject:
         self.doc = doc
         self.files: dict[str, bytes] = {}
         self.appendix_ids = {part.id for part in doc.appendix}
-        bibliography = tomllib.loads((TEMPLATES_DIR / "references.toml").read_text(encoding="utf-8"))
-        self.bib_keys = {text: key for key, text in bibliography.items()}
 
     # --- inline text ---------------------------------------------------------------------------
 
@@ -52,6 +51,10 @@ class LatexProject:
                 out.append(tex(part))
             elif isinstance(part, Ref):
                 out.append(self.ref(part))
+            elif isinstance(part, Cite):  # BibTeX numbers it as the document does (unsrt: in order of citation)
+                if out and out[-1].endswith(" "):  # "[1]" never starts a line
+                    out[-1] = out[-1].rstrip(" ") + "~"
+                out.append(rf"\cite{{{part.key}}}")
             elif isinstance(part, Link):
                 out.append(rf"\href{{{tex_url(part.url)}}}{{{tex(part.text)}}}")
             elif isinstance(part, Emphasis):
@@ -65,8 +68,10 @@ class LatexProject:
         words = self.doc.words
         if isinstance(target, Table):
             return rf"{tex(words.table)}~\ref{{{tex_label('tab', target.id)}}}"
-        if isinstance(target, Figure):
+        if isinstance(target, Figure) and target.path:
             return rf"{tex(words.figure)}~\ref{{{tex_label('fig', target.id)}}}"
+        if isinstance(target, Figure):  # not drawn: no number, its caption
+            return tex(ref.text)
         label = tex_label("sec", ref.target)
         if ref.target in self.appendix_ids:
             return rf"{tex(words.appendix)}~\ref{{{label}}}"
@@ -114,20 +119,24 @@ class LatexProject:
         return [rf"\begin{{{env}}}", *(rf"\item {self.inline(item)}" for item in block.items), rf"\end{{{env}}}"]
 
     def references(self, block: ItemList) -> list[str]:
-        """The papers as references.bib (each entry its formatted text, keyed as reportgen's
-        bibliography keys it) and BibTeX's list of them, in the document's order."""
-        keys = [self.bib_keys.get(plain(item), f"ref{n}") for n, item in enumerate(block.items, 1)]
+        """The papers as references.bib (each entry its formatted text, under its bibliography key)
+        and BibTeX's list of them: the papers the text \\cites, numbered in the order it cites them."""
         self.files["references.bib"] = "".join(
-            f"@misc{{{key},\n  note = {{{self.inline(item)}}}\n}}\n\n" for key, item in zip(keys, block.items)
+            f"@misc{{{key},\n  note = {{{self.inline(item)}}}\n}}\n\n" for key, item in zip(block.keys, block.items)
         ).encode("utf-8")
-        return [rf"\nocite{{{','.join(keys)}}}", r"\bibliographystyle{unsrt}", r"\bibliography{references}"]
+        return [r"\bibliographystyle{unsrt}", r"\bibliography{references}"]
 
     def figures(self, figures: list[Figure], width: float) -> list[str]:
-        """Figures side by side (one alone is a row of one), each captioned where it stands."""
+        """Figures side by side (one alone is a row of one), each captioned where it stands; one that
+        could not be drawn is the sentence saying why, unnumbered, where it would be."""
         boxes = []
         for fig in figures:
-            name = f"{tex_key(fig.id)}.png"
-            self.files[f"figures/{name}"] = read_run_picture(fig.path, self.doc.run)
+            if fig.path is None:
+                boxes.append(rf"\begin{{minipage}}[t]{{{width:.3f}\linewidth}}\emph{{{tex(fig.absent)}}}\end{{minipage}}")
+                continue
+            drawn = fig.vector or fig.path  # a plot's PDF when the document was built with it
+            name = f"{tex_key(fig.id)}{drawn.suffix}"
+            self.files[f"figures/{name}"] = figure_bytes(drawn, self.doc.run)
             boxes.append("\n".join([
                 rf"\begin{{minipage}}[t]{{{width:.3f}\linewidth}}\centering",
                 rf"\includegraphics[width=\linewidth,height=0.4\textheight,keepaspectratio]{{{name}}}",

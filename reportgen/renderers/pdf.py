@@ -4,8 +4,8 @@ WeasyPrint fetches only what the project ships: data: URIs (the figures) and fil
 templates and the assets. Any other URL, say one a user slipped into a title, is refused.
 
 An archival variant (PDF/A-3) carries the run's own files as attachments (reportgen.archive) and is
-tagged for accessibility (the structure tree PDF/UA asks for). It identifies itself as PDF/A only:
-WeasyPrint writes one variant's identification, and a second rdf:RDF beside it is not valid XMP."""
+tagged for accessibility. WeasyPrint identifies it as PDF/A (it writes one variant's
+identification); renderers.pdfua adds PDF/UA-1's once the file shows what that asks for."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from weasyprint.urls import URLFetcher
 from reportgen.archive import ArchivedFile
 from reportgen.renderers.fonts import FACES, FONT_DIR
 from reportgen.renderers.html import REPORT_DIR, render_html
+from reportgen.renderers.pdfua import claim_pdfua
 from reportgen.report.document import Document
 from reportgen.resources import ASSETS_DIR, TEMPLATES_DIR
 
@@ -55,7 +56,7 @@ def render_pdf(doc: Document, variant: str | None = None, attachments: Sequence[
                            url_fetcher=ProjectOnlyFetcher())
     if variant is None:
         return html.write_pdf()
-    return html.write_pdf(
+    return claim_pdfua(html.write_pdf(
         pdf_variant=variant, pdf_tags=True,
         attachments=[weasyprint.Attachment(file_obj=io.BytesIO(f.data), name=f.name, description=f.description,
-                                           relationship="Source") for f in attachments])
+                                           relationship="Source") for f in attachments]))

@@ -17,7 +17,7 @@ language. Each part of the document has its module, all reading one Context (con
 Verdicts are the analysis's (reportgen/analysis/verdicts.py); this package chooses their words.
 Renderers lay out the document and nothing else.
 
-    build_document(analysis, lang) -> Document
+    build_document(analysis, lang, vector=False) -> Document  (vector: the plots also as PDFs)
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from reportgen.report.tuning import tuning_section
 from reportgen.schema.analysis import Analysis
 
 
-def build_document(analysis: Analysis, lang: str) -> Document:
+def build_document(analysis: Analysis, lang: str, vector: bool = False) -> Document:
     analysis = in_language(analysis, lang)  # first: every part below reads the models' names in `lang`
-    cx = Context(analysis, lang)
+    cx = Context(analysis, lang, vector)
     front = title_block(cx)  # first: a logo that cannot be shown is refused before any figure is drawn
     parts = appendix(cx)  # before the body: it points only to the parts that have content
     results = Section("results", cx.say("ui.section.results"), subsections=present(

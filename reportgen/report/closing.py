@@ -23,11 +23,6 @@ def cited(cx: Context) -> list[str]:
     return list(dict.fromkeys(m.reference for m in cx.analysis.models if m.reference))
 
 
-def citation(cx: Context, key: str) -> str:
-    """"[n]": the number of `key` in the references list."""
-    return f"[{cited(cx).index(key) + 1}]"
-
-
 def references(cx: Context) -> list[str]:
     """The papers the report cites, numbered as cited: nothing is listed that the text does not cite."""
     bibliography = tomllib.loads((TEMPLATES_DIR / "references.toml").read_text(encoding="utf-8"))
@@ -40,6 +35,6 @@ def references_section(cx: Context) -> Section:
     links = [[f"{cx.clean(link.label)}: ", Link(link.url, link.url)] for link in cx.experiment.report.links]
     papers = references(cx)
     return Section("references", cx.say("ui.references"), present(
-        ItemList(papers, numbered=True, id="list-references", role="references") if papers else None,
+        ItemList(papers, numbered=True, id="list-references", role="references", keys=cited(cx)) if papers else None,
         Prose([[Emphasis(cx.say("ui.closing.links"))]], id="text-links-heading") if links else None,
         ItemList(links, id="list-links", role="links") if links else None), numbered=False)

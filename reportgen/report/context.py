@@ -18,13 +18,14 @@ from reportgen.figures.cache import Drawings
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
 from reportgen.language.text import clean_user_text
-from reportgen.report.document import Beside, Column, Emphasis, Figure, Link, Prose, Ref, Table, Text
+from reportgen.report.document import Beside, Cite, Column, Emphasis, Figure, Link, Prose, Ref, Table, Text
 from reportgen.schema.analysis import Analysis, Interval, ModelAnalysis
 
 
 class Context:
-    def __init__(self, analysis: Analysis, lang: str):
+    def __init__(self, analysis: Analysis, lang: str, vector: bool = False):
         self.analysis = analysis
+        self.vector = vector  # the plots also as PDFs, for a format that prints vectors
         self.lang = lang
         self.phrases = Phrases(lang)
         self.fmt = Formatter(lang)
@@ -47,8 +48,8 @@ class Context:
 
     def say_with(self, key: str, **values: Any) -> Text:
         """The phrase `key` as inline parts: a value that is an inline part itself (a `Ref`, a
-        `Link`, an `Emphasis`) stays one, so a sentence can hold a link ("… ada di Lampiran B.")."""
-        parts = {name: value for name, value in values.items() if isinstance(value, (Ref, Link, Emphasis))}
+        `Cite`, a `Link`, an `Emphasis`) stays one, so a sentence can hold a link ("… ada di Lampiran B.")."""
+        parts = {name: value for name, value in values.items() if isinstance(value, (Ref, Cite, Link, Emphasis))}
         marks = {name: f"\x00{i}\x00" for i, name in enumerate(parts)}
         sentence = self.say(key, **{**values, **marks})
         out: Text = []
@@ -90,7 +91,9 @@ class Context:
         sentence saying why stands in its place."""
         drawing = self.drawings.get(key)
         absent = "" if drawing.path else self.say("figure.absent.sentence", caption=caption, reason=drawing.absent)
-        return Figure(id=id, caption=caption, path=drawing.path, absent=absent, kind=kind, short=short, role=role)
+        vector = self.drawings.get(key, "pdf").path if self.vector and kind == "plot" and drawing.path else None
+        return Figure(id=id, caption=caption, path=drawing.path, absent=absent, kind=kind, vector=vector, short=short,
+                      role=role)
 
     @cached_property
     def drawings(self) -> Drawings:

@@ -8,8 +8,9 @@ the same strings, and a renderer prints no word the document does not hold.
 - Tables and figures are numbered once, by the document, in reading order, so every renderer and
   every cross-reference (`Ref`) agrees on "Tabel 5".
 - Text is a list of inline parts: plain strings, `Ref` (a link to a section, table or figure of the
-  document, whose words the document fills in: "Lampiran B", "Tabel 5"), `Link` (a web address)
-  and `Emphasis`.
+  document, whose words the document fills in: "Lampiran B", "Tabel 5"), `Cite` (a citation of a
+  paper of the references list, numbered by the document: "[1]"), `Link` (a web address) and
+  `Emphasis`.
 
 The tree is built from the analysis by the modules of reportgen.report, one per part of the
 document; `Document.find` looks any section or block up by its id, as a slide plan does.
@@ -36,6 +37,22 @@ class Ref:
     tag: ClassVar[str] = "ref"
 
 
+@dataclass
+class Cite:
+    """A citation of the paper with bibliography key `key` (templates/references.toml), which the
+    references list must hold. Its text is the paper's number there ("[1]"), filled in when the
+    document is numbered."""
+
+    key: str
+    text: str = ""
+    tag: ClassVar[str] = "cite"
+
+
+def cite_label(number: int) -> str:
+    """How a citation and its entry in the references list are numbered: "[1]"."""
+    return f"[{number}]"
+
+
 @dataclass(frozen=True)
 class Link:
     """A web address, shown as a link and never fetched."""
@@ -52,7 +69,7 @@ class Emphasis:
     tag: ClassVar[str] = "emphasis"
 
 
-Inline = Union[str, Ref, Link, Emphasis]
+Inline = Union[str, Ref, Cite, Link, Emphasis]
 Text = list[Inline]
 
 
@@ -88,16 +105,20 @@ class Prose:
 
 @dataclass
 class ItemList:
-    """A bullet list, or a numbered one; `role` as Prose's ("references": the bibliography)."""
+    """A bullet list, or a numbered one; `role` as Prose's ("references": the bibliography, each
+    item the paper whose bibliography key is `keys`' at the same place)."""
 
     items: list[Text]
     numbered: bool = False
     id: str = ""
     role: str = ""
+    keys: list[str] = field(default_factory=list)
     tag: ClassVar[str] = "list"
 
     def __post_init__(self):
         self.items = [text(i) for i in self.items]
+        if self.keys and len(self.keys) != len(self.items):
+            raise ValueError("a references list needs one bibliography key per paper")
 
     @property
     def sentences(self) -> list[str]:
@@ -149,14 +170,16 @@ class Table:
 class Figure:
     """A numbered figure: a file of the run (`path`, absolute, inside the run directory; drawn in the
     document's language by reportgen.figures). `kind` is
-    "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `short` is a
-    short title (a slide's); `alt` describes it for a reader who cannot see it."""
+    "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `vector` is a
+    plot as a PDF, drawn when the document is built for a format that prints vectors (the LaTeX
+    project); `short` is a short title (a slide's); `alt` describes it for a reader who cannot see it."""
 
     id: str
     caption: str
     path: Path | None  # the PNG in the document's language; None when it cannot be drawn
     absent: str = ""  # then the sentence shown in its place, saying why (the figure is not numbered)
     kind: Literal["plot", "image"] = "plot"
+    vector: Path | None = None
     alt: str = ""
     short: str = ""
     role: str = ""  # "samples": a grid of sample images, shown smaller
@@ -292,7 +315,7 @@ class TitleBlock:
     logo: Path | None  # the run's copy of [report] logo
     authors: list[Author]
     authors_line: str  # the names in a sentence: "Ani dan Budi"
-    labels: dict[str, str]  # of its rows: course, assignment, authors, date
+    labels: dict[str, str]  # of its rows: course, assignment, authors, date; and the logo's description
     course: str = ""
     assignment: str = ""
 
@@ -367,7 +390,8 @@ class Document:
 
     def refresh(self) -> None:
         """Drops empty sections, numbers sections, tables and figures in reading order, fills in
-        every reference's words and indexes the ids; again after the tree is changed."""
+        every reference's words and every citation's number, and indexes the ids; again after the
+        tree is changed."""
         self.body = prune(self.body)
         self.appendix = prune(self.appendix)
         number_sections(self.body, "")
@@ -391,6 +415,11 @@ class Document:
             if target is None:
                 raise ValueError(f"a reference to {ref.target!r}, which the document does not have")
             ref.text = target.label or getattr(target, "caption", "")  # a figure not drawn has no number
+        numbers = {key: n for n, key in enumerate(self.bibliography(), 1)}
+        for cite in self.cites():
+            if cite.key not in numbers:
+                raise ValueError(f"a citation of {cite.key!r}, which the references list does not hold")
+            cite.text = cite_label(numbers[cite.key])
 
     def sections(self) -> Iterator[Section]:
         """Every section, body then appendix, each before its subsections."""
@@ -402,9 +431,20 @@ class Document:
             yield from section.nodes()
 
     def refs(self) -> Iterator[Ref]:
+        return self._inline(Ref)
+
+    def cites(self) -> Iterator[Cite]:
+        return self._inline(Cite)
+
+    def bibliography(self) -> list[str]:
+        """The bibliography keys of the references list, in its order ([] when it has none)."""
+        return next((node.keys for node in self.nodes() if isinstance(node, ItemList) and node.role == "references"),
+                    [])
+
+    def _inline(self, kind: type) -> Iterator:
         for node in self.nodes():
             for parts in texts_of(node):
-                yield from (p for p in parts if isinstance(p, Ref))
+                yield from (p for p in parts if isinstance(p, kind))
 
     # --- lookup ------------------------------------------------------------------------------
 

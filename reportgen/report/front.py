@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from reportgen.imagefile import read_run_picture
-from reportgen.report.closing import citation
 from reportgen.report.context import Context
-from reportgen.report.document import Author, ItemList, Prose, Section, TitleBlock
+from reportgen.report.document import Author, Cite, ItemList, Prose, Section, Text, TitleBlock
 from reportgen.rundir import RunDir, present
 
 
@@ -25,7 +24,7 @@ def title_block(cx: Context) -> TitleBlock:
         date=cx.fmt.date(day), logo=logo if present(logo) else None, authors=authors,
         authors_line=cx.fmt.listing([a.name for a in authors]),
         course=cx.clean(report.course), assignment=cx.clean(report.assignment),
-        labels={key: cx.say(f"ui.{key}") for key in ("course", "assignment", "authors", "date")},
+        labels={key: cx.say(f"ui.{key}") for key in ("course", "assignment", "authors", "date", "logo")},
     )
 
 
@@ -46,13 +45,12 @@ def introduction(cx: Context) -> Section:
                                                                           id="list-objectives")])])
 
 
-def background(cx: Context) -> list[str]:
-    """One paragraph per architecture of the run, in model order, citing its paper ("[1]"), so that
-    every reference listed is cited in the text."""
-    archs = dict.fromkeys(m.arch for m in cx.analysis.models)
+def background(cx: Context) -> list[Text]:
+    """One paragraph per architecture of the run, in model order, citing its paper (a `Cite`), so
+    that every reference listed is cited in the text."""
     references = {m.arch: m.reference for m in cx.analysis.models}
-    return [cx.say(f"narrative.background.{arch}", cite=citation(cx, references[arch]) if references[arch] else "")
-            for arch in archs]
+    return [cx.say_with(f"narrative.background.{arch}", cite=Cite(key) if key else "")
+            for arch, key in references.items()]
 
 
 def default_objectives(cx: Context, models: str, single: bool) -> list[str]:
