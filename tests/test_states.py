@@ -18,12 +18,12 @@ from reportgen.analysis.states import model_state, prediction_skew
 from reportgen.metrics import classification_metrics
 from reportgen.schema.analysis import History
 
-EVERY = {"best", "better", "overfitting", "memorising", "stable", "calibration_advice", "parameter_lesson",
-         "feature_maps", "grad_cam", "class_extremes"}
+EVERY = {"best", "better", "overfitting", "memorising", "stable", "calibration_advice", "regularisation_advice",
+         "parameter_lesson", "feature_maps", "grad_cam", "class_extremes"}
 # The verdicts each state allows, as the README's "Verdicts and the evidence they need" states them
 ALLOWED = {
     "healthy": EVERY, "biased": EVERY,
-    "undertrained": EVERY - {"memorising", "calibration_advice", "parameter_lesson"},
+    "undertrained": EVERY - {"best", "memorising", "calibration_advice", "regularisation_advice", "parameter_lesson"},
     "collapsed": set(), "chance": set(), "diverged": set(),
 }
 
@@ -104,11 +104,12 @@ CASES = {
                           {("A", "B"): ("not_distinguishable", "none")}, best=None, key=("all_weak", None),
                           weak=True, advice={"learning_rate"}),
     "undertrained ahead": Case(THREE, [Model("A", A110, STILL_RISING), Model("B", B80)],
+                               # more accurate, but not yet the best architecture: it was still improving
                                {"A": "undertrained", "B": "healthy"}, {("A", "B"): ("a_better", "none")},
-                               best="A", key=("strongest", "A"), advice={"more_epochs"}),
+                               best=None, key=("strongest", "A"), advice={"more_epochs"}),
     "all undertrained": Case(THREE, [Model("A", A110, STILL_RISING), Model("B", B80, TWO_EPOCHS)],
                              {"A": "undertrained", "B": "undertrained"}, {("A", "B"): ("a_better", "none")},
-                             best="A", key=("all_weak", None), weak=True, advice={"more_epochs"}),
+                             best=None, key=("all_weak", None), weak=True, advice={"more_epochs"}),
     # Welch over two seeds says A is better (p = 0.006); exploratory, so McNemar's "not distinguishable" stands
     "two seeds": Case(THREE, [Model("A", A100, seeds=[.80, .8167]), Model("B", B98, seeds=[.65, .6667])],
                       {"A": "healthy", "B": "healthy"}, {("A", "B"): ("not_distinguishable", "exploratory")},
