@@ -163,9 +163,13 @@ def modification_question(cx: Context) -> Section:
     sure = [cx.say("narrative.discuss.modifications_sure")]
     if weak(cx):
         sure.append(cx.say("narrative.discuss.modifications_sure_weak"))
-    open_question = any(mod.outcome == "not_distinguishable" for mod in mods)
-    next_steps = [cx.say("narrative.discuss.modifications_next" if open_question
-                         else "narrative.discuss.modifications_next_done")]
+    if any(mod.outcome == "not_distinguishable" for mod in mods):
+        next_key = "modifications_next"
+    elif any(mod.outcome in ("better", "worse") for mod in mods):
+        next_key = "modifications_next_done"
+    else:  # every one not judged or not evaluated: nothing to repeat yet
+        next_key = "modifications_next_unjudged"
+    next_steps = [cx.say(f"narrative.discuss.{next_key}")]
     return question(cx, "modifications", cx.say("narrative.discuss.modifications_asked"),
                     [modification_sentence(cx, mod) for mod in mods], sure, next_steps)
 
@@ -247,7 +251,9 @@ def in_turn(cx: Context, answers: list[Answer]) -> list[str]:
         return [a.text for a in answers]
     out = [a.text for objectives, a in placed if not objectives]
     for i, scope in enumerate(scopes):
-        mine = [(objectives, a) for objectives, a in placed if objectives and objectives[0] == i]
+        # this objective's own answers before those shared with the next ones
+        mine = sorted(((objectives, a) for objectives, a in placed if objectives and objectives[0] == i),
+                      key=lambda placed_answer: len(placed_answer[0]))
         out += [f"{objective_mark(cx, objectives)} {a.text}" for objectives, a in mine]
         if scope and not mine and not any(i in objectives for objectives, _ in placed):
             out.append(cx.say("narrative.conclusion.objective_open", mark=objective_mark(cx, [i])))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from reportgen.report.context import Context
 from reportgen.report.document import Column, Emphasis, ItemList, Prose, Table, Text
-from reportgen.report.state import learned, state_words
+from reportgen.report.state import grouped_states, learned, state_words
 from reportgen.schema.analysis import Modification, ModelAnalysis
 
 
@@ -68,8 +68,8 @@ def modification_sentence(cx: Context, mod: Modification) -> str:
     if mod.outcome == "not_evaluated":
         return cx.say("narrative.modification.not_evaluated", **values)
     if mod.outcome == "not_judged":
-        return cx.say("narrative.modification.not_judged", **values, states="; ".join(
-            f"{cx.name(label)} {state_words(cx, cx.model(label))}" for label in mod.blocked_by))
+        return cx.say("narrative.modification.not_judged", **values,
+                      states=grouped_states(cx, [cx.model(label) for label in mod.blocked_by]))
     # the interval points the way the sentence does: model - parent, or parent - model when worse
     sign = -1 if mod.outcome == "worse" else 1
     low, high = sorted((sign * mod.diff_ci_pp.low, sign * mod.diff_ci_pp.high))
