@@ -27,8 +27,8 @@ def model_figures(m: ModelAnalysis, classes: int) -> dict[str, str]:
 
 
 def comparison_figures() -> dict[str, str]:
-    """The overlaid loss and accuracy curves of every model, and their per-class accuracy."""
-    return {kind: files.comparison_figure(kind) for kind in ("loss", "accuracy", "per_class")}
+    """Every model's curves as small multiples, and their per-class accuracy."""
+    return {kind: files.comparison_figure(kind) for kind in ("curves", "per_class")}
 
 
 def to_pixels(images: torch.Tensor) -> torch.Tensor:

@@ -101,14 +101,16 @@ def model_figure(a: Analysis, run: RunDir, m: ModelAnalysis, kind: str) -> Draw:
     raise KeyError(kind)
 
 
-def overlaid_curves(a: Analysis, metric: str) -> Draw:
-    train, val = ("train_loss", "val_loss") if metric == "loss" else ("train_acc", "val_acc")
-    series = {m.label: (m.history.epoch, getattr(m.history, train), getattr(m.history, val))
-              for m in a.models if m.history.epoch}
+def curve_grid(a: Analysis) -> Draw:
+    """The small multiples of every model with curves (MIN_CURVE_EPOCHS epochs or more; the report
+    shows a shorter history as a table)."""
+    drawn = [m for m in a.models if len(m.history.epoch) >= files.MIN_CURVE_EPOCHS]
+    series = {m.label: {"accuracy": (m.history.train_acc, m.history.val_acc),
+                        "loss": (m.history.train_loss, m.history.val_loss)} for m in drawn}
 
     def draw(t: Phrases, path: Path) -> None:
-        check_finite(t, *(column for _, *columns in series.values() for column in columns))
-        plots.overlaid_curves(series, metric, t, path)
+        check_finite(t, *(column for metrics in series.values() for pair in metrics.values() for column in pair))
+        plots.curve_grid(series, {m.label: m.history.epoch for m in drawn}, t, path)
     return draw
 
 
@@ -151,8 +153,8 @@ def figure(a: Analysis, run: RunDir, key: str) -> Draw:
                 return samples(a, run)
             case ["dataset", "distribution"] if a.dataset.class_counts:
                 return lambda t, path: plots.distribution(a.dataset.classes, a.dataset.class_counts, t, path)
-            case ["comparison", ("loss" | "accuracy") as metric]:
-                return overlaid_curves(a, metric)
+            case ["comparison", "curves"]:
+                return curve_grid(a)
             case ["comparison", "per_class"]:
                 return lambda t, path: plots.per_class_bars(a.dataset.classes, {
                     m.label: [c.accuracy for c in m.per_class] for m in a.models if m.accuracy is not None}, t, path)

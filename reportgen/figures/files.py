@@ -42,7 +42,7 @@ def model_figure(slug: str, kind: str) -> str:
 
 
 def comparison_figure(kind: str) -> str:
-    """loss, accuracy (overlaid curves) or per_class."""
+    """curves (every model's, as small multiples) or per_class."""
     return f"comparison/{kind}"
 
 

@@ -1,5 +1,5 @@
 """The plots, drawn from facts analysis.json holds: training curves (one model's, every model's
-overlaid), confusion matrices, per-class accuracy, the reliability diagram, the learning-rate
+as small multiples), confusion matrices, per-class accuracy, the reliability diagram, the learning-rate
 schedule, the hyper-parameter search and the class distribution. Each takes the Phrases of the
 language it is drawn in: every word in it comes from the phrase table (figure.toml), every number
 is written with that language's decimal mark (style.save). Captions with prose live in the
@@ -36,29 +36,53 @@ def curves(epochs: list[int], train: list[float | None], val: list[float | None]
     save(fig, path, t)
 
 
-def overlaid_curves(series: dict[str, tuple[list[int], list[float | None], list[float | None]]], metric: str,
-                    t: Phrases, path: Path) -> None:
-    """Every model's train and validation curves on two panels sharing a y-axis (log when the values
-    span orders of magnitude); markers while the epochs are few; the legend under the panels, in
-    as many columns as it takes to hold every model."""
-    fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.6), sharey=True)
-    columns, all_epochs = [], set()
-    for i, (label, (epochs, train, val)) in enumerate(series.items()):
-        style = dict(color=PALETTE[i % len(PALETTE)], linestyle="-" if i < len(PALETTE) else "--",
-                     marker="o" if len(epochs) <= 20 else None, markersize=3)
-        for ax, column in zip(axes, (scaled(train, metric), scaled(val, metric))):
-            ax.plot(epochs, column, label=label, **style)
-            columns.append(column)
-        all_epochs.update(epochs)
-    for ax, split in zip(axes, ("train", "val")):
-        ax.set_title(t(f"figure.metric.{split}_{metric}"))
-        epoch_axis(ax, sorted(all_epochs), t)
-    value_axis(axes[0], columns, metric)
-    axes[0].set_ylabel(t(f"figure.axis.{metric}"))
-    handles, labels = axes[0].get_legend_handles_labels()
-    labels, ncol = legend_layout(labels)
-    fig.tight_layout()
-    fig.legend(handles, labels, loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 0), frameon=False)
+GRID_COLUMNS = 4  # models a row of the curve grid: a panel then prints about 4 cm wide, its text at 7.5 pt
+CURVE_METRICS = ("accuracy", "loss")
+
+
+def curve_grid(series: dict[str, dict[str, tuple[list[float | None], list[float | None]]]], epochs: dict[str, list[int]],
+               t: Phrases, path: Path) -> None:
+    """Every model's training and validation curves as small multiples: a panel per model and
+    metric, GRID_COLUMNS models a row with their accuracy panels above their loss panels, every
+    panel of a metric on the same axes (a log loss axis when the values span orders of magnitude);
+    one legend above the grid. series: label -> metric -> (train, val)."""
+    labels = list(series)
+    columns = min(GRID_COLUMNS, len(labels))
+    blocks = -(-len(labels) // columns)
+    fig, axes = plt.subplots(2 * blocks, columns, figsize=(9.6, 0.4 + 2.1 * 2 * blocks), sharex=True,
+                             squeeze=False)
+    for row, metric in enumerate(CURVE_METRICS):  # a metric's panels share one y-axis, across the blocks too
+        for ax in axes[row::2].flat:
+            if ax is not axes[row, 0]:
+                ax.sharey(axes[row, 0])
+    all_epochs = sorted({e for label in labels for e in epochs[label]})
+    values = {metric: [] for metric in CURVE_METRICS}
+    for k, label in enumerate(labels):
+        for row, metric in enumerate(CURVE_METRICS):
+            ax = axes[2 * (k // columns) + row, k % columns]
+            train, val = (scaled(column, metric) for column in series[label][metric])
+            marker = len(epochs[label]) <= 20
+            ax.plot(epochs[label], train, "o-" if marker else "-", color=PALETTE[0], label=t("figure.split.train"),
+                    markersize=3)
+            ax.plot(epochs[label], val, "s-" if marker else "-", color=PALETTE[1], label=t("figure.split.val"),
+                    markersize=3)
+            values[metric] += [train, val]
+            if row == 0:
+                ax.set_title(textwrap.shorten(label, 24, placeholder="…"), fontsize=11)
+            if k % columns:
+                ax.tick_params(labelleft=False)
+            else:
+                ax.set_ylabel(t(f"figure.axis.{metric}"))
+    for k in range(len(labels), blocks * columns):  # an empty place in the last block
+        for row in range(2):
+            axes[2 * (k // columns) + row, k % columns].set_visible(False)
+    for ax in axes[-1]:
+        epoch_axis(ax, all_epochs, t)
+    for row, metric in enumerate(CURVE_METRICS):
+        value_axis(axes[row, 0], values[metric], metric)
+    handles, legend = axes[0, 0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
+    fig.legend(handles, legend, loc="upper center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 1))
     save(fig, path, t)
 
 

@@ -199,8 +199,7 @@ class DeckWriter:
         if "val_acc" in charts:
             self.deck.charts(titles["overlaid_curves"], [charts["val_loss"], charts["val_acc"]], curves_notes)
         else:
-            self.grid(titles["overlaid_curves"],
-                      [doc.figure("figure-overlay-loss"), doc.figure("figure-overlay-accuracy")], curves_notes)
+            self.grid(titles["overlaid_curves"], [doc.figure("figure-curves")], curves_notes)
         for ms in models:
             self.confusion(ms)
         if "per_class" in charts:

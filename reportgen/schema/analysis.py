@@ -724,7 +724,7 @@ class Comparison(BaseModel):
     ranking: list[ModelKey]  # best first
     deltas: list[ModelDelta]  # every model vs the baseline
     degradation: Degradation | None
-    figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> figure id
+    figures: dict[str, str]  # "curves" (small multiples), "per_class" -> figure id
     alpha: Finite = 0.05  # significance level of the pair tests
     multiplicity: str = "holm"  # how the pair tests' p-values are adjusted
     pairs: list[PairTest] = []  # every pair of evaluated models, in ranking order

@@ -26,7 +26,8 @@ def _finite_or_none(value: float | None) -> float | None:
 # "nan" in a CSV) and are stored as None, so a model always survives its own JSON.
 Finite = Annotated[float | None, AfterValidator(_finite_or_none)]
 
-ANALYSIS_VERSION = 2  # analysis.json; 2: figures by language-free ids, models by ModelKey, verdicts and states
+ANALYSIS_VERSION = 3  # analysis.json; 2: figures by language-free ids, models by ModelKey, verdicts and states;
+# 3: every model's curves as one comparison figure
 DATASET_VERSION = 1  # dataset.json
 ENVIRONMENT_VERSION = 1  # environment.json
 METRICS_VERSION = 1  # <model>/metrics.json
