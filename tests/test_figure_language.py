@@ -27,7 +27,7 @@ def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, rec
     assert set(files) == set(recorder.texts), "a figure was saved without its texts being read, or not shown"
     assert all(path.is_relative_to(handmade_run / "figures" / lang) for path, lang in files.items())
     kinds = {path.stem if path.parent.parent.name != "disagreement" else "disagreement" for path in files}
-    assert {"loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability", "samples", "per_class",
+    assert {"curves", "lr", "confusion", "confusion_normalized", "reliability", "samples", "per_class",
             "featuremaps-correct", "cam-cases", "cam-per_class", "cam-gallery", "disagreement"} <= kinds
     for path, lang in files.items():
         assert foreign(recorder.texts[path], lang, names_of(a, lang)) == [], path

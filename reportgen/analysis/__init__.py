@@ -205,7 +205,8 @@ def analyse_files(run_files: RunFiles, reporter: Reporter | None = None) -> Anal
                                                            comparison.baseline if comparison else None)
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
                         dataset=info, models=models, comparison=comparison, tuning=tuning,
-                        disagreements=disagreements, health=health, timing=timing(models, exp, run, environment))
+                        disagreements=disagreements, health=health, timing=timing(models, exp, run, environment),
+                        figures=figures.models_figures(models))
     judge(analysis)
     write_model(run.analysis, analysis)
     return analysis

@@ -84,15 +84,11 @@ def model_figure(a: Analysis, run: RunDir, m: ModelAnalysis, kind: str) -> Draw:
     classes = a.dataset.classes
     if kind in ("loss", "accuracy"):
         return curves(m, kind)
-    if kind == "lr":
-        return lambda t, path: plots.lr_schedule(m.history.epoch, m.history.lr, m.label, t, path)
     if kind in ("confusion", "confusion_normalized"):
         return lambda t, path: plots.confusion(m.confusion_matrix, classes, m.label, t, path,
                                                normalized=kind == "confusion_normalized")
     if kind == "confusion_top":
         return lambda t, path: plots.confusion_top(m.confusion_matrix, classes, m.label, t, path)
-    if kind == "reliability" and m.calibration:
-        return lambda t, path: plots.reliability(m.calibration, m.label, t, path)
     cases = {f"featuremaps-{'correct' if c.correct else 'wrong'}": c for c in m.feature_maps}
     if kind in cases:
         return feature_maps(run, m, cases[kind])
@@ -155,6 +151,12 @@ def figure(a: Analysis, run: RunDir, key: str) -> Draw:
                 return lambda t, path: plots.distribution(a.dataset.classes, a.dataset.class_counts, t, path)
             case ["comparison", "curves"]:
                 return curve_grid(a)
+            case ["models", "lr"]:
+                return lambda t, path: plots.lr_grid({m.label: (m.history.epoch, m.history.lr)
+                                                      for m in a.models if files.scheduled(m)}, t, path)
+            case ["models", "reliability"]:
+                return lambda t, path: plots.reliability_grid({m.label: m.calibration for m in a.models
+                                                               if files.calibrated(m)}, t, path)
             case ["comparison", "per_class"]:
                 return lambda t, path: plots.per_class_bars(a.dataset.classes, {
                     m.label: [c.accuracy for c in m.per_class] for m in a.models if m.accuracy is not None}, t, path)

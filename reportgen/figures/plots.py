@@ -196,40 +196,67 @@ def search(trials: list[tuple[int, float | None, str]], importances: dict[str, f
     save(fig, path, t)
 
 
-def reliability(calibration: Calibration, title: str, t: Phrases, path: Path) -> None:
-    """Reliability diagram: per confidence bin, the share of right predictions against the bin's
-    mean confidence (on the diagonal = calibrated; below it = over-confident), each point sized by
-    its number of predictions, beside that number per bin (log scale: most predictions sit in the
-    top bin)."""
-    fig, (ax, counts) = plt.subplots(1, 2, figsize=WIDE, gridspec_kw={"width_ratios": [3, 2]})
-    filled = [b for b in calibration.bins if b.count]
-    largest = max(b.count for b in filled)
-    ax.plot([0, 100], [0, 100], "--", color="grey", label=t("figure.reliability.perfect"))
-    ax.scatter([100 * b.confidence for b in filled], [100 * b.accuracy for b in filled],
-               s=[15 + 250 * b.count / largest for b in filled], color=PALETTE[0], zorder=3,
-               label=t("figure.reliability.bins"))
-    ax.set(xlabel=t("figure.axis.mean_confidence"), ylabel=t("figure.axis.accuracy"), xlim=(0, 102), ylim=(0, 102),
-           title=title)
-    ax.legend(loc="upper left")
-    width = 100 / calibration.n_bins
-    counts.bar([100 * b.low for b in calibration.bins], [b.count for b in calibration.bins], width, align="edge",
-               color=PALETTE[0], edgecolor="white")
-    counts.set(xlabel=t("figure.axis.confidence"), ylabel=t("figure.axis.predictions"), xlim=(0, 100),
-               title=t("figure.reliability.per_bin"))
-    log_scale(counts)
-    # Plain numbers: the log axis's default labels are mathtext, which parse_math = False prints raw.
-    counts.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+def reliability_grid(calibrations: dict[str, Calibration], t: Phrases, path: Path) -> None:
+    """Every model's reliability diagram, two models a row: per confidence bin, the share of right
+    predictions against the bin's mean confidence (on the diagonal = calibrated; below it =
+    over-confident), each point sized by its number of predictions, beside that number per bin
+    (log scale: most predictions sit in the top bin); one legend above the grid."""
+    labels = list(calibrations)
+    pairs = min(2, len(labels))
+    rows = -(-len(labels) // pairs)
+    fig, axes = plt.subplots(rows, 2 * pairs, figsize=(9.6 if pairs == 2 else 6.4, 0.5 + 2.6 * rows), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 2] * pairs})
+    for k, label in enumerate(labels):
+        calibration = calibrations[label]
+        ax, counts = axes[k // pairs, 2 * (k % pairs)], axes[k // pairs, 2 * (k % pairs) + 1]
+        filled = [b for b in calibration.bins if b.count]
+        largest = max((b.count for b in filled), default=1)
+        ax.plot([0, 100], [0, 100], "--", color="grey", label=t("figure.reliability.perfect"))
+        ax.scatter([100 * b.confidence for b in filled], [100 * b.accuracy for b in filled],
+                   s=[15 + 150 * b.count / largest for b in filled], color=PALETTE[0], zorder=3,
+                   label=t("figure.reliability.bins"))
+        ax.set(xlabel=t("figure.axis.mean_confidence"), ylabel=t("figure.axis.accuracy"), xlim=(0, 102), ylim=(0, 102),
+               title=textwrap.shorten(label, 24, placeholder="…"))
+        width = 100 / calibration.n_bins
+        counts.bar([100 * b.low for b in calibration.bins], [b.count for b in calibration.bins], width, align="edge",
+                   color=PALETTE[0], edgecolor="white")
+        counts.set(xlabel=t("figure.axis.confidence"), ylabel=t("figure.axis.predictions"), xlim=(0, 100),
+                   xticks=[0, 50, 100], title=t("figure.reliability.per_bin"))
+        log_scale(counts)
+        # Plain numbers: the log axis's default labels are mathtext, which parse_math = False prints raw.
+        counts.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    for k in range(len(labels), rows * pairs):  # an empty place in the last row
+        for ax in axes[k // pairs, 2 * (k % pairs):2 * (k % pairs) + 2]:
+            ax.set_visible(False)
+    handles, legend = axes[0, 0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
+    fig.legend(handles, legend, loc="upper center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 1))
     save(fig, path, t)
 
 
-def lr_schedule(epochs: list[int], lr: list[float], title: str, t: Phrases, path: Path) -> None:
-    """The learning rate each epoch trained with, as steps (the rate holds for the whole epoch),
-    on a linear axis from zero: a cosine schedule keeps its shape and a step decay its proportions."""
-    fig, ax = plt.subplots(figsize=HALF)
-    ax.step(epochs, lr, where="mid", color=PALETTE[0])
-    ax.plot(epochs, lr, "o", color=PALETTE[0], markersize=3)
-    ax.set(ylabel=t("figure.axis.learning_rate"), title=title, ylim=(0, 1.1 * max(lr)))
-    epoch_axis(ax, epochs, t)
+def lr_grid(schedules: dict[str, tuple[list[int], list[float]]], t: Phrases, path: Path) -> None:
+    """Every model's learning rate in each epoch, a panel per model, GRID_COLUMNS a row: as steps
+    (the rate holds for the whole epoch), on a linear axis from zero of the panel's own, so that a
+    cosine schedule keeps its shape and a step decay its proportions whatever the model's rate."""
+    labels = list(schedules)
+    columns = min(GRID_COLUMNS, len(labels))
+    rows = -(-len(labels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(9.6 if columns > 1 else 4.8, 0.3 + 2.4 * rows), squeeze=False,
+                             sharex=True)
+    all_epochs = sorted({e for epochs, _ in schedules.values() for e in epochs})
+    for k, label in enumerate(labels):
+        ax = axes[k // columns, k % columns]
+        epochs, lr = schedules[label]
+        ax.step(epochs, lr, where="mid", color=PALETTE[0])
+        ax.plot(epochs, lr, "o", color=PALETTE[0], markersize=3)
+        ax.set(title=textwrap.shorten(label, 24, placeholder="…"), ylim=(0, 1.1 * max(lr)))
+        if k % columns == 0:
+            ax.set_ylabel(t("figure.axis.learning_rate"))
+    for k in range(len(labels), rows * columns):
+        axes[k // columns, k % columns].set_visible(False)
+    for ax in axes[-1]:
+        epoch_axis(ax, all_epochs, t)
+    fig.tight_layout()
     save(fig, path, t)
 
 

@@ -71,7 +71,8 @@ def text(parts: Text | str) -> Text:
 @dataclass
 class Prose:
     """A run of paragraphs; `role` tells a renderer what they are: "" (body text), "note" (what could
-    not be computed), "pointer" (a sentence pointing to another part), "small" (a source line)."""
+    not be computed), "pointer" (a sentence pointing to another part), "small" (a source line),
+    "detail" (the appendix's sentences on one picture, which print as one paragraph)."""
 
     paragraphs: list[Text]
     id: str = ""

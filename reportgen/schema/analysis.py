@@ -571,7 +571,7 @@ class ModelAnalysis(BaseModel):
     architecture: ArchitectureTable | None
     diagnostics: Diagnostics | None
     feature_maps: list[FeatureMapCase]  # one correct and one wrong case when they exist
-    # "loss", "accuracy", "lr", "confusion", "confusion_normalized" or "confusion_top", "reliability" -> figure id
+    # "loss", "accuracy", "confusion", "confusion_normalized" or "confusion_top" -> figure id
     figures: dict[str, str]
     notes: list[Note]  # what could not be computed and why (e.g. data missing for feature maps)
     accuracy_ci: Interval | None = None  # of `accuracy`, on the evaluation split
@@ -782,3 +782,4 @@ class Analysis(RunFile):
     disagreements: list[Disagreement] = []  # the baseline vs each other evaluated model
     health: RunHealth | None = None
     timing: Timing | None = None
+    figures: dict[str, str] = {}  # "lr", "reliability": every model's, a panel per model -> figure id

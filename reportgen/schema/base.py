@@ -27,7 +27,7 @@ def _finite_or_none(value: float | None) -> float | None:
 Finite = Annotated[float | None, AfterValidator(_finite_or_none)]
 
 ANALYSIS_VERSION = 3  # analysis.json; 2: figures by language-free ids, models by ModelKey, verdicts and states;
-# 3: every model's curves as one comparison figure
+# 3: every model's curves, learning rates and reliability diagrams as one figure each
 DATASET_VERSION = 1  # dataset.json
 ENVIRONMENT_VERSION = 1  # environment.json
 METRICS_VERSION = 1  # <model>/metrics.json
