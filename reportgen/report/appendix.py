@@ -4,7 +4,7 @@ content is left out and the letters close up."""
 
 from __future__ import annotations
 
-from reportgen.report.architecture import code_section, layer_table
+from reportgen.report.architecture import code_sections, layer_table
 from reportgen.report.confusion import per_class_detail
 from reportgen.report.context import Context, appendix_id, present
 from reportgen.report.distribution import distribution_blocks
@@ -21,7 +21,7 @@ def appendix(cx: Context) -> list[Section]:
     models = cx.analysis.models
     parts = {
         "layers": ([t for m in models if (t := layer_table(cx, m))], []),
-        "code": ([], [s for m in models if (s := code_section(cx, m))]),
+        "code": ([], code_sections(cx)),
         "lr_schedule": (lr_schedules(cx), []),
         "feature_maps": (feature_map_blocks(cx), []),
         "per_class": (per_class_detail(cx), []),

@@ -189,12 +189,15 @@ class Beside:
 
 @dataclass
 class CodeListing:
-    """Source code, highlighted by each renderer, under an unnumbered caption."""
+    """Source code, highlighted by each renderer, under an unnumbered caption. `repeat`: the source
+    is an earlier listing's to the letter (variants of one model class), and this sentence says so;
+    a long document prints it instead of the code again, a slide shows the code beside its model."""
 
     id: str
     caption: str
     source: str
     language: str = "python"
+    repeat: str = ""
     tag: ClassVar[str] = "code"
 
 
