@@ -228,8 +228,8 @@ def code_section(cx: Context, m: ModelAnalysis, source: str, listed: str | None)
     architecture, name = m.architecture, cx.name(m.label)
     words = LayerWords(cx, m)
     return Section(f"code-{m.slug}", cx.say("code.heading", model=name), [
-        Prose([cx.say("code.intro", names=cx.fmt.listing(m.code.names), model=name,
-                      shape=shape(architecture.input_shape))], id=f"text-code-intro-{m.slug}"),
+        Prose([cx.say("code.intro_repeat" if listed else "code.intro", names=cx.fmt.listing(m.code.names), model=name,
+                      other=listed, shape=shape(architecture.input_shape))], id=f"text-code-intro-{m.slug}"),
         ItemList([words.step(s) for s in architecture.stages()], id=f"list-code-steps-{m.slug}"),
         Prose([cx.say("code.initial_weights", init=init_text(cx, m)),
                cx.say("code.params", params=cx.fmt.integer(architecture.total_params),
