@@ -4,11 +4,11 @@ content is left out and the letters close up."""
 
 from __future__ import annotations
 
+from reportgen.figures.files import calibrated, scheduled
 from reportgen.report.architecture import code_sections, layer_table
 from reportgen.report.confusion import per_class_detail
 from reportgen.report.context import Context, appendix_id, present
 from reportgen.report.distribution import distribution_blocks
-from reportgen.figures.files import calibrated, scheduled
 from reportgen.report.document import Figure, Section
 from reportgen.report.explanation import disagreement_figures, explanation_detail, feature_map_blocks
 from reportgen.report.methods import scheduler_text
