@@ -73,8 +73,8 @@ def test_an_indonesian_run_rendered_in_english_names_every_model_and_figure_in_e
     for path, texts in recorder.texts.items():
         assert foreign(texts, "en", names_of(a, "en")) == [], path
         assert not any("CNN Kustom" in text or "cnn" == text for text in texts), path
-    legend = recorder.texts[next(p for p in recorder.texts if p.parent.name == "comparison" and p.stem == "loss")]
-    assert set(english) <= set(legend)
+    panels = recorder.texts[next(p for p in recorder.texts if p.parent.name == "comparison" and p.stem == "curves")]
+    assert set(english) <= set(panels)  # a panel per model, titled with its name
     # the same analysis in Indonesian names the model in Indonesian, in its figures too
     indonesian = build_document(a, "id")
     assert indonesian.deck.models[0].name == "CNN Kustom"
@@ -96,7 +96,7 @@ def test_a_second_render_draws_nothing_and_a_changed_analysis_redraws(handmade_r
     assert set(recorder.texts) == drawn
     # a cached figure deleted by hand is drawn again by the next render, nothing else
     recorder.texts.clear()
-    gone = first.figure("figure-loss-small-cnn").path
+    gone = first.figure("figure-curves").path
     gone.unlink()
     build_document(load_analysis(handmade_run), "en")
     assert set(recorder.texts) == {gone} and gone.is_file()

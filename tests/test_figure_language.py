@@ -27,7 +27,7 @@ def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, rec
     assert set(files) == set(recorder.texts), "a figure was saved without its texts being read, or not shown"
     assert all(path.is_relative_to(handmade_run / "figures" / lang) for path, lang in files.items())
     kinds = {path.stem if path.parent.parent.name != "disagreement" else "disagreement" for path in files}
-    assert {"loss", "accuracy", "lr", "confusion", "confusion_normalized", "reliability", "samples", "per_class",
+    assert {"curves", "lr", "confusion", "confusion_normalized", "reliability", "samples", "per_class",
             "featuremaps-correct", "cam-cases", "cam-per_class", "cam-gallery", "disagreement"} <= kinds
     for path, lang in files.items():
         assert foreign(recorder.texts[path], lang, names_of(a, lang)) == [], path
@@ -54,7 +54,7 @@ def test_the_figures_drawn_outside_a_small_run_are_in_the_language_too(tmp_path,
         plots.per_class_bars(classes, {"A": list(rng.random(30)), "B": list(rng.random(30))}, t,
                              tmp_path / f"p.{lang}.png")
         plots.confusion_top(matrix, classes, "A", t, tmp_path / f"c.{lang}.png")
-        plots.lr_schedule([1, 2, 3, 4], [0.1, 0.1, 0.01, 0.001], "A", t, tmp_path / f"lr.{lang}.png")
+        plots.lr_grid({"A": ([1, 2, 3, 4], [0.1, 0.1, 0.01, 0.001])}, t, tmp_path / f"lr.{lang}.png")
     assert len(recorder.texts) == 4 * len(LANGUAGES)
     for path, texts in recorder.texts.items():
         lang = path.name.split(".")[1]
@@ -77,9 +77,10 @@ def test_an_english_word_in_an_indonesian_figure_is_caught():
 def test_learning_rate_schedule_plots_the_history(handmade_run):
     fig_lines = {}
 
-    def lines(fig, path):
+    def lines(fig, path):  # every model's schedule is one figure, a panel per model in order
         if path.name == "lr.png":
-            fig_lines[path.parent.name] = [line.get_ydata().tolist() for line in fig.axes[0].get_lines()]
+            fig_lines.update({m.slug: [line.get_ydata().tolist() for line in ax.get_lines()]
+                              for m, ax in zip(a.models, fig.axes)})
 
     style.OBSERVERS.append(lines)
     try:

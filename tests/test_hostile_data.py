@@ -66,14 +66,15 @@ def test_user_text_that_looks_like_mathtext_is_drawn_literally(tmp_path):
     label, classes = "CNN $\\frac{a}$", ["$x^$", "cost $\\alpha"]
     epochs, t = [1, 2], Phrases("id")
     plots.curves(epochs, [0.5, 0.6], [0.4, 0.5], "accuracy", label, t, tmp_path / "curves.png")
-    plots.overlaid_curves({label: (epochs, [1.0, 0.8], [1.1, 0.9])}, "loss", t, tmp_path / "overlaid.png")
+    plots.curve_grid({label: {"accuracy": ([0.5, 0.6], [0.4, 0.5]), "loss": ([1.0, 0.8], [1.1, 0.9])}}, {label: epochs}, t,
+                     tmp_path / "grid.png")
     plots.confusion([[3, 1], [0, 4]], classes, label, t, tmp_path / "confusion.png")
     plots.per_class_bars(classes, {label: [0.5, 0.9]}, t, tmp_path / "bars.png")
     images = np.zeros((4, 8, 8, 3), dtype=np.uint8)
     pixels.samples_grid(images, np.array([0, 0, 1, 1]), classes, t, tmp_path / "samples.png")
     pixels.feature_grid(images[0], {"$conv\\frac{1}$": ([2, 4, 4], np.full((2, 4, 4), 128, np.uint8))}, t,
                         tmp_path / "features.png")
-    files = ["curves", "overlaid", "confusion", "bars", "samples", "features"]
+    files = ["curves", "grid", "confusion", "bars", "samples", "features"]
     assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in files)
 
 

@@ -116,21 +116,14 @@ def four_models(make_run) -> Printed:
     return _printed["four"]
 
 
-@pytest.mark.xfail(strict=True, reason="11 body pages since the Pendahuluan gained its background and the Diskusi its "
-                                       "questions: the curves are still drawn per model, not as one small-multiples figure")
 def test_two_models_fit_ten_body_pages(two_models):
     assert two_models.body <= 10, two_models.body
 
 
-@pytest.mark.xfail(strict=True, reason="15 body pages: the two overlaid-curve figures now print at the full width "
-                                       "(their text at 7 pt) and the curves are still drawn per model, not as one "
-                                       "small-multiples figure")
 def test_four_models_fit_fourteen_body_pages(four_models):
     assert four_models.body <= 14, four_models.body
 
 
-@pytest.mark.xfail(strict=True, reason="the appendix of four models still takes about 23 pages: the full layer "
-                                       "tables, code walkthroughs and Grad-CAM galleries of every model")
 def test_four_models_fit_fifteen_appendix_pages(four_models):
     assert four_models.appendix <= 15, four_models.appendix
 
@@ -161,9 +154,7 @@ def test_a_table_caption_shares_its_page_with_the_table_and_a_short_table_is_who
             assert last.split()[0] in after, f"{table.label} ({len(table.rows)} rows) is split after page {page + 1}"
 
 
-@pytest.mark.parametrize("name", ["two_models", pytest.param("four_models", marks=pytest.mark.xfail(
-    strict=True, reason="table cells may hyphenate (CrossEntropy-Loss in the four-model training table), so that an "
-                        "eight-model table's narrow columns still fit the page (tests/test_scale.py)"))])
+@pytest.mark.parametrize("name", ["two_models", "four_models"])
 def test_no_identifier_or_number_is_hyphenated(name, request):
     """A break WeasyPrint hyphenated, joined again, is never a name, a class name or a number."""
     printed = request.getfixturevalue(name)

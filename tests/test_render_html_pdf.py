@@ -31,10 +31,12 @@ def pdf_images(path) -> int:
 def expected_figures(a, lang: str = "id") -> int:
     """The figures the analysis names, less those that cannot be drawn (a sentence stands for each:
     e.g. a freshly initialised model's Grad-CAM maps that are all zero)."""
-    per_model = sum(len(m.figures) + len(m.feature_maps) + (len(m.explanation.figures) if m.explanation else 0)
-                    for m in a.models)
-    named = (per_model + 3 * (a.comparison is not None) + bool(a.dataset.samples_figure)
-             + bool(a.dataset.distribution_figure) + sum(bool(d.figure) for d in a.disagreements))
+    compared = a.comparison is not None  # compared models' curves are one figure, not a pair a model
+    per_model = sum(len([k for k in m.figures if not (compared and k in ("loss", "accuracy"))]) + len(m.feature_maps)
+                    + (len(m.explanation.figures) if m.explanation else 0) for m in a.models)
+    named = (per_model + (len(a.comparison.figures) if compared else 0) + len(a.figures)
+             + bool(a.dataset.samples_figure) + bool(a.dataset.distribution_figure)
+             + sum(bool(d.figure) for d in a.disagreements))
     shown = documents_figures(build_document(a, lang))
     assert len(shown) == named
     return sum(bool(figure.path) for figure in shown)
@@ -127,7 +129,7 @@ def test_a_tampered_figure_path_is_refused_not_read(analysed_run, tmp_path):
     secret.write_bytes(b"private bytes")
     path = analysed_run / "analysis.json"
     stored = json.loads(path.read_text())
-    stored["models"][0]["figures"]["loss"] = "../" * 12 + str(secret.with_suffix("")).lstrip("/")
+    stored["models"][0]["figures"]["confusion"] = "../" * 12 + str(secret.with_suffix("")).lstrip("/")
     path.write_text(json.dumps(stored))
     for fmt in ("html", "pdf", "pptx"):
         result = CliRunner().invoke(app, ["render", str(analysed_run), "--format", fmt])

@@ -167,8 +167,9 @@ def test_per_class_tables_hold_every_class(deck):
 def test_pictures_are_all_there_with_their_aspect_ratio(deck):
     analysis, prs = deck
     run = Path(analysis.run_dir)
-    # Each model's own curves are in the overlaid ones, its matrix's row shares in its per-class table.
-    figures = [m.figures[k] for m in analysis.models for k in ("lr", "confusion", "reliability")]
+    # Each model's own curves are in the overlaid ones, its matrix's row shares in its per-class table;
+    # every model's learning rates and reliability diagrams are one figure each.
+    figures = [m.figures["confusion"] for m in analysis.models] + list(analysis.figures.values())
     figures += [case.figure for m in analysis.models for case in m.feature_maps]
     # the overlaid curves and per-class accuracy are native charts (test_deck_plan.py), not pictures
     figures += [f for f in (analysis.dataset.samples_figure, analysis.dataset.distribution_figure) if f]

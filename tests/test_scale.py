@@ -268,7 +268,8 @@ def test_a_diverged_loss_gets_a_log_axis_and_few_epochs_a_table(make_run, record
     assert "loss" in cnn.figures and "loss" not in resnet.figures
     build_document(a, "id")
     doc = build_document(a, "en")
-    loss = {lang: run / "figures" / lang / "model" / cnn.slug / "loss.png" for lang in ("id", "en")}
+    # the compared models' curves are one figure: the CNN's panels (the ResNet's 2 epochs are a table)
+    loss = {lang: run / "figures" / lang / "comparison" / "curves.png" for lang in ("id", "en")}
     scales = {(p, scale) for p, *_, scale, _ in recorder.axes}
     assert (loss["id"], "log") in scales and (loss["en"], "log") in scales
     assert not recorder.uncovered()

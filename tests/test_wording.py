@@ -23,7 +23,7 @@ from reportgen.report.comparison import comparison_sentences
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences
 from reportgen.report.explanation import feature_case_sentences
-from helpers import CNN_PRED, HANDMADE, history_rows
+from helpers import CNN_PRED, HANDMADE, HANDMADE_HISTORIES, history_rows
 from helpers import LABELS, analysis_of, text_of, wrong_on
 
 LANGS = ["id", "en"]
@@ -180,8 +180,13 @@ def test_the_training_log_has_one_name(lang, log):
 
 @pytest.mark.parametrize("lang,loss,accuracy", [("id", "Kurva loss Small CNN", "Kurva akurasi Small CNN"),
                                                 ("en", "Loss curves of Small CNN", "Accuracy curves of Small CNN")])
-def test_each_curve_caption_names_its_curve(analysed_run, lang, loss, accuracy):
-    doc = build_document(load_analysis(analysed_run), lang)
+def test_each_curve_caption_names_its_curve(make_run, lang, loss, accuracy):
+    """A model alone has a pair of curve figures (compared models share one figure)."""
+    raw = json.loads(json.dumps(HANDMADE))
+    raw["models"] = raw["models"][:1]
+    run = make_run(raw=raw, predictions={"Small CNN": CNN_PRED}, histories={"Small CNN": HANDMADE_HISTORIES["Small CNN"]})
+    doc = build_document(load_analysis(run), lang)
+    assert doc.figure("figure-curves") is None
     assert (doc.figure("figure-loss-small-cnn").caption, doc.figure("figure-accuracy-small-cnn").caption) == (
         loss, accuracy)
 

@@ -207,6 +207,7 @@ def analyse_files(run_files: RunFiles, reporter: Reporter | None = None) -> Anal
     analysis = Analysis(run_dir=str(run.path), experiment=exp.model_dump(mode="json"), environment=environment,
                         dataset=info, models=models, comparison=comparison, tuning=tuning,
                         disagreements=disagreements, health=health, timing=timing(models, exp, run, environment),
+                        figures=figures.models_figures(models),
                         objectives=objective_scopes(exp.report.objectives, [m.label for m in models]))
     judge(analysis)
     write_model(run.analysis, analysis)

@@ -14,21 +14,25 @@ from reportgen.schema.analysis import ModelAnalysis
 
 
 def model_figures(m: ModelAnalysis, classes: int) -> dict[str, str]:
-    """A model's plots: its curves and learning-rate schedule (when it has enough epochs), and
-    with predictions its confusion matrix, the matrix's row shares or most-confused part, and
-    its reliability diagram."""
-    h, kinds = m.history, []
-    if len(h.epoch) >= files.MIN_CURVE_EPOCHS:
-        kinds += ["loss", "accuracy"] + (["lr"] if len(h.lr) == len(h.epoch) else [])
+    """A model's plots: its curves (when it has enough epochs), and with predictions its confusion
+    matrix and the matrix's row shares or most-confused part."""
+    kinds = ["loss", "accuracy"] if len(m.history.epoch) >= files.MIN_CURVE_EPOCHS else []
     if m.accuracy is not None:
-        kinds += ["confusion", "confusion_normalized" if classes <= files.ANNOTATED_CLASSES else "confusion_top",
-                  "reliability"]
+        kinds += ["confusion", "confusion_normalized" if classes <= files.ANNOTATED_CLASSES else "confusion_top"]
     return {kind: files.model_figure(m.slug, kind) for kind in kinds}
 
 
+def models_figures(models: list[ModelAnalysis]) -> dict[str, str]:
+    """Every model's learning-rate schedule and reliability diagram, each kind one figure with a
+    panel per model: those of the models that have one."""
+    kinds = [kind for kind, has in (("lr", files.scheduled), ("reliability", files.calibrated))
+             if any(map(has, models))]
+    return {kind: files.models_figure(kind) for kind in kinds}
+
+
 def comparison_figures() -> dict[str, str]:
-    """The overlaid loss and accuracy curves of every model, and their per-class accuracy."""
-    return {kind: files.comparison_figure(kind) for kind in ("loss", "accuracy", "per_class")}
+    """Every model's curves as small multiples, and their per-class accuracy."""
+    return {kind: files.comparison_figure(kind) for kind in ("curves", "per_class")}
 
 
 def to_pixels(images: torch.Tensor) -> torch.Tensor:

@@ -84,15 +84,11 @@ def model_figure(a: Analysis, run: RunDir, m: ModelAnalysis, kind: str) -> Draw:
     classes = a.dataset.classes
     if kind in ("loss", "accuracy"):
         return curves(m, kind)
-    if kind == "lr":
-        return lambda t, path: plots.lr_schedule(m.history.epoch, m.history.lr, m.label, t, path)
     if kind in ("confusion", "confusion_normalized"):
         return lambda t, path: plots.confusion(m.confusion_matrix, classes, m.label, t, path,
                                                normalized=kind == "confusion_normalized")
     if kind == "confusion_top":
         return lambda t, path: plots.confusion_top(m.confusion_matrix, classes, m.label, t, path)
-    if kind == "reliability" and m.calibration:
-        return lambda t, path: plots.reliability(m.calibration, m.label, t, path)
     cases = {f"featuremaps-{'correct' if c.correct else 'wrong'}": c for c in m.feature_maps}
     if kind in cases:
         return feature_maps(run, m, cases[kind])
@@ -101,14 +97,16 @@ def model_figure(a: Analysis, run: RunDir, m: ModelAnalysis, kind: str) -> Draw:
     raise KeyError(kind)
 
 
-def overlaid_curves(a: Analysis, metric: str) -> Draw:
-    train, val = ("train_loss", "val_loss") if metric == "loss" else ("train_acc", "val_acc")
-    series = {m.label: (m.history.epoch, getattr(m.history, train), getattr(m.history, val))
-              for m in a.models if m.history.epoch}
+def curve_grid(a: Analysis) -> Draw:
+    """The small multiples of every model with curves (MIN_CURVE_EPOCHS epochs or more; the report
+    shows a shorter history as a table)."""
+    drawn = [m for m in a.models if len(m.history.epoch) >= files.MIN_CURVE_EPOCHS]
+    series = {m.label: {"accuracy": (m.history.train_acc, m.history.val_acc),
+                        "loss": (m.history.train_loss, m.history.val_loss)} for m in drawn}
 
     def draw(t: Phrases, path: Path) -> None:
-        check_finite(t, *(column for _, *columns in series.values() for column in columns))
-        plots.overlaid_curves(series, metric, t, path)
+        check_finite(t, *(column for metrics in series.values() for pair in metrics.values() for column in pair))
+        plots.curve_grid(series, {m.label: m.history.epoch for m in drawn}, t, path)
     return draw
 
 
@@ -151,8 +149,14 @@ def figure(a: Analysis, run: RunDir, key: str) -> Draw:
                 return samples(a, run)
             case ["dataset", "distribution"] if a.dataset.class_counts:
                 return lambda t, path: plots.distribution(a.dataset.classes, a.dataset.class_counts, t, path)
-            case ["comparison", ("loss" | "accuracy") as metric]:
-                return overlaid_curves(a, metric)
+            case ["comparison", "curves"]:
+                return curve_grid(a)
+            case ["models", "lr"]:
+                return lambda t, path: plots.lr_grid({m.label: (m.history.epoch, m.history.lr)
+                                                      for m in a.models if files.scheduled(m)}, t, path)
+            case ["models", "reliability"]:
+                return lambda t, path: plots.reliability_grid({m.label: m.calibration for m in a.models
+                                                               if files.calibrated(m)}, t, path)
             case ["comparison", "per_class"]:
                 return lambda t, path: plots.per_class_bars(a.dataset.classes, {
                     m.label: [c.accuracy for c in m.per_class] for m in a.models if m.accuracy is not None}, t, path)

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from reportgen.rundir import RunDir, atomic_write_bytes
+from reportgen.schema.analysis import ModelAnalysis
 
 DATA = "figure-data"
 ID = re.compile(r"[a-z0-9_-]+(/[a-z0-9_-]+)*")
@@ -35,14 +36,29 @@ STORED_SIDE = 160
 
 
 def model_figure(slug: str, kind: str) -> str:
-    """The id of one model's figure: kind is loss, accuracy, lr, confusion, confusion_normalized,
-    confusion_top, reliability, featuremaps-correct, featuremaps-wrong, cam-cases, cam-per_class
-    or cam-gallery."""
+    """The id of one model's figure: kind is loss, accuracy, confusion, confusion_normalized,
+    confusion_top, featuremaps-correct, featuremaps-wrong, cam-cases, cam-per_class or cam-gallery."""
     return f"model/{slug}/{kind}"
 
 
+def scheduled(m: ModelAnalysis) -> bool:
+    """A model whose learning rate is drawn: one for every epoch, of enough epochs for a curve."""
+    h = m.history
+    return len(h.epoch) >= MIN_CURVE_EPOCHS and len(h.lr) == len(h.epoch)
+
+
+def calibrated(m: ModelAnalysis) -> bool:
+    """A model whose reliability diagram is drawn: one with predictions and their calibration."""
+    return m.accuracy is not None and m.calibration is not None
+
+
+def models_figure(kind: str) -> str:
+    """lr or reliability: every model's, as small multiples (a panel per model)."""
+    return f"models/{kind}"
+
+
 def comparison_figure(kind: str) -> str:
-    """loss, accuracy (overlaid curves) or per_class."""
+    """curves (every model's, as small multiples) or per_class."""
     return f"comparison/{kind}"
 
 

@@ -1,5 +1,5 @@
 """The plots, drawn from facts analysis.json holds: training curves (one model's, every model's
-overlaid), confusion matrices, per-class accuracy, the reliability diagram, the learning-rate
+as small multiples), confusion matrices, per-class accuracy, the reliability diagram, the learning-rate
 schedule, the hyper-parameter search and the class distribution. Each takes the Phrases of the
 language it is drawn in: every word in it comes from the phrase table (figure.toml), every number
 is written with that language's decimal mark (style.save). Captions with prose live in the
@@ -36,29 +36,53 @@ def curves(epochs: list[int], train: list[float | None], val: list[float | None]
     save(fig, path, t)
 
 
-def overlaid_curves(series: dict[str, tuple[list[int], list[float | None], list[float | None]]], metric: str,
-                    t: Phrases, path: Path) -> None:
-    """Every model's train and validation curves on two panels sharing a y-axis (log when the values
-    span orders of magnitude); markers while the epochs are few; the legend under the panels, in
-    as many columns as it takes to hold every model."""
-    fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.6), sharey=True)
-    columns, all_epochs = [], set()
-    for i, (label, (epochs, train, val)) in enumerate(series.items()):
-        style = dict(color=PALETTE[i % len(PALETTE)], linestyle="-" if i < len(PALETTE) else "--",
-                     marker="o" if len(epochs) <= 20 else None, markersize=3)
-        for ax, column in zip(axes, (scaled(train, metric), scaled(val, metric))):
-            ax.plot(epochs, column, label=label, **style)
-            columns.append(column)
-        all_epochs.update(epochs)
-    for ax, split in zip(axes, ("train", "val")):
-        ax.set_title(t(f"figure.metric.{split}_{metric}"))
-        epoch_axis(ax, sorted(all_epochs), t)
-    value_axis(axes[0], columns, metric)
-    axes[0].set_ylabel(t(f"figure.axis.{metric}"))
-    handles, labels = axes[0].get_legend_handles_labels()
-    labels, ncol = legend_layout(labels)
-    fig.tight_layout()
-    fig.legend(handles, labels, loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 0), frameon=False)
+GRID_COLUMNS = 4  # models a row of the curve grid: a panel then prints about 4 cm wide, its text at 7.5 pt
+CURVE_METRICS = ("accuracy", "loss")
+
+
+def curve_grid(series: dict[str, dict[str, tuple[list[float | None], list[float | None]]]], epochs: dict[str, list[int]],
+               t: Phrases, path: Path) -> None:
+    """Every model's training and validation curves as small multiples: a panel per model and
+    metric, GRID_COLUMNS models a row with their accuracy panels above their loss panels, every
+    panel of a metric on the same axes (a log loss axis when the values span orders of magnitude);
+    one legend above the grid. series: label -> metric -> (train, val)."""
+    labels = list(series)
+    columns = min(GRID_COLUMNS, len(labels))
+    blocks = -(-len(labels) // columns)
+    fig, axes = plt.subplots(2 * blocks, columns, figsize=(9.6, 0.4 + 2.1 * 2 * blocks), sharex=True,
+                             squeeze=False)
+    for row, metric in enumerate(CURVE_METRICS):  # a metric's panels share one y-axis, across the blocks too
+        for ax in axes[row::2].flat:
+            if ax is not axes[row, 0]:
+                ax.sharey(axes[row, 0])
+    all_epochs = sorted({e for label in labels for e in epochs[label]})
+    values = {metric: [] for metric in CURVE_METRICS}
+    for k, label in enumerate(labels):
+        for row, metric in enumerate(CURVE_METRICS):
+            ax = axes[2 * (k // columns) + row, k % columns]
+            train, val = (scaled(column, metric) for column in series[label][metric])
+            marker = len(epochs[label]) <= 20
+            ax.plot(epochs[label], train, "o-" if marker else "-", color=PALETTE[0], label=t("figure.split.train"),
+                    markersize=3)
+            ax.plot(epochs[label], val, "s-" if marker else "-", color=PALETTE[1], label=t("figure.split.val"),
+                    markersize=3)
+            values[metric] += [train, val]
+            if row == 0:
+                ax.set_title(textwrap.shorten(label, 24, placeholder="…"), fontsize=11)
+            if k % columns:
+                ax.tick_params(labelleft=False)
+            else:
+                ax.set_ylabel(t(f"figure.axis.{metric}"))
+    for k in range(len(labels), blocks * columns):  # an empty place in the last block
+        for row in range(2):
+            axes[2 * (k // columns) + row, k % columns].set_visible(False)
+    for ax in axes[-1]:
+        epoch_axis(ax, all_epochs, t)
+    for row, metric in enumerate(CURVE_METRICS):
+        value_axis(axes[row, 0], values[metric], metric)
+    handles, legend = axes[0, 0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
+    fig.legend(handles, legend, loc="upper center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 1))
     save(fig, path, t)
 
 
@@ -172,40 +196,67 @@ def search(trials: list[tuple[int, float | None, str]], importances: dict[str, f
     save(fig, path, t)
 
 
-def reliability(calibration: Calibration, title: str, t: Phrases, path: Path) -> None:
-    """Reliability diagram: per confidence bin, the share of right predictions against the bin's
-    mean confidence (on the diagonal = calibrated; below it = over-confident), each point sized by
-    its number of predictions, beside that number per bin (log scale: most predictions sit in the
-    top bin)."""
-    fig, (ax, counts) = plt.subplots(1, 2, figsize=WIDE, gridspec_kw={"width_ratios": [3, 2]})
-    filled = [b for b in calibration.bins if b.count]
-    largest = max(b.count for b in filled)
-    ax.plot([0, 100], [0, 100], "--", color="grey", label=t("figure.reliability.perfect"))
-    ax.scatter([100 * b.confidence for b in filled], [100 * b.accuracy for b in filled],
-               s=[15 + 250 * b.count / largest for b in filled], color=PALETTE[0], zorder=3,
-               label=t("figure.reliability.bins"))
-    ax.set(xlabel=t("figure.axis.mean_confidence"), ylabel=t("figure.axis.accuracy"), xlim=(0, 102), ylim=(0, 102),
-           title=title)
-    ax.legend(loc="upper left")
-    width = 100 / calibration.n_bins
-    counts.bar([100 * b.low for b in calibration.bins], [b.count for b in calibration.bins], width, align="edge",
-               color=PALETTE[0], edgecolor="white")
-    counts.set(xlabel=t("figure.axis.confidence"), ylabel=t("figure.axis.predictions"), xlim=(0, 100),
-               title=t("figure.reliability.per_bin"))
-    log_scale(counts)
-    # Plain numbers: the log axis's default labels are mathtext, which parse_math = False prints raw.
-    counts.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+def reliability_grid(calibrations: dict[str, Calibration], t: Phrases, path: Path) -> None:
+    """Every model's reliability diagram, two models a row: per confidence bin, the share of right
+    predictions against the bin's mean confidence (on the diagonal = calibrated; below it =
+    over-confident), each point sized by its number of predictions, beside that number per bin
+    (log scale: most predictions sit in the top bin); one legend above the grid."""
+    labels = list(calibrations)
+    pairs = min(2, len(labels))
+    rows = -(-len(labels) // pairs)
+    fig, axes = plt.subplots(rows, 2 * pairs, figsize=(9.6 if pairs == 2 else 6.4, 0.5 + 2.6 * rows), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 2] * pairs})
+    for k, label in enumerate(labels):
+        calibration = calibrations[label]
+        ax, counts = axes[k // pairs, 2 * (k % pairs)], axes[k // pairs, 2 * (k % pairs) + 1]
+        filled = [b for b in calibration.bins if b.count]
+        largest = max((b.count for b in filled), default=1)
+        ax.plot([0, 100], [0, 100], "--", color="grey", label=t("figure.reliability.perfect"))
+        ax.scatter([100 * b.confidence for b in filled], [100 * b.accuracy for b in filled],
+                   s=[15 + 150 * b.count / largest for b in filled], color=PALETTE[0], zorder=3,
+                   label=t("figure.reliability.bins"))
+        ax.set(xlabel=t("figure.axis.mean_confidence"), ylabel=t("figure.axis.accuracy"), xlim=(0, 102), ylim=(0, 102),
+               title=textwrap.shorten(label, 24, placeholder="…"))
+        width = 100 / calibration.n_bins
+        counts.bar([100 * b.low for b in calibration.bins], [b.count for b in calibration.bins], width, align="edge",
+                   color=PALETTE[0], edgecolor="white")
+        counts.set(xlabel=t("figure.axis.confidence"), ylabel=t("figure.axis.predictions"), xlim=(0, 100),
+                   xticks=[0, 50, 100], title=t("figure.reliability.per_bin"))
+        log_scale(counts)
+        # Plain numbers: the log axis's default labels are mathtext, which parse_math = False prints raw.
+        counts.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    for k in range(len(labels), rows * pairs):  # an empty place in the last row
+        for ax in axes[k // pairs, 2 * (k % pairs):2 * (k % pairs) + 2]:
+            ax.set_visible(False)
+    handles, legend = axes[0, 0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
+    fig.legend(handles, legend, loc="upper center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 1))
     save(fig, path, t)
 
 
-def lr_schedule(epochs: list[int], lr: list[float], title: str, t: Phrases, path: Path) -> None:
-    """The learning rate each epoch trained with, as steps (the rate holds for the whole epoch),
-    on a linear axis from zero: a cosine schedule keeps its shape and a step decay its proportions."""
-    fig, ax = plt.subplots(figsize=HALF)
-    ax.step(epochs, lr, where="mid", color=PALETTE[0])
-    ax.plot(epochs, lr, "o", color=PALETTE[0], markersize=3)
-    ax.set(ylabel=t("figure.axis.learning_rate"), title=title, ylim=(0, 1.1 * max(lr)))
-    epoch_axis(ax, epochs, t)
+def lr_grid(schedules: dict[str, tuple[list[int], list[float]]], t: Phrases, path: Path) -> None:
+    """Every model's learning rate in each epoch, a panel per model, GRID_COLUMNS a row: as steps
+    (the rate holds for the whole epoch), on a linear axis from zero of the panel's own, so that a
+    cosine schedule keeps its shape and a step decay its proportions whatever the model's rate."""
+    labels = list(schedules)
+    columns = min(GRID_COLUMNS, len(labels))
+    rows = -(-len(labels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(9.6 if columns > 1 else 4.8, 0.3 + 2.4 * rows), squeeze=False,
+                             sharex=True)
+    all_epochs = sorted({e for epochs, _ in schedules.values() for e in epochs})
+    for k, label in enumerate(labels):
+        ax = axes[k // columns, k % columns]
+        epochs, lr = schedules[label]
+        ax.step(epochs, lr, where="mid", color=PALETTE[0])
+        ax.plot(epochs, lr, "o", color=PALETTE[0], markersize=3)
+        ax.set(title=textwrap.shorten(label, 24, placeholder="…"), ylim=(0, 1.1 * max(lr)))
+        if k % columns == 0:
+            ax.set_ylabel(t("figure.axis.learning_rate"))
+    for k in range(len(labels), rows * columns):
+        axes[k // columns, k % columns].set_visible(False)
+    for ax in axes[-1]:
+        epoch_axis(ax, all_epochs, t)
+    fig.tight_layout()
     save(fig, path, t)
 
 

@@ -22,7 +22,7 @@ from reportgen.figures.cache import picture_bytes
 from reportgen.renderers.code import code_pages
 from reportgen.renderers.layout import LAYOUT, THEME, Para
 from reportgen.renderers.pptx import Deck, Notes
-from reportgen.report.document import (CodeListing, Document, Figure, FigureRow, Group, ModelSlides, Prose, Section,
+from reportgen.report.document import (CodeListing, Document, Figure, Group, ModelSlides, Prose, Section,
                                       Stat, Table, cite_label)
 from reportgen.report.notes import user_notes
 
@@ -199,8 +199,7 @@ class DeckWriter:
         if "val_acc" in charts:
             self.deck.charts(titles["overlaid_curves"], [charts["val_loss"], charts["val_acc"]], curves_notes)
         else:
-            self.grid(titles["overlaid_curves"],
-                      [doc.figure("figure-overlay-loss"), doc.figure("figure-overlay-accuracy")], curves_notes)
+            self.grid(titles["overlaid_curves"], [doc.figure("figure-curves")], curves_notes)
         for ms in models:
             self.confusion(ms)
         if "per_class" in charts:
@@ -321,7 +320,7 @@ class DeckWriter:
             self.table(ms.titles["per_class"], doc.table(f"table-per-class-{ms.key}"), self.text(f"text-confusion-{ms.key}"))
         self.table(titles["per_class_comparison"], doc.deck.per_class_accuracy, self.per_model("text-confusion-{key}"), 12)
         self.table(titles["seeds_per_seed"], doc.table("table-seed-accuracy"), self.text("text-seed-tests"))
-        self.grid(titles["reliability"], [doc.figure(f"figure-reliability-{ms.key}") for ms in models],
+        self.grid(titles["reliability"], [doc.figure("figure-reliability")],
                   self.per_model("text-calibration-{key}") + heading("calibration"))
         self.grid(titles["feature_maps_wrong"], [doc.figure(f"figure-featuremaps-wrong-{ms.key}") for ms in models],
                   self.per_model("text-featuremaps-wrong-{key}") + heading("feature_maps"))
@@ -332,8 +331,7 @@ class DeckWriter:
         self.grid(titles["disagreements"], [doc.figure(group.id.replace("group-", "figure-", 1)) for group in pairs],
                   [s for group in pairs for s in group_sentences(group)] + heading("disagreements"))
         if "lr_schedule" in parts:
-            self.grid(titles["lr_schedule"], [f for row in parts["lr_schedule"].blocks if isinstance(row, FigureRow)
-                                              for f in row.figures], heading("lr_schedule"))
+            self.grid(titles["lr_schedule"], [doc.figure("figure-lr")], heading("lr_schedule"))
         if "variants" in parts:  # one bullet per model, MAX_BULLETS to a slide
             variants, title = self.text("list-variants"), parts["variants"].heading
             for start in range(0, len(variants), MAX_BULLETS):

@@ -4,11 +4,12 @@ content is left out and the letters close up."""
 
 from __future__ import annotations
 
-from reportgen.report.architecture import code_section, layer_table
+from reportgen.figures.files import calibrated, scheduled
+from reportgen.report.architecture import code_sections, layer_table
 from reportgen.report.confusion import per_class_detail
 from reportgen.report.context import Context, appendix_id, present
 from reportgen.report.distribution import distribution_blocks
-from reportgen.report.document import FigureRow, Section
+from reportgen.report.document import Figure, Section
 from reportgen.report.explanation import disagreement_figures, explanation_detail, feature_map_blocks
 from reportgen.report.methods import scheduler_text
 from reportgen.report.qualitative import variants
@@ -20,7 +21,7 @@ def appendix(cx: Context) -> list[Section]:
     models = cx.analysis.models
     parts = {
         "layers": ([t for m in models if (t := layer_table(cx, m))], []),
-        "code": ([], [s for m in models if (s := code_section(cx, m))]),
+        "code": ([], code_sections(cx)),
         "lr_schedule": (lr_schedules(cx), []),
         "feature_maps": (feature_map_blocks(cx), []),
         "per_class": (per_class_detail(cx), []),
@@ -36,16 +37,22 @@ def appendix(cx: Context) -> list[Section]:
     return sections
 
 
-def lr_schedules(cx: Context) -> list[FigureRow]:
-    """Every model's learning rate per epoch, two figures a row."""
-    figures = [cx.figure(f"figure-lr-{m.slug}", cx.say("ui.figure_caption.lr_schedule", model=cx.name(m.label),
-                                                       scheduler=scheduler_text(cx, m.train_config)), m.figures["lr"])
-               for m in cx.analysis.models if m.figures.get("lr")]
-    return [FigureRow(figures[i:i + 2]) for i in range(0, len(figures), 2)]
+def lr_schedules(cx: Context) -> list[Figure]:
+    """Every model's learning rate per epoch: one figure, a panel per model."""
+    key = cx.analysis.figures.get("lr")
+    if key is None:
+        return []
+    schedulers = {cx.name(m.label): scheduler_text(cx, m.train_config) for m in cx.analysis.models if scheduled(m)}
+    said = ({*schedulers.values()}.pop() if len({*schedulers.values()}) == 1  # the same for all: said once
+            else "; ".join(f"{name}: {text}" for name, text in schedulers.items()))
+    return [cx.figure("figure-lr", cx.say("ui.figure_caption.lr_schedule", schedulers=said), key, role="grid")]
 
 
-def reliability_figures(cx: Context) -> list:
-    return present(*[cx.figure(f"figure-reliability-{m.slug}", cx.say(
-        "ui.stats.reliability_caption", model=cx.name(m.label), ece=cx.fmt.decimal(m.calibration.ece)),
-        m.figures["reliability"]) for m in cx.analysis.models
-        if m.accuracy is not None and m.calibration and m.figures.get("reliability")])
+def reliability_figures(cx: Context) -> list[Figure]:
+    """Every model's reliability diagram: one figure, a panel pair per model."""
+    key = cx.analysis.figures.get("reliability")
+    if key is None:
+        return []
+    eces = "; ".join(f"{cx.name(m.label)}: {cx.fmt.decimal(m.calibration.ece)}"
+                     for m in cx.analysis.models if calibrated(m))
+    return [cx.figure("figure-reliability", cx.say("ui.stats.reliability_caption", models=eces), key, role="grid")]

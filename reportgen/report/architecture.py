@@ -208,23 +208,34 @@ def family_stage_table(cx: Context, models: list[ModelAnalysis]) -> Table | None
     return Table("table-stages-family", caption, columns, table_rows, emphasis_rows=1, role="family")
 
 
-def code_section(cx: Context, m: ModelAnalysis) -> Section | None:
+def code_sections(cx: Context) -> list[Section]:
+    """Every model's code section; a listing that is an earlier model's to the letter says so."""
+    first: dict[str, str] = {}  # source -> the model it was first listed for
+    sections = []
+    for m in cx.analysis.models:
+        if m.code is None or m.architecture is None:
+            continue
+        source = cx.clean(m.code.text).expandtabs(4)
+        sections.append(code_section(cx, m, source, first.get(source)))
+        first.setdefault(source, cx.name(m.label))
+    return sections
+
+
+def code_section(cx: Context, m: ModelAnalysis, source: str, listed: str | None) -> Section:
     """The model's own source for the appendix, with the code in plain words: what it defines,
     every stage in the order it runs with the shapes it turns, the initial weights, the parameters,
-    and where the listing comes from."""
-    if m.code is None or m.architecture is None:
-        return None
+    and where the listing comes from. `listed`: the model whose listing this source already is."""
     architecture, name = m.architecture, cx.name(m.label)
     words = LayerWords(cx, m)
     return Section(f"code-{m.slug}", cx.say("code.heading", model=name), [
-        Prose([cx.say("code.intro", names=cx.fmt.listing(m.code.names), model=name,
-                      shape=shape(architecture.input_shape))], id=f"text-code-intro-{m.slug}"),
+        Prose([cx.say("code.intro_repeat" if listed else "code.intro", names=cx.fmt.listing(m.code.names), model=name,
+                      other=listed, shape=shape(architecture.input_shape))], id=f"text-code-intro-{m.slug}"),
         ItemList([words.step(s) for s in architecture.stages()], id=f"list-code-steps-{m.slug}"),
         Prose([cx.say("code.initial_weights", init=init_text(cx, m)),
                cx.say("code.params", params=cx.fmt.integer(architecture.total_params),
                       trainable=cx.fmt.integer(architecture.trainable_params))], id=f"text-code-facts-{m.slug}"),
         CodeListing(f"code-listing-{m.slug}", cx.say("code.caption", model=name, names=cx.fmt.listing(m.code.names)),
-                    cx.clean(m.code.text).expandtabs(4)),
+                    source, repeat=cx.say("code.repeat", model=name, other=listed) if listed else ""),
         Prose([cx.say(f"code.origin_{m.code.origin}", model=name, path=m.code.path)], id=f"text-code-origin-{m.slug}",
               role="small"),
     ])

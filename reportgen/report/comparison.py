@@ -1,5 +1,5 @@
 """Perbandingan Model: every model side by side on the evaluation split, every pair's McNemar test,
-the overlaid curves, what the tests allow to be said (the ranking, the best model, each pair, each
+what the tests allow to be said (the ranking, the best model, each pair, each
 model against the baseline, the degradation experiment), the seeds, and the qualitative table.
 A model is called more accurate than another only where the analysis's pair test says so."""
 
@@ -18,11 +18,7 @@ def comparison_section(cx: Context) -> Section | None:
     if comparison is None:
         return None
     pairs = pairs_table(cx)
-    # One above the other at the full width: each holds two panels, whose text would print at 4 pt
-    # at half the width.
-    overlays = [cx.figure(f"figure-overlay-{kind}", cx.say(f"ui.caption.overlay_{kind}"), comparison.figures[kind])
-                for kind in ("loss", "accuracy")]
-    blocks = present(comparison_table(cx), pairs if pairs.rows else None, *overlays,
+    blocks = present(comparison_table(cx), pairs if pairs.rows else None,
                      Prose(comparison_sentences(cx), id="text-comparison"))
     qualitative = Section("qualitative", cx.say("ui.qualitative.heading"), [qualitative_table(cx)], numbered=False)
     return Section("comparison", cx.say("ui.section.comparison"), blocks + seed_comparison(cx), [qualitative])

@@ -53,14 +53,13 @@ def normalized_matrix(cx: Context, m: ModelAnalysis) -> Figure:
 
 
 def per_class_detail(cx: Context) -> list:
-    """The appendix part: per model the matrix of counts (when the body shows the shares), beside
-    its per-class table where it fits, and the evaluation with its intervals."""
-    blocks = []
-    for m in cx.analysis.models:
-        if m.accuracy is None:
-            continue
+    """The appendix part: every model's evaluation with its intervals in one table, then per model
+    the matrix of counts (when the body shows the shares) beside its per-class table where it fits."""
+    scored = [m for m in cx.analysis.models if m.accuracy is not None]
+    blocks = present(evaluation_table(cx, scored) if scored else None)
+    for m in scored:
         counts = counts_matrix(cx, m) if m.figures.get("confusion_normalized") else None
-        blocks += beside(counts, per_class_table(cx, m)) + [evaluation_table(cx, m)]
+        blocks += beside(counts, per_class_table(cx, m))
     return blocks
 
 
@@ -79,24 +78,26 @@ def per_class_table(cx: Context, m: ModelAnalysis) -> Table | None:
                  emphasis_rows=2)
 
 
-def evaluation_table(cx: Context, m: ModelAnalysis) -> Table:
-    """Accuracy and macro-F1 on the evaluation split with their 95% intervals and methods, and the ECE."""
+def evaluation_table(cx: Context, models: list[ModelAnalysis]) -> Table:
+    """Every model's accuracy and macro-F1 on the evaluation split with their 95% intervals, and its
+    ECE; how each interval was computed, in the caption (the same for every model, or each said)."""
     fmt = cx.fmt
 
-    def method(ci: Interval | None) -> str:
-        return cx.say(f"ui.stats.method_{ci.method}", resamples=fmt.integer(ci.resamples or 0),
-                      seed=ci.seed) if ci else "–"
+    def methods(intervals: list[Interval | None]) -> str:
+        said = dict.fromkeys(cx.say(f"ui.stats.method_{ci.method}", resamples=fmt.integer(ci.resamples or 0),
+                                    seed=ci.seed) for ci in intervals if ci)
+        return "; ".join(said) or "–"
 
-    rows = [[cx.say("ui.accuracy"), fmt.percent(m.accuracy), cx.bounds(fmt.percent, m.accuracy_ci),
-             method(m.accuracy_ci)],
-            [cx.say("ui.stats.macro_f1"), fmt.decimal(m.macro.f1), cx.bounds(fmt.decimal, m.macro_f1_ci),
-             method(m.macro_f1_ci)]]
-    if m.calibration:
-        rows.append([cx.say("ui.stats.ece"), fmt.decimal(m.calibration.ece), "–", "–"])
-    columns = [Column(cx.say("ui.metric")), Column(cx.say("ui.value"), numeric=True),
-               Column(cx.say("ui.stats.ci"), numeric=True), Column(cx.say("ui.stats.method"))]
-    return Table(f"table-evaluation-{m.slug}",
-                 cx.say("ui.stats.evaluation_caption", model=cx.name(m.label), split=cx.split), columns, rows)
+    rows = [[cx.name(m.label), fmt.percent(m.accuracy), cx.bounds(fmt.percent, m.accuracy_ci), fmt.decimal(m.macro.f1),
+             cx.bounds(fmt.decimal, m.macro_f1_ci), fmt.decimal(m.calibration.ece) if m.calibration else "–"]
+            for m in models]
+    ci = cx.say("ui.stats.ci")
+    columns = [Column(cx.say("ui.model")), Column(cx.say("ui.accuracy"), numeric=True), Column(ci, numeric=True),
+               Column(cx.say("ui.stats.macro_f1"), numeric=True), Column(ci, numeric=True),
+               Column(cx.say("ui.stats.ece"), numeric=True)]
+    return Table("table-evaluation", cx.say("ui.stats.evaluation_caption", split=cx.split,
+                                            accuracy=methods([m.accuracy_ci for m in models]),
+                                            f1=methods([m.macro_f1_ci for m in models])), columns, rows)
 
 
 # --- what the matrix shows -------------------------------------------------------------------------

@@ -88,7 +88,8 @@ def text(parts: Text | str) -> Text:
 @dataclass
 class Prose:
     """A run of paragraphs; `role` tells a renderer what they are: "" (body text), "note" (what could
-    not be computed), "pointer" (a sentence pointing to another part), "small" (a source line)."""
+    not be computed), "pointer" (a sentence pointing to another part), "small" (a source line),
+    "detail" (the appendix's sentences on one picture, which print as one paragraph)."""
 
     paragraphs: list[Text]
     id: str = ""
@@ -211,12 +212,15 @@ class Beside:
 
 @dataclass
 class CodeListing:
-    """Source code, highlighted by each renderer, under an unnumbered caption."""
+    """Source code, highlighted by each renderer, under an unnumbered caption. `repeat`: the source
+    is an earlier listing's to the letter (variants of one model class), and this sentence says so;
+    a long document prints it instead of the code again, a slide shows the code beside its model."""
 
     id: str
     caption: str
     source: str
     language: str = "python"
+    repeat: str = ""
     tag: ClassVar[str] = "code"
 
 

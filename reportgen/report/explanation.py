@@ -58,7 +58,8 @@ def explained(cx: Context, m: ModelAnalysis, names: tuple[str, ...]) -> list[Gro
         drawn = key in explanation.figures and explanation.median_top_share is not None
         figure = cx.figure(f"figure-cam-{key}-{m.slug}", captions[key], explanation.figures[key], kind="image",
                            short=heading) if drawn else None
-        groups.append(Group(present(figure, Prose(sentences[key], id=f"text-cam-{key}-{m.slug}")),
+        groups.append(Group(present(figure, Prose(sentences[key], id=f"text-cam-{key}-{m.slug}",
+                                                  role="detail" if key == "gallery" else "")),
                             id=f"group-cam-{key}-{m.slug}", title=heading, keep=False))
     return groups
 
@@ -169,7 +170,8 @@ def feature_map_blocks(cx: Context) -> list:
                        if case.correct else cx.say("ui.caption.feature_wrong", model=name,
                                                    true=cx.clean(case.true_label), pred=cx.clean(case.pred_label)))
             figures.append(cx.figure(f"figure-featuremaps-{kind}-{m.slug}", caption, case.figure, kind="image"))
-            sentences.append(Prose(feature_case_sentences(cx, m, case), id=f"text-featuremaps-{kind}-{m.slug}"))
+            sentences.append(Prose(feature_case_sentences(cx, m, case), id=f"text-featuremaps-{kind}-{m.slug}",
+                                   role="detail"))
         blocks += [FigureRow(figures), *sentences]
     return blocks
 

@@ -91,7 +91,7 @@ def training_table(cx: Context) -> Table:
         row("ui.train.patience", [str(c["early_stopping_patience"]) if c["early_stopping_patience"]
                                   else cx.say("ui.train.patience_off") for c in cfgs]),
         row("ui.train.monitor", [cx.say(f"narrative.monitor.{c['monitor']}") for c in cfgs]),
-        row("ui.train.loss_fn", ["CrossEntropyLoss" for _ in cfgs]),
+        row("ui.train.loss_fn", [cx.say("ui.train.cross_entropy") for _ in cfgs]),
         row("ui.train.precision", [precision_text(cx, m.precision) for m in models]),
         row("code.init_label", [init_text(cx, m) for m in models]),
     ])

@@ -1,27 +1,38 @@
 """Hasil Akhir per Model: each model's accuracy and loss at its best epoch, what could not be
-computed, its curves (or every epoch's numbers when there are too few to draw), what the curves
-show, and its repeated seeds. Which sentence is said (overfitting, a rising validation loss,
+computed, its curves (every compared model's in one figure; every epoch's numbers when there are
+too few to draw), what the curves show, and its repeated seeds. Which sentence is said (overfitting, a rising validation loss,
 stability, divergence) is the analysis's verdict; this module only words it."""
 
 from __future__ import annotations
 
 from reportgen.report.context import Context, present
-from reportgen.report.document import Column, FigureRow, Group, Prose, Section, Table
+from reportgen.report.document import Column, Figure, FigureRow, Group, Prose, Section, Table
 from reportgen.report.seeds import seed_results
 from reportgen.report.state import may, state_words
 from reportgen.schema.analysis import ModelAnalysis
 
 
 def final_results(cx: Context) -> Section:
+    grid = curve_grid(cx)
     blocks = []
     for m in cx.analysis.models:
-        curves = [cx.figure(f"figure-{kind}-{m.slug}", cx.say(f"ui.caption.curve_{kind}", model=cx.name(m.label)),
-                           m.figures[kind]) for kind in ("loss", "accuracy") if m.figures.get(kind)]
+        curves = [] if grid else [
+            cx.figure(f"figure-{kind}-{m.slug}", cx.say(f"ui.caption.curve_{kind}", model=cx.name(m.label)),
+                      m.figures[kind]) for kind in ("loss", "accuracy") if m.figures.get(kind)]
         together = present(final_table(cx, m), model_notes(cx, m))  # a note stays under its table
         blocks += present(Group(together) if together else None, history_table(cx, m),
                           FigureRow(curves) if curves else None,
                           Prose(curve_sentences(cx, m), id=f"text-curves-{m.slug}"), seed_results(cx, m))
-    return Section("final", cx.say("ui.section.final"), blocks + present(cx.see("lr_schedule")))
+    return Section("final", cx.say("ui.section.final"), present(grid) + blocks + present(cx.see("lr_schedule")))
+
+
+def curve_grid(cx: Context) -> Figure | None:
+    """Compared models' curves in one figure, a panel per model and metric on shared axes, in place
+    of a pair of figures per model; None for one model (its own pair) or when no model has curves."""
+    comparison = cx.analysis.comparison
+    if comparison is None or not any(m.figures.get("loss") for m in cx.analysis.models):
+        return None
+    return cx.figure("figure-curves", cx.say("ui.caption.curves"), comparison.figures["curves"], role="grid")
 
 
 def model_notes(cx: Context, m: ModelAnalysis) -> Prose | None:

@@ -572,7 +572,7 @@ class ModelAnalysis(BaseModel):
     architecture: ArchitectureTable | None
     diagnostics: Diagnostics | None
     feature_maps: list[FeatureMapCase]  # one correct and one wrong case when they exist
-    # "loss", "accuracy", "lr", "confusion", "confusion_normalized" or "confusion_top", "reliability" -> figure id
+    # "loss", "accuracy", "confusion", "confusion_normalized" or "confusion_top" -> figure id
     figures: dict[str, str]
     notes: list[Note]  # what could not be computed and why (e.g. data missing for feature maps)
     accuracy_ci: Interval | None = None  # of `accuracy`, on the evaluation split
@@ -725,7 +725,7 @@ class Comparison(BaseModel):
     ranking: list[ModelKey]  # best first
     deltas: list[ModelDelta]  # every model vs the baseline
     degradation: Degradation | None
-    figures: dict[str, str]  # "loss", "accuracy" (overlaid curves), "per_class" -> figure id
+    figures: dict[str, str]  # "curves" (small multiples), "per_class" -> figure id
     alpha: Finite = 0.05  # significance level of the pair tests
     multiplicity: str = "holm"  # how the pair tests' p-values are adjusted
     pairs: list[PairTest] = []  # every pair of evaluated models, in ranking order
@@ -789,4 +789,5 @@ class Analysis(RunFile):
     disagreements: list[Disagreement] = []  # the baseline vs each other evaluated model
     health: RunHealth | None = None
     timing: Timing | None = None
+    figures: dict[str, str] = {}  # "lr", "reliability": every model's, a panel per model -> figure id
     objectives: list[ObjectiveScope] = []  # per objective of [report] objectives, in order

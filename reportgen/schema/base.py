@@ -27,7 +27,8 @@ def _finite_or_none(value: float | None) -> float | None:
 Finite = Annotated[float | None, AfterValidator(_finite_or_none)]
 
 # analysis.json; 2: figures by language-free ids, models by ModelKey, verdicts and states;
-# 3: the models each objective names
+# 3: every model's curves, learning rates and reliability diagrams as one figure each, and the
+# models each objective names
 ANALYSIS_VERSION = 3
 DATASET_VERSION = 1  # dataset.json
 ENVIRONMENT_VERSION = 1  # environment.json
