@@ -4,17 +4,29 @@ decode cache so tests never touch the user's ~/.cache. The builders live in help
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import torch
 
 from helpers import HANDMADE_HISTORIES, HANDMADE_PREDICTIONS, TextRecorder, build_run, write_experiment
 import reportgen
 from reportgen import api
-from reportgen.analysis import analyse
+from reportgen.analysis import analyse, load_analysis
 from reportgen.figures import style
+from reportgen.language.phrases import LANGUAGES
+from reportgen.report import build_document
+
+
+def pytest_configure(config):
+    # Under pytest-xdist each worker's torch would start a thread per core: the workers' threads would
+    # outnumber the cores and wait on each other. Each worker gets its share of the cores instead.
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(workers)))
 
 
 @pytest.fixture(autouse=True)
@@ -42,10 +54,13 @@ def handmade_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def analysed_template(tmp_path_factory, handmade_template) -> Path:
-    """The hand-made run with its analysis.json and figures, analysed once: an analysis takes ~15 s of CPU."""
+    """The hand-made run with its analysis.json and its figures in every language, analysed and drawn once:
+    each copy renders without drawing a figure (they take seconds of CPU per language)."""
     run = tmp_path_factory.mktemp("analysed") / "run"
     shutil.copytree(handmade_template, run)
     analyse(run)
+    for lang in LANGUAGES:
+        build_document(load_analysis(run), lang)  # draws each figure into run/figures/<lang>, the cache renders read
     return run
 
 
@@ -75,8 +90,8 @@ def handmade_run(tmp_path, handmade_template) -> Path:
 
 @pytest.fixture
 def analysed_run(tmp_path, analysed_template) -> Path:
-    """handmade_run already analysed (analysis.json and figures written): for tests that read or render the
-    analysis of the unchanged run. load_analysis() reads it; analyse() would analyse the run again."""
+    """handmade_run already analysed (analysis.json written, figures drawn in every language): for tests that
+    read or render the analysis of the unchanged run. load_analysis() reads it; analyse() would analyse the run again."""
     return Path(shutil.copytree(analysed_template, tmp_path / "run"))
 
 

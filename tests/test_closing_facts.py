@@ -90,6 +90,7 @@ def test_depth_counts_the_weight_layers_on_the_longest_path():
 HOSTILE_DESCRIPTION = "Hipotesis: <script>alert('x')</script> & filter lebar menangkap pola lebih kaya."
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_hypothesis_from_the_description_is_shown_escaped_with_its_outcome(make_run):
     raw = json.loads(json.dumps(HANDMADE))
     raw["models"][1]["description"] = HOSTILE_DESCRIPTION + "\x1b"
@@ -236,6 +237,7 @@ def test_an_imagefolder_report_names_its_folder_never_the_loader(make_run, tmp_p
         assert "makanan-3" in page and "imagefolder" not in page.lower()
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_class_distribution_sums_to_the_split_sizes(analysed_run):
     a = load_analysis(analysed_run)
     d = a.dataset
@@ -269,6 +271,7 @@ LINKS = [{"label": "Kode <repo>", "url": "https://github.com/example/eksplor-res
 TOOLS = "Kami memakai ChatGPT untuk <b>merapikan</b> kode.\n\nGemini membantu menulis laporan."
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_links_tools_and_references_in_report_and_deck(make_run, lang):
     raw = json.loads(json.dumps(HANDMADE))

@@ -92,7 +92,8 @@ def document_text(path) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "html", "pptx"])
+# the PDF is slow: a whole PDF of its own with WeasyPrint
+@pytest.mark.parametrize("fmt", [pytest.param("pdf", marks=pytest.mark.slow), "html", "pptx"])
 def test_the_report_renders_both_models_and_says_which_diverged(run_dir, fmt):
     text = document_text(reportgen.render(run_dir, fmt))
     healthy = json.loads((run_dir / "healthy" / "metrics.json").read_text())

@@ -105,6 +105,7 @@ def test_a_resnet_lists_its_own_block_and_never_a_librarys_code():
 # --- highlighted, in every format, and fitting -----------------------------------------------------------
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_the_html_and_pdf_listing_is_highlighted_whole_and_within_the_page(analysed_run):
     doc = build_document(load_analysis(analysed_run), "en")
     page = render_html(doc)

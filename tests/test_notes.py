@@ -41,29 +41,29 @@ def write_notes(tmp_path, text=NOTES):
     return path
 
 
-def test_notes_are_appended_to_their_sections_and_kept_by_the_run(handmade_run, tmp_path):
+def test_notes_are_appended_to_their_sections_and_kept_by_the_run(analysed_run, tmp_path):
     path = write_notes(tmp_path)
-    first = page_text(render(handmade_run, "html", notes=path))
+    first = page_text(render(analysed_run, "html", notes=path))
     for words in WORDS:
         assert words in first, words
     # each after its section's generated text, before the next section
     assert first.rindex("4 Diskusi") < first.index("Menurut saya") < first.rindex("5 Kesimpulan") < \
         first.index("Kesimpulan sendiri")
-    assert (handmade_run / "notes.md").read_text(encoding="utf-8") == NOTES
+    assert (analysed_run / "notes.md").read_text(encoding="utf-8") == NOTES
     path.unlink()
-    again = page_text(render(handmade_run, "html", out=tmp_path / "again.html"))  # no --notes: the run's copy
+    again = page_text(render(analysed_run, "html", out=tmp_path / "again.html"))  # no --notes: the run's copy
     assert all(words in again for words in WORDS)
-    english = page_text(render(handmade_run, "html", lang="en"))  # headings in either language find their section
+    english = page_text(render(analysed_run, "html", lang="en"))  # headings in either language find their section
     assert all(words in english for words in WORDS)
-    page = (handmade_run / "report.html").read_text()
+    page = (analysed_run / "report.html").read_text()
     assert '<a href="https://example.org/kode">kode</a>' in page and 'href="javascript' not in page  # only web links
 
 
-def test_a_new_notes_file_replaces_the_kept_one(handmade_run, tmp_path):
-    render(handmade_run, "html", notes=write_notes(tmp_path))
-    text = page_text(render(handmade_run, "html", notes=write_notes(tmp_path, "## Discussion\n\nHanya ini.\n")))
+def test_a_new_notes_file_replaces_the_kept_one(analysed_run, tmp_path):
+    render(analysed_run, "html", notes=write_notes(tmp_path))
+    text = page_text(render(analysed_run, "html", notes=write_notes(tmp_path, "## Discussion\n\nHanya ini.\n")))
     assert "Hanya ini." in text and "augmentasi lebih kuat" not in text
-    assert (handmade_run / "notes.md").read_text() == "## Discussion\n\nHanya ini.\n"
+    assert (analysed_run / "notes.md").read_text() == "## Discussion\n\nHanya ini.\n"
 
 
 def test_the_experiments_notes_file_is_read_at_render(make_run, tmp_path):
@@ -86,21 +86,21 @@ def test_the_experiments_notes_file_is_read_at_render(make_run, tmp_path):
     ("teks tanpa judul\n\n## Diskusi\n\nx\n", "line 1 comes before the first '## Section' heading"),
     ("## Diskusi\n\nx\n\n##\n\nteks\n", "'' (line 5) is not a section of this report"),
 ])
-def test_notes_that_name_no_section_are_refused_and_not_kept(handmade_run, tmp_path, text, message):
+def test_notes_that_name_no_section_are_refused_and_not_kept(analysed_run, tmp_path, text, message):
     with pytest.raises(UserError, match=re.escape(message)):
-        render(handmade_run, "html", notes=write_notes(tmp_path, text))
-    assert not (handmade_run / "notes.md").exists()
+        render(analysed_run, "html", notes=write_notes(tmp_path, text))
+    assert not (analysed_run / "notes.md").exists()
 
 
-def test_a_notes_file_must_be_markdown_text(handmade_run, tmp_path):
+def test_a_notes_file_must_be_markdown_text(analysed_run, tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("## Diskusi\n")
     with pytest.raises(UserError, match=r"must be a Markdown file \(\.md\)"):
-        render(handmade_run, "html", notes=bad)
+        render(analysed_run, "html", notes=bad)
     binary = tmp_path / "notes.md"
     binary.write_bytes(b"## Diskusi\n\n\xff\xfe")
     with pytest.raises(UserError, match="is not UTF-8 text"):
-        render(handmade_run, "html", notes=binary)
+        render(analysed_run, "html", notes=binary)
 
 
 @pytest.mark.slow  # renders the PDF and the deck (about 40 s here)

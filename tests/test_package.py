@@ -34,6 +34,7 @@ def test_pyproject_lists_every_package():
     assert listed == found | {"reportgen.templates", "reportgen.assets", "reportgen.experiments"}
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_python_api_renders_without_clobbering_itself(analysed_run):
     # `reportgen.render` is the API function; a subpackage of that name would replace it on import.
     for fmt in FORMATS:
@@ -57,6 +58,7 @@ def wheel(tmp_path_factory) -> Path:
     return next(out.glob("reportgen-*.whl"))
 
 
+@pytest.mark.slow  # builds the wheel
 def test_wheel_contains_every_template_phrase_table_and_asset(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder, package in SHIPPED.items():
@@ -66,6 +68,7 @@ def test_wheel_contains_every_template_phrase_table_and_asset(wheel):
         assert not missing, f"not in the wheel: {missing}"
 
 
+@pytest.mark.slow  # builds and installs the wheel, renders every format from it
 def test_installed_wheel_renders_every_format_outside_the_checkout(wheel, handmade_run, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
@@ -100,6 +103,7 @@ def reportgen_cli(env: dict, folder: Path, *args: str) -> subprocess.CompletedPr
                           text=True)
 
 
+@pytest.mark.slow  # installs the wheel (every test of `installed` does)
 @pytest.mark.parametrize("template", list(TEMPLATES))
 def test_init_writes_every_starter_from_the_wheel_and_it_validates_once_pointed_at_data(template, installed,
                                                                                          tmp_path):
@@ -124,6 +128,7 @@ def test_init_writes_every_starter_from_the_wheel_and_it_validates_once_pointed_
     assert again.returncode == 2 and "already exists" in again.stderr  # never overwritten
 
 
+@pytest.mark.slow
 def test_init_refuses_an_unknown_template_in_one_line(installed, tmp_path):
     result = reportgen_cli(installed, tmp_path, "init", "--template", "mnist")
     assert result.returncode == 2 and result.stderr.strip() == (
@@ -131,6 +136,7 @@ def test_init_refuses_an_unknown_template_in_one_line(installed, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_render_without_a_run_suggests_init_after_an_install(installed, tmp_path):
     result = reportgen_cli(installed, tmp_path, "render")
     assert result.returncode == 2 and "`reportgen init && reportgen run demo.toml`" in result.stderr

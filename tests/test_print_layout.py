@@ -21,6 +21,8 @@ from reportgen.renderers.unbroken import IDENTIFIER
 from reportgen.report import build_document
 from reportgen.report.document import Table
 
+pytestmark = pytest.mark.slow  # renders two whole PDFs with WeasyPrint (the two- and four-model reports)
+
 MARGIN_PT = 2.0 / 2.54 * 72  # report.css: @page margin, top and bottom
 MIN_FILL = 0.40
 SHORT_ROWS = 12  # report.html: a table of at most this many rows moves to the next page whole

@@ -92,6 +92,7 @@ def test_html_is_self_contained(rendered):
     assert Formatter("id").percent(a.models[0].accuracy) in html
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_hostile_user_text_is_escaped(make_run, tmp_path):
     import copy
 
@@ -166,6 +167,7 @@ def test_render_without_a_run_says_how_to_make_one(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "format must be one of pdf, html, pptx" in result.output
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_logo_is_on_the_title_block_and_the_title_slide(make_run, tmp_path):
     import copy
 
@@ -204,7 +206,8 @@ def test_unreadable_logo_is_a_clear_error(tmp_path):
         copy_logo(tmp_path / "missing.png", tmp_path / "copy.png")
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "html", "pptx", "latex"])
+# the PDF is slow: a whole PDF of its own with WeasyPrint
+@pytest.mark.parametrize("fmt", [pytest.param("pdf", marks=pytest.mark.slow), "html", "pptx", "latex"])
 def test_every_format_is_written_atomically(analysed_run, monkeypatch, fmt):
     import reportgen.rundir
 
@@ -221,6 +224,7 @@ def test_every_format_is_written_atomically(analysed_run, monkeypatch, fmt):
     assert written == [out] and out.stat().st_size > 0
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_out_must_be_a_writable_file_of_the_format(analysed_run, tmp_path):
     from typer.testing import CliRunner
 
@@ -237,6 +241,7 @@ def test_out_must_be_a_writable_file_of_the_format(analysed_run, tmp_path):
             assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_a_very_long_header_field_does_not_hang_the_pdf(make_run):
     import copy
     import subprocess

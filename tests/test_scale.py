@@ -192,6 +192,7 @@ def render_all(run: Path, lang: str = "id") -> dict[str, Path]:
 # --- the demo's and the reference report's shapes: lengths within the targets ---------------------------------
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 @pytest.mark.parametrize("name, classes, main_pages, main_slides", [
     ("demo", 10, 11, 33),
     # the reference report's parts: the qualitative comparison table, the AI-assistant section, links, references
@@ -219,6 +220,7 @@ def test_lengths_within_the_targets(make_run, recorder, name, classes, main_page
 LONG = "Pre-activation ResNet dengan Nama Model yang Sangat Panjang"
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_hundred_classes(make_run, recorder):
     raw = experiment_shaped_like("demo", 100, epochs=4)
     run = synthetic_run(make_run, raw)
@@ -236,6 +238,7 @@ def test_hundred_classes(make_run, recorder):
     assert sum(len(t.rows) - 1 for t in deck_tables if t.cell(0, 0).text == "Class") >= 100 * 2 + 2 * 2
 
 
+@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
 def test_eight_models_of_fifty_epochs(make_run, recorder):
     raw = experiment_shaped_like("demo", 6, epochs=50)
     raw["models"] = [{"arch": "cnn", "label": f"{LONG} {i + 1}", "params": {"conv_filters": [4, 8, 8], "fc_neurons": 16}}
