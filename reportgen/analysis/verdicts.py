@@ -144,7 +144,11 @@ def insight(judged: list[ModelAnalysis], better) -> Insight | None:
     if len(judged) < 2:
         return None
     if not any(better(a.label, b.label) for a in judged for b in judged):
-        return Insight(kind="none_differ", model=min(judged, key=lambda m: m.params).label)
+        # the smallest model is a lesson only when every other is larger past LARGER_FACTOR
+        smallest = min(judged, key=lambda m: m.params)
+        if all(m.params > LARGER_FACTOR * smallest.params for m in judged if m is not smallest):
+            return Insight(kind="none_differ", model=smallest.label)
+        return None
     leader = max(judged, key=lambda m: m.accuracy)
     others = [m for m in judged if m is not leader]
     if all(better(leader.label, m.label) for m in others):  # what its margin over the closest costs

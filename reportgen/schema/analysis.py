@@ -715,7 +715,7 @@ class ComparisonVerdicts(BaseModel):
     larger_factor: Finite  # more parameters is a cost only past this factor
     slower_factor: Finite  # a longer training is a cost only past this factor
     standings: list[Standing]  # per judged model
-    insight: Insight | None  # None: fewer than two judged models
+    insight: Insight | None  # None: fewer than two judged models, or none differ and their sizes are alike
 
 
 class Comparison(BaseModel):
