@@ -119,7 +119,9 @@ class ReportConfig(_Strict):
                                                    "(unset: the day the run started).")
     language: Literal["id", "en"] = Field("id", description="Language of the documents: Indonesian or English "
                                                             "(`reportgen render --lang` overrides it).")
-    objectives: list[Text] = Field([], description="The objectives, one string each (empty: generated ones).")
+    objectives: list[Text] = Field([], description=(
+        "The objectives, one string each (empty: generated ones). The Kesimpulan answers them in turn: an item is "
+        "marked \"(Tujuan 2)\" when it is about the models that objective names (by label, or every word of a label)."))
     introduction: Text = Field("", description="Introduction; a blank line starts a new paragraph "
                                               "(empty: a generated one).")
     baseline: Text | None = Field(None, description="Label of the model the others are compared against "

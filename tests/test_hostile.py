@@ -77,7 +77,7 @@ def test_hostile_commands_on_a_finished_run_fail_in_one_line(sandbox, analysed_r
         stored = json.loads((analysed_run / "analysis.json").read_text())
         # a figure id leading to a file outside the run (as a cached figure: its name with .png)
         (sandbox / "secret.png").write_bytes(b"private bytes")
-        stored["models"][0]["figures"]["loss"] = "../" * 12 + str(sandbox / "secret").lstrip("/")
+        stored["comparison"]["figures"]["curves"] = "../" * 12 + str(sandbox / "secret").lstrip("/")
         (analysed_run / "analysis.json").write_text(json.dumps(stored))
     if args == ["tune"]:
         path = write_experiment(sandbox, ("fc_neurons = 16 }\n", "fc_neurons = 16 }\n" + TUNE_TABLE))

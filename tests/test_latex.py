@@ -87,7 +87,7 @@ def test_the_zip_is_one_folder_with_a_file_per_part_and_a_label_for_each(handmad
                     reason="pdffonts and pdftotext (poppler-utils) are not installed")
 def test_a_plot_is_a_pdf_whose_words_are_text_in_embedded_fonts(handmade_run, tmp_path):
     unzip(render(handmade_run, "latex"), tmp_path)
-    plot = tmp_path / "report-latex" / "figures" / f"{tex_label('fig', 'figure-overlay-accuracy')[4:]}.pdf"
+    plot = tmp_path / "report-latex" / "figures" / f"{tex_label('fig', 'figure-curves')[4:]}.pdf"
     fonts = subprocess.run(["pdffonts", plot], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
     words = subprocess.run(["pdftotext", plot, "-"], capture_output=True, text=True, check=True).stdout

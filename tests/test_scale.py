@@ -92,7 +92,8 @@ def document_words(doc) -> set[str]:
     # part of its word; any other tag parts words.
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", re.sub(r"</?(span|a)\b[^>]*>", "", render_html(doc)),
                   flags=re.S)
-    return set(html.unescape(text).split())
+    # the references list numbers its papers "[1]" in CSS (report.css), not in the HTML's text
+    return set(html.unescape(text).split()) | {f"[{n}]" for n in range(1, len(doc.bibliography()) + 1)}
 
 
 HYPHENS = ("-", "\u2010")  # WeasyPrint ends a hyphenated line with U+2010

@@ -162,6 +162,9 @@ def test_trials_table_shows_the_top_trials_completed_first(analysed_run):
     assert trials.rows[0][1:] == ["0,002", "(4; 8; 8)", "90,00%", "selesai", "3", "12,2"]
     assert doc.table("table-tuning-space").rows[1][:2] == ["Filter konvolusi", "(4; 8; 8)"]
     assert "dihentikan oleh pruner median" in doc.sentences("text-tuning-intro")[0]
+    # the Kesimpulan says what the search chose, and from how much of its space
+    assert any("mencoba 12 dari 12 konfigurasi" in item and "trial 1 (akurasi validasi 90,00%)" in item
+               for item in doc.sentences("list-conclusion"))
     # Optuna splits the importance evenly when too few trials tell the parameters apart: no "most"
     analysis.tuning.importances = {"train.lr": 0.5, "params.conv_filters": 0.5}
     judge(analysis)

@@ -6,6 +6,7 @@ ends with the key finding (or the honest statement that the run supports none)."
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from reportgen.report.comparison import degradation_sentences
@@ -269,8 +270,8 @@ def objective_mark(cx: Context, objectives: list[int]) -> str:
 def conclusion_answers(cx: Context) -> list[Answer]:
     """The answers in turn: whether the models learned (first when none did, with what to try), which
     is more accurate as far as the primary test and the states allow, each modification against its
-    parent, the models whose accuracy judges nothing, and the degradation experiment when no
-    modification already answers it."""
+    parent, what a search chose, the models whose accuracy judges nothing, and the degradation
+    experiment when no modification already answers it."""
     fmt, models = cx.fmt, cx.analysis.models
     out = [Answer(" ".join([weak_sentence(cx), *advice(cx)]))] if weak(cx) else []
     scored = sorted((m for m in models if m.accuracy is not None), key=lambda m: (-m.accuracy, m.label))
@@ -283,6 +284,7 @@ def conclusion_answers(cx: Context) -> list[Answer]:
         out += ranked_conclusion(cx, scored)
         out += [Answer(modification_sentence(cx, mod), frozenset({mod.model, mod.parent}))
                 for mod in cx.analysis.comparison.modifications]
+    out += tuning_conclusion(cx)
     out += [Answer(no_result(cx, m), frozenset({m.label})) for m in models if m.accuracy is None]
     # A model that has not learned: its accuracy says nothing about its architecture (said once
     # per model; the weak run's lead already said it of every model)
@@ -290,6 +292,19 @@ def conclusion_answers(cx: Context) -> list[Answer]:
         out += [Answer(cx.say("narrative.verdict.not_learned", model=cx.name(m.label), state=state_words(cx, m)),
                        frozenset({m.label})) for m in scored if m.state and not learned(m)]
     return out + seed_conclusion(cx) + degradation_conclusion(cx)
+
+
+def tuning_conclusion(cx: Context) -> list[Answer]:
+    """What the search chose, and from how much of its space (the configuration then trained is
+    judged with the other models above)."""
+    tu, fmt = cx.analysis.tuning, cx.fmt
+    if tu is None or tu.best is None:
+        return []
+    points = math.prod(len(values) for values in tu.space.values())
+    score = fmt.percent if tu.metric == "val_acc" else fmt.decimal
+    return [Answer(cx.say("narrative.conclusion.tuning", model=cx.name(tu.model), count=fmt.integer(len(tu.trials)),
+                          points=fmt.integer(points), number=tu.best.number, value=score(tu.best.value),
+                          metric=cx.say(f"narrative.monitor.{tu.metric}")), frozenset({tu.model}))]
 
 
 def seed_conclusion(cx: Context) -> list[Answer]:
