@@ -14,6 +14,7 @@ from reportgen.report.context import Context, present
 from reportgen.report.document import Column, Emphasis, ItemList, Prose, Section, Table, Text
 from reportgen.report.qualitative import insight, modification_sentence, no_result, verdict_cells
 from reportgen.report.state import grouped_states, learned, may, state_words
+from reportgen.report.tuning import search_metric
 from reportgen.schema.analysis import ModelAnalysis
 
 
@@ -256,7 +257,7 @@ def in_turn(cx: Context, answers: list[Answer]) -> list[str]:
         mine = sorted(((objectives, a) for objectives, a in placed if objectives and objectives[0] == i),
                       key=lambda placed_answer: len(placed_answer[0]))
         out += [f"{objective_mark(cx, objectives)} {a.text}" for objectives, a in mine]
-        if scope and not mine and not any(i in objectives for objectives, _ in placed):
+        if scope and not any(i in objectives for objectives, _ in placed):
             out.append(cx.say("narrative.conclusion.objective_open", mark=objective_mark(cx, [i])))
     return out
 
@@ -301,10 +302,10 @@ def tuning_conclusion(cx: Context) -> list[Answer]:
     if tu is None or tu.best is None:
         return []
     points = math.prod(len(values) for values in tu.space.values())
-    score = fmt.percent if tu.metric == "val_acc" else fmt.decimal
+    metric, score = search_metric(cx, tu)
     return [Answer(cx.say("narrative.conclusion.tuning", model=cx.name(tu.model), count=fmt.integer(len(tu.trials)),
                           points=fmt.integer(points), number=tu.best.number, value=score(tu.best.value),
-                          metric=cx.say(f"narrative.monitor.{tu.metric}")), frozenset({tu.model}))]
+                          metric=metric), frozenset({tu.model}))]
 
 
 def seed_conclusion(cx: Context) -> list[Answer]:

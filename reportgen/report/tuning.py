@@ -20,7 +20,7 @@ def tuning_section(cx: Context) -> Section | None:
     fmt, tu = cx.fmt, cx.analysis.tuning
     if tu is None:
         return None
-    metric = cx.say(f"narrative.monitor.{tu.metric}")
+    metric, score = search_metric(cx, tu)
     states = [trial.state for trial in tu.trials]
     best = tu.best.params if tu.best else {}
     space = Table("table-tuning-space", cx.say("ui.caption.tuning_space"),
@@ -29,7 +29,6 @@ def tuning_section(cx: Context) -> Section | None:
                   [[parameter_name(cx.phrases, key), "; ".join(parameter_value(fmt, v) for v in values),
                     parameter_value(fmt, best[key]) if key in best else "–"] for key, values in tu.space.items()])
     cfg = tu.train
-    score = fmt.percent if tu.metric == "val_acc" else fmt.decimal
     intro = cx.say("ui.tuning.intro_no_pruner" if tu.pruner == "none" else "ui.tuning.intro", model=cx.name(tu.model),
                    sampler=cx.say(f"ui.tuning.sampler.{tu.sampler}"), count=fmt.integer(len(tu.trials)),
                    complete=fmt.integer(states.count("complete")), pruned=fmt.integer(states.count("pruned")),
@@ -48,6 +47,11 @@ def tuning_section(cx: Context) -> Section | None:
         Prose([chosen], id="text-tuning-best") if chosen else None,
         trials_table(cx, tu, metric, score) if tu.trials else None,
         cx.figure("figure-tuning", cx.say("ui.caption.tuning_figure"), tu.figure)))
+
+
+def search_metric(cx: Context, tu: Tuning) -> tuple[str, Callable[[float | None], str]]:
+    """The search's metric in words, and how its values are written."""
+    return cx.say(f"narrative.monitor.{tu.metric}"), cx.fmt.percent if tu.metric == "val_acc" else cx.fmt.decimal
 
 
 def trials_table(cx: Context, tu: Tuning, metric: str, score: Callable[[float | None], str]) -> Table:
