@@ -141,6 +141,7 @@ def test_narrative_never_calls_a_model_overfit_when_it_is_not(analysed_run):
     assert any("melonjak" in s and "epoch 4" in s for s in resnet)
 
 
+@pytest.mark.slow
 def test_degradation_plain_vs_resnet(make_run):
     raw = json.loads(json.dumps(HANDMADE))
     raw["report"]["baseline"] = "Plain-34"

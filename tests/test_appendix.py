@@ -20,6 +20,7 @@ def detail_figures(doc) -> list:
     return [node for part in doc.appendix for node in part.nodes() if isinstance(node, Figure)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_body_points_to_each_appendix_part_which_holds_the_detail(analysed_run, lang):
     t = Phrases(lang)

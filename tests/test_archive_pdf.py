@@ -102,6 +102,7 @@ def test_pdf_variant_is_checked_before_anything_is_rendered(handmade_run):
     assert not any((handmade_run / name).exists() for name in ("report.pdf", "report.html", "slides.pptx"))
 
 
+@pytest.mark.slow
 def test_an_attachment_leading_out_of_the_run_is_refused(handmade_run, tmp_path):
     secret = tmp_path / "secret.csv"
     secret.write_text("not the run's\n")

@@ -140,6 +140,7 @@ def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
             assert all(significant(a, x, y) for lower in groups[i + 1:] for x in upper for y in lower), v
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(10, 400), models=st.integers(2, 4), classes=st.integers(2, 4),
        copies=st.lists(st.booleans(), min_size=4, max_size=4), alpha=st.sampled_from([0.01, 0.05, 0.1]),

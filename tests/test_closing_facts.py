@@ -47,6 +47,7 @@ def plain_page(text: str) -> str:
 # --- the qualitative comparison table ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_qualitative_table_cells_are_the_facts(make_run, lang):
     """Every cell from analysis.json: depth, parameters, time, the gap with the overfitting verdict,
@@ -122,6 +123,7 @@ def matched(sentence: str, patterns) -> tuple[str, dict]:
     return key, match.groupdict()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(10, 400), models=st.integers(2, 4), classes=st.integers(2, 4),
        copies=st.lists(st.booleans(), min_size=4, max_size=4), alpha=st.sampled_from([0.01, 0.05, 0.1]),
@@ -220,6 +222,7 @@ def test_dataset_display_name(tmp_path, monkeypatch, data, name):
     assert exp.dataset_name == name
 
 
+@pytest.mark.slow
 def test_an_imagefolder_report_names_its_folder_never_the_loader(make_run, tmp_path):
     from PIL import Image
 

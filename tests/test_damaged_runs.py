@@ -82,6 +82,7 @@ def test_a_damaged_result_file_is_named_with_how_to_redo_the_model(handmade_run,
     assert str(damaged) in out and f"--resume {handmade_run}" in out and "delete it" in out.lower()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", ["figures", "figures/id/model/small-cnn"])
 def test_deleted_figures_are_drawn_again(handmade_run, folder):
     CliRunner().invoke(app, ["render", str(handmade_run), "--format", "html"])

@@ -95,6 +95,7 @@ def talk(request):
     return n, *DECKS[n]
 
 
+@pytest.mark.slow
 def test_slide_counts_by_part(talk):
     n, prs, _ = talk
     main, backup = parts(prs)
@@ -200,6 +201,7 @@ def test_the_experiment_names_only_an_existing_pptx(tmp_path):
     assert validate_experiment(raw, "x.toml").report.pptx_template == raw["report"]["pptx_template"]
 
 
+@pytest.mark.slow
 def test_render_uses_the_experiments_template(make_run, tmp_path):
     raw = json.loads(json.dumps(HANDMADE))
     raw["report"]["pptx_template"] = str(template_file(tmp_path / "fakultas.pptx"))

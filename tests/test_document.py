@@ -46,6 +46,7 @@ def tiny(blocks: list, appendix: list[Section] = (), run: Path = Path("run")) ->
                     appendix=list(appendix), words=WORDS)
 
 
+@pytest.mark.slow
 def test_a_single_model_report_numbers_its_sections_without_gaps_and_cites_nothing_empty(make_run):
     doc = build_document(analyse(one_model(make_run)), "id")
     results = doc.find("results")
@@ -86,6 +87,7 @@ def test_every_reference_names_its_target_and_links_to_it(analysed_run):
     assert [text for target, text in entries if target.startswith("appendix-")] == [p.heading for p in doc.appendix]
 
 
+@pytest.mark.slow
 def test_the_pdf_has_a_table_of_contents_with_page_numbers_and_working_links(rendered):
     pdf = pymupdf.open(rendered("pdf", "en"))
     bookmarks = {title: page for _, title, page, *_ in pdf.get_toc()}

@@ -49,6 +49,7 @@ def corner_squares(n: int, size: int, seed: int) -> tuple[torch.Tensor, torch.Te
     return images, labels
 
 
+@pytest.mark.slow
 def test_cam_peak_lies_in_the_region_that_decides_the_class():
     torch.manual_seed(0)
     size = 32
@@ -113,6 +114,7 @@ def graded_run(handmade_run):
     return handmade_run
 
 
+@pytest.mark.slow
 def test_galleries_and_cases_match_predictions_csv(graded_run):
     a = analyse(graded_run)
     classes = a.dataset.classes
@@ -157,6 +159,7 @@ def test_galleries_and_cases_match_predictions_csv(graded_run):
         assert doc.find("appendix-explanation") and doc.find("appendix-disagreements")
 
 
+@pytest.mark.slow
 def test_disagreement_counts_are_the_discordant_counts(graded_run):
     a = analyse(graded_run)
     (d,) = a.disagreements

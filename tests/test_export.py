@@ -166,6 +166,7 @@ def test_mlflow_runs_carry_the_rendered_documents(handmade_run, tmp_path, monkey
             assert attached(MlflowClient(uri), run, name, tmp_path) == (handmade_run / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_exporting_to_mlflow_again_replaces_the_earlier_runs(make_run, tmp_path, monkeypatch):
     mlflow_store(tmp_path, monkeypatch)
     import mlflow
@@ -178,6 +179,7 @@ def test_exporting_to_mlflow_again_replaces_the_earlier_runs(make_run, tmp_path,
     assert {r.data.params["train.seed"] for r in runs} == {"42", "43"}
 
 
+@pytest.mark.slow
 def test_a_local_database_store_keeps_the_artifacts_beside_the_database(handmade_run, tmp_path, monkeypatch):
     mlflow = needs("mlflow")
     for folder in ("elsewhere", "store"):

@@ -59,6 +59,7 @@ def test_a_label_that_another_models_name_would_take_in_a_language_is_refused():
         validate_experiment(raw, "t")
 
 
+@pytest.mark.slow
 def test_an_indonesian_run_rendered_in_english_names_every_model_and_figure_in_english(indonesian_run, recorder):
     a = analyse(indonesian_run)
     assert [(m.label, m.default_label) for m in a.models] == [("cnn", True), ("resnet18_cifar", True)]
@@ -81,6 +82,7 @@ def test_an_indonesian_run_rendered_in_english_names_every_model_and_figure_in_e
     assert "CNN Kustom" in recorder.texts[indonesian.figure("figure-confusion-cnn").path]
 
 
+@pytest.mark.slow
 def test_a_second_render_draws_nothing_and_a_changed_analysis_redraws(handmade_run, recorder):
     analyse(handmade_run)
     first = build_document(load_analysis(handmade_run), "en")
@@ -102,6 +104,7 @@ def test_a_second_render_draws_nothing_and_a_changed_analysis_redraws(handmade_r
     assert set(recorder.texts) == {gone} and gone.is_file()
 
 
+@pytest.mark.slow
 def test_a_run_directory_that_cannot_take_figures_still_renders(handmade_run):
     """As a read-only copy (tests may run as root, whom permissions do not stop): a file where the
     figures' folder would be."""
@@ -113,6 +116,7 @@ def test_a_run_directory_that_cannot_take_figures_still_renders(handmade_run):
     assert (handmade_run / "figures").read_text() == "not a folder"
 
 
+@pytest.mark.slow
 def test_a_run_without_its_figure_data_renders_with_one_sentence_per_figure(handmade_run, monkeypatch):
     analyse(handmade_run)
     shutil.rmtree(handmade_run / files.DATA)
@@ -151,6 +155,7 @@ def broken(run, slug: str, edit) -> None:
     save_torch(path, state)
 
 
+@pytest.mark.slow
 def test_all_nan_and_all_zero_grad_cam_maps_are_not_drawn_and_are_explained(handmade_run, recorder):
     """The CNN's first convolution made NaN: its activations and maps are not finite. ResNet18's
     classifier made zero: its logits do not depend on the image, so every map is zero."""
@@ -183,6 +188,7 @@ def test_all_nan_and_all_zero_grad_cam_maps_are_not_drawn_and_are_explained(hand
                    for path in recorder.texts)
 
 
+@pytest.mark.slow
 def test_a_figure_with_some_maps_unusable_says_so_in_their_boxes(handmade_run, recorder):
     """Another map of a figure made zero: its box holds the reason, the usable ones are drawn."""
     a = analyse(handmade_run)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from helpers import documents_figures, foreign, names_of
@@ -17,6 +18,7 @@ from reportgen.figures import plots, style
 from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.report import build_document
 
+@pytest.mark.slow
 def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, recorder):
     a = analyse(handmade_run)
     files = {}
@@ -41,6 +43,7 @@ def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, rec
             assert recorder.texts[path] != recorder.texts[english], path
 
 
+@pytest.mark.slow
 def test_the_figures_drawn_outside_a_small_run_are_in_the_language_too(tmp_path, recorder):
     """What the handmade run does not draw: a search with parameter importances, the box plot and
     the most-confused matrix of many classes, a decaying learning rate."""
@@ -74,6 +77,7 @@ def test_an_english_word_in_an_indonesian_figure_is_caught():
     assert foreign(["aktual: kucing\nprediksi: kucing"], "en", names) == ["aktual: kucing\nprediksi: kucing"]
 
 
+@pytest.mark.slow
 def test_learning_rate_schedule_plots_the_history(handmade_run):
     fig_lines = {}
 
@@ -91,6 +95,7 @@ def test_learning_rate_schedule_plots_the_history(handmade_run):
     assert fig_lines == {m.slug: [m.history.lr, m.history.lr] for m in a.models}
 
 
+@pytest.mark.slow
 def test_normalised_confusion_matrix_rows_sum_to_one(handmade_run, recorder):
     a = analyse(handmade_run)  # the recorder reads the figures as they are drawn
     m = a.models[1]  # ResNet18: 6 of 9 right

@@ -112,6 +112,7 @@ def test_files_and_folders_made_by_tools_are_skipped_in_every_folder(tmp_path):
     assert data.classes == ["a", "b"] and len(data.train) + len(data.val) == 6
 
 
+@pytest.mark.slow
 def test_class_names_lose_their_control_characters(tmp_path):
     """A class folder named with a terminal escape (or a bidi override) is shown without it in every
     table and line; its images are still read from the folder as named."""

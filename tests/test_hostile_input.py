@@ -311,6 +311,7 @@ def test_a_tuning_summary_nested_absurdly_deep_is_one_line(sandbox):
     assert files_under(sandbox) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["html", "pptx"])
 def test_a_decompression_bomb_as_a_runs_logo_is_one_line_at_render(sandbox, analysed_run, fmt):
     png_bomb(analysed_run / "logo.png", 20_000)

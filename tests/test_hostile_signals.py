@@ -35,6 +35,7 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["typer", "torch", "torch._C", "matplotlib"])
 def test_ctrl_c_while_a_library_is_imported_is_one_line(tmp_path, target):
     args = ["render", str(tmp_path / "no-such-run"), "--format", "pdf"]

@@ -61,6 +61,7 @@ def test_an_error_message_naming_a_hostile_path_is_one_clean_line(tmp_path):
     assert "does not exist" in result.stderr and not any(c in result.stderr for c in CONTROLS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stored", ["as validated", "by an older reportgen"])
 def test_no_control_character_reaches_the_html_report(handmade_run, stored):
     """The narrative, the title block, link texts and model descriptions: from the experiment as a

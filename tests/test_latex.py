@@ -51,6 +51,7 @@ def test_special_characters_become_the_commands_that_print_them():
     assert tex_label("tab", "table-final-small_cnn") == "tab:table-final-small-5f-cnn"
 
 
+@pytest.mark.slow
 def test_the_zip_is_one_folder_with_a_file_per_part_and_a_label_for_each(handmade_run, tmp_path):
     out = render(handmade_run, "latex")
     assert out == handmade_run / "report-latex.zip"
@@ -83,6 +84,7 @@ def test_the_zip_is_one_folder_with_a_file_per_part_and_a_label_for_each(handmad
     assert r"\usepackage[indonesian]{babel}" in (project / "main.tex").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pdffonts") is None or shutil.which("pdftotext") is None,
                     reason="pdffonts and pdftotext (poppler-utils) are not installed")
 def test_a_plot_is_a_pdf_whose_words_are_text_in_embedded_fonts(handmade_run, tmp_path):

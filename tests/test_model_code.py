@@ -54,6 +54,7 @@ def listing_text(doc, name: str) -> str:
 # --- the listing: the model's own code, the run's record of it --------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_run_records_the_models_own_code_and_the_report_lists_that_record(trained_run):
     model_dir = RunDir(trained_run).model("c")
     recorded = model_dir.code.read_text()

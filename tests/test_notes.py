@@ -66,6 +66,7 @@ def test_a_new_notes_file_replaces_the_kept_one(analysed_run, tmp_path):
     assert (analysed_run / "notes.md").read_text() == "## Discussion\n\nHanya ini.\n"
 
 
+@pytest.mark.slow
 def test_the_experiments_notes_file_is_read_at_render(make_run, tmp_path):
     import copy
 

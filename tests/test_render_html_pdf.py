@@ -42,6 +42,7 @@ def expected_figures(a, lang: str = "id") -> int:
     return sum(bool(figure.path) for figure in shown)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_pdf_has_every_section_number_and_figure(rendered, lang):
     out = rendered("pdf", lang)

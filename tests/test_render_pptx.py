@@ -189,6 +189,7 @@ def test_no_text_exceeds_its_box(deck):
     assert overflow(deck[1]) == []
 
 
+@pytest.mark.slow
 def test_hostile_title_and_author_render_literally(make_run):
     raw = json.loads(json.dumps(HANDMADE))
     label = "CNN <i>&amp;</i>"

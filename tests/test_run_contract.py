@@ -93,6 +93,7 @@ def test_the_run_records_the_machine_s_cpus_and_its_load_while_training(relative
     assert analysis.environment.cpu_count == os.cpu_count() and analysis.models[0].load_average == metrics.load_average
 
 
+@pytest.mark.slow
 def test_the_stored_experiment_is_not_checked_against_this_machine_s_files(handmade_run, tmp_path, monkeypatch):
     """The tuning summary and the data root named in experiment.toml were on the training machine."""
     stored = tomllib.loads((handmade_run / "experiment.toml").read_text())
@@ -140,6 +141,7 @@ def test_a_copied_run_without_its_data_renders_the_same_text_from_anywhere(relat
         hidden.rename(data)
 
 
+@pytest.mark.slow
 def test_a_current_analysis_with_values_that_are_not_finite_is_used_without_recompute(handmade_run, monkeypatch):
     analysis = reportgen.analysis.analyse(handmade_run)
     cases = analysis.models[0].feature_maps
@@ -159,6 +161,7 @@ def test_a_current_analysis_with_values_that_are_not_finite_is_used_without_reco
     assert result.exit_code == 0 and result.stderr == "", (result.output, result.exception)
 
 
+@pytest.mark.slow
 def test_a_deleted_figure_is_no_reason_to_analyse_again(handmade_run, monkeypatch):
     reportgen.analysis.analyse(handmade_run)
     api.render(handmade_run, "html")  # draws the figures into figures/id/
@@ -167,6 +170,7 @@ def test_a_deleted_figure_is_no_reason_to_analyse_again(handmade_run, monkeypatc
     assert api.render(handmade_run, "pptx").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stored", [{"run_dir": "x"}, "not json"], ids=["written before versions", "damaged"])
 def test_an_analysis_of_another_version_is_recomputed_saying_why(handmade_run, stored):
     (handmade_run / "analysis.json").write_text(stored if isinstance(stored, str) else json.dumps(stored))
@@ -188,6 +192,7 @@ def test_a_run_still_training_is_not_rendered(handmade_run):
     assert not (handmade_run / "analysis.json").exists()  # nothing written into the live run
 
 
+@pytest.mark.slow
 def test_a_killed_run_does_not_stay_training(handmade_run):
     holds_the_lock = ("import sys, time\nfrom pathlib import Path\n"
                       "from reportgen.rundir import RunDir, training_lock\n"

@@ -259,6 +259,7 @@ def test_eight_models_of_fifty_epochs(make_run, recorder):
     assert any(len(h) == 9 for h in headers)  # the per-class accuracy table holds all 8 models
 
 
+@pytest.mark.slow
 def test_a_diverged_loss_gets_a_log_axis_and_few_epochs_a_table(make_run, recorder):
     raw = experiment_shaped_like("demo", 3, epochs=6)
     raw["models"][1]["train"] = {"epochs": 2}
@@ -299,6 +300,7 @@ def printed_scale(png: Path, max_w_cm: float, max_h_cm: float) -> float:
     return printed / (w / style.DPI * 2.54)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [10, 100])
 def test_sample_grid_labels_print_at_seven_points_or_more(tmp_path, recorder, n):
     images = np.random.default_rng(0).integers(0, 255, (n * 6, 16, 16, 3), dtype=np.uint8)

@@ -80,6 +80,7 @@ TREES = st.one_of(model_strategy(Analysis), model_strategy(MetricsFile), model_s
                   model_strategy(EnvironmentFile), model_strategy(TuningSummary))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
 @given(TREES)
 def test_every_run_file_survives_its_own_json(tree):

@@ -97,6 +97,7 @@ def test_mean_and_sd_are_those_of_the_seed_files(two_seed_run):
     assert (test["n_a"], test["n_b"]) == (2, 2)
 
 
+@pytest.mark.slow
 def test_report_and_deck_show_mean_sd_and_the_seed_tables(two_seed_run):
     doc = build_document(analyse(two_seed_run.path), "en")
     seeds = doc.table("table-seeds-c")
@@ -165,6 +166,7 @@ RIGHT_7 = [0, 0, 0, 1, 1, 2, 2, 2, 0]  # 7 of 9
 RIGHT_5 = [0, 1, 1, 1, 1, 1, 2, 0, 0]  # 5 of 9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cnn, resnet, verdict", [
     ([RIGHT_7, CNN_PRED], [RIGHT_5, RESNET_PRED], "more accurate than"),  # 8,7,8 vs 6,5,6 of 9: p = 0.013
     ([RESNET_PRED, RIGHT_7], [CNN_PRED, RIGHT_7], "is not significant"),  # 8,6,7 vs 6,8,7: equal means

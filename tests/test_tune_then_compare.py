@@ -134,6 +134,7 @@ def test_every_searchable_key_has_a_reader_name():
     assert parameter_name(Phrases("id"), "params.conv_filters") == "Filter konvolusi"
 
 
+@pytest.mark.slow
 def test_trials_table_shows_the_top_trials_completed_first(analysed_run):
     """Twelve trials: the table shows the top ten by the metric, completed ones before those the
     pruner stopped (whose value is from fewer epochs), and says how many of how many it shows."""

@@ -84,6 +84,7 @@ def model_text(doc, i: int) -> list[str]:
 
 # --- collapse ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_model_that_predicts_one_class_is_called_collapsed(make_run, lang):
     run = pair_run(make_run, preds=[0] * 9)
@@ -123,6 +124,7 @@ def test_a_common_class_predicted_often_is_not_a_collapse(make_run):
 
 # --- divergence ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_rising_training_loss_is_divergence_with_no_overfitting_sentence(make_run, lang):
     # training accuracy far above validation (a 70 pp gap, beyond the noise of 9 images) and a
@@ -193,6 +195,7 @@ def test_a_one_epoch_run_makes_no_stability_claim(make_run, lang):
 
 # --- overfitting and the noise of the validation split -------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_an_overfit_gap_within_the_noise_is_insufficient_evidence(make_run, lang):
     train = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9]
@@ -304,6 +307,7 @@ def test_sparser_or_denser_only_beyond_the_threshold(analysed_run, lang, early, 
 
 # --- the monitored metric ------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_monitor_val_loss_names_the_loss(make_run, lang):
     run = pair_run(make_run, monitor="val_loss")
@@ -348,6 +352,7 @@ def test_a_diverged_trial_is_reported_as_diverged_not_pruned(tmp_path):
     assert [t["state"] for t in summary["trials"]] == ["complete", "diverged", "pruned"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_tuning_section_states_diverged_trials_as_such(analysed_run, lang):
     a = load_analysis(analysed_run)

@@ -51,6 +51,7 @@ def test_listing_joins_the_last_name_with_and(lang, two, three):
     assert (f.listing(["a"]), f.listing(["a", "b"]), f.listing(["a", "b", "c"])) == ("a", two, three)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang,models", [("id", "Small CNN dan ResNet18"), ("en", "Small CNN and ResNet18")])
 def test_prose_lists_the_models_with_and(analysed_run, lang, models):
     doc = build_document(load_analysis(analysed_run), lang)
@@ -237,6 +238,7 @@ def test_cards_read_train_validation_test(analysed_run, lang):
     assert sorted(order, key=labels.__getitem__) == order
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_without_a_test_split_each_metric_is_shown_once(analysed_run, lang):
     t = Phrases(lang)
@@ -252,6 +254,7 @@ def test_without_a_test_split_each_metric_is_shown_once(analysed_run, lang):
 
 # --- a whole Indonesian report -------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("single", [False, True])
 def test_an_indonesian_report_has_none_of_the_forbidden_forms(make_run, handmade_run, single):
     """The hand-made run's report, and that of its CNN alone and unlabelled."""

@@ -177,6 +177,7 @@ def empty_maps(a, rng) -> None:
                                     maps=2, median_top_share=None, concentrated=0, figures={})
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(10, 300), models=st.integers(2, 4), classes=st.integers(2, 4),
        copies=st.lists(st.booleans(), min_size=4, max_size=4), alpha=st.sampled_from([0.01, 0.05]),
