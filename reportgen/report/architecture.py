@@ -143,11 +143,11 @@ def layer_table(cx: Context, m: ModelAnalysis) -> Table | None:
 
 
 def layer_tables(cx: Context) -> list[Table | Prose]:
-    """The appendix's layer tables: one for the models whose layers align (variants of one family,
-    family_order), with its legend, and one for each model that aligns with no other."""
+    """The appendix's layer tables: one for the models whose layers align (layer_order), with its
+    legend, and one for each model that aligns with no other."""
     groups: list[list[ModelAnalysis]] = []
     for m in (m for m in cx.analysis.models if m.architecture):
-        group = next((g for g in groups if family_order([layer_names(x) for x in [*g, m]])), None)
+        group = next((g for g in groups if layer_order([*g, m])), None)
         if group:
             group.append(m)
         else:
@@ -155,14 +155,21 @@ def layer_tables(cx: Context) -> list[Table | Prose]:
     return [block for g in groups for block in (family_layer_table(cx, g) if len(g) > 1 else [layer_table(cx, g[0])])]
 
 
-def layer_names(m: ModelAnalysis) -> list[str]:
-    return [r.name for r in m.architecture.rows]
+def layer_order(models: list[ModelAnalysis]) -> list[str] | None:
+    """The models' layers by name in running order when their layers align: variants of one family
+    (family_order) whose layers of one name turn the same shape into the same shape; else None."""
+    order = family_order([[r.name for r in m.architecture.rows] for m in models])
+    shapes: dict[str, tuple] = {}
+    for r in (r for m in models for r in m.architecture.rows):
+        if shapes.setdefault(r.name, (r.input_shape, r.output_shape)) != (r.input_shape, r.output_shape):
+            return None
+    return order
 
 
 def family_layer_table(cx: Context, models: list[ModelAnalysis]) -> list[Table | Prose]:
-    """Models whose layers align in one table: a row per layer, its shapes, kernel, stride and
-    padding once where the models agree (model by model where not), each model's parameters ("–"
-    for a model without the layer). A type that differs between the models, or a block with a
+    """Models whose layers align (layer_order) in one table: a row per layer, its shapes, its
+    kernel, stride and padding once where the models agree (model by model where not), each model's
+    parameters ("–" for a model without the layer). A type that differs between the models, or a block with a
     projection shortcut, is a mark ("(1)") the legend under the table spells out model by model;
     the legend also says once per type what its layers do. A container's contents are the rows
     under it, and a change of shape is in the shape columns, so neither is said again."""
@@ -172,7 +179,7 @@ def family_layer_table(cx: Context, models: list[ModelAnalysis]) -> list[Table |
     marks: dict[str, str] = {}  # the legend's spelling of a row's types -> its mark
     does: dict[str, list[str]] = {}  # type -> what its layers do, each said once
     rows = []
-    for layer in family_order([layer_names(m) for m in models]):
+    for layer in layer_order(models):
         present = [by_name.get(layer) for by_name in layers]
         given = [r for r in present if r]
         kinds = [None if r is None else cx.say("code.layer.with_projection", block=r.type) if w.projection(r)
@@ -185,8 +192,7 @@ def family_layer_table(cx: Context, models: list[ModelAnalysis]) -> list[Table |
                 said = does.setdefault(r.type, [])
                 said += [text] if (text := w.does(r)) not in said else []
         rows.append([("\u2003" * given[0].depth) + layer, kind,
-                     once_or_each(names, [r and shape(r.input_shape) for r in present]),
-                     once_or_each(names, [r and shape(r.output_shape) for r in present]),
+                     shape(given[0].input_shape), shape(given[0].output_shape),
                      *[once_or_each(names, [r and settings(r)[k] for r in present]) for k in range(3)],
                      *[cx.fmt.integer(r.params) if r else "–" for r in present]])
     rows.append([cx.say("ui.total"), "", "", "", "", "", "", *[cx.fmt.integer(m.architecture.total_params)
