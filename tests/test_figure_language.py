@@ -15,6 +15,7 @@ from PIL import Image
 from helpers import documents_figures, foreign, names_of
 from reportgen.analysis import analyse
 from reportgen.figures import plots, style
+from reportgen.figures.cams import PANEL, fitted, title_lines
 from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.report import build_document
 
@@ -110,3 +111,12 @@ def test_normalised_confusion_matrix_rows_sum_to_one(handmade_run, recorder):
     assert np.diag(shares).tolist() == recalls
     with Image.open(path) as img:
         assert img.format == "PNG"
+
+
+def test_a_grad_cam_title_stays_within_its_panel():
+    """Two long class names are set smaller, then broken at a space, never past the panel (the
+    right-most panel's title would be cut at the picture's edge)."""
+    titles = ["rendang → gado_gado\n84,08%", "nasi_goreng → gado_gado\n81,01%", "bakso → bakso\n85,04%"]
+    assert all(fitted(line).getlength(line) <= PANEL for title in titles for line in title_lines(title))
+    assert title_lines(titles[1]) == ["nasi_goreng", "→ gado_gado", "81,01%"]
+    assert title_lines(titles[2]) == ["bakso → bakso", "85,04%"]

@@ -5,6 +5,7 @@ of its PDF in the HTML page, and hostile [report] text printed literally."""
 
 import copy
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from reportgen import render
 from reportgen.analysis import load_analysis
+from reportgen.renderers.latex import render_latex
 from reportgen.renderers.latex_text import tex, tex_label, tex_url
 from reportgen.report import build_document
 from reportgen.report.document import Figure, Table
@@ -164,3 +166,20 @@ def test_hostile_report_text_compiles_and_prints_literally(make_run, tmp_path):
     for field in "TSCANIOWL":
         assert "".join(f"{field} {HOSTILE}".split()) in squeezed, field
     assert "https://example.org/a%20b?q=1&r=2#x" in squeezed
+
+
+def test_a_listing_prints_only_the_code_no_earlier_listing_prints(analysed_run, tmp_path):
+    """As the report: a model whose code holds an earlier model's objects says so in a sentence and
+    prints only its own (here ResNet18 given the Small CNN's code and one function more)."""
+    analysis = load_analysis(analysed_run)
+    cnn, resnet = analysis.models
+    resnet.code = resnet.code.model_copy(update={
+        "text": cnn.code.text.rstrip("\n") + "\n\n\ndef widen(c: int) -> int:\n    return 2 * c\n",
+        "names": [*cnn.code.names, "widen"]})
+    doc = build_document(analysis, "id")
+    listing = doc.find("code-listing-resnet18")
+    assert listing.repeat and listing.printed.startswith("def widen(")
+    with zipfile.ZipFile(io.BytesIO(render_latex(doc, "report-latex"))) as archive:
+        source = "\n".join(archive.read(name).decode() for name in archive.namelist() if name.endswith(".tex"))
+    assert tex(listing.repeat) in source
+    assert source.count("class~CNN(nn.Module):") == 1 and source.count("def~widen(c:~int)") == 1

@@ -5,6 +5,7 @@ initialisation stated as the registry records it, and checked against the weight
 
 from __future__ import annotations
 
+import ast
 import html
 import math
 import re
@@ -32,7 +33,11 @@ from reportgen.renderers.html import render_html
 from reportgen.renderers.layout import LAYOUT
 from reportgen.renderers.textfit import WIDTH_SLACK, line_pitch
 from reportgen.report import build_document
+from reportgen.report.architecture import code_sections, layer_tables
+from reportgen.report.context import Context
+from reportgen.report.document import CodeListing
 from reportgen.rundir import RunDir
+from reportgen.schema.analysis import ModelCode
 from helpers import words_past_text_width, write_experiment
 
 
@@ -318,3 +323,70 @@ def test_the_training_table_states_the_initialisation(analysed_run, lang, cnn, r
     row = next(r for r in doc.table("table-training").rows if r[0] == Phrases(lang)("code.init_label"))
     assert row[1:] == [cnn, resnet]
     assert {"id": "Inisialisasi bobot", "en": "Weight initialisation"}[lang] == row[0]
+
+
+# --- variants of one family: one layer table, each code object printed once -----------------------------
+
+
+RESNET34_VARIANTS = {"Plain-34": "plain34", "ResNet-34": "resnet34", "Pre-activation ResNet-34": "preact_resnet34"}
+
+
+def with_variants(analysis, archs: dict[str, str]):
+    """The analysis with the hand-made run's ResNet18 replaced by each of `archs` ({label: arch}):
+    the layer table read from the real module, the code the registry's; the Small CNN stays."""
+    base = next(m for m in analysis.models if m.arch == "resnet18_cifar")
+    cnn = next(m for m in analysis.models if m.arch == "cnn")
+    variants = []
+    for label, arch in archs.items():
+        text = ARCHITECTURES[arch].source()
+        variants.append(base.model_copy(deep=True, update={
+            "label": label, "slug": label.lower().replace(" ", "-"), "arch": arch,
+            "architecture": layer_table(build(arch, 5, 32, {}), 32),
+            "code": ModelCode(text=text, names=[n.name for n in ast.parse(text).body if hasattr(n, "name")],
+                              origin="installed", path="reportgen/models/resnet.py")}))
+    return analysis.model_copy(update={"models": [*variants, cnn]})
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_variants_whose_layers_align_share_one_layer_table_with_a_parameter_column_each(analysed_run, lang):
+    t, fmt = Phrases(lang), Formatter(lang)
+    analysis = with_variants(load_analysis(analysed_run), RESNET34_VARIANTS)
+    cx = Context(analysis, lang)
+    blocks = layer_tables(cx)
+    family, legend, cnn = blocks
+    models = analysis.models[:3]
+    assert family.header == [t("ui.layer"), t("ui.type"), t("ui.input_shape"), t("ui.output_shape"),
+                             t("code.column.kernel"), t("code.column.stride"), t("code.column.padding"), *RESNET34_VARIANTS]
+    assert cnn.id == "table-layers-small-cnn" and cnn.header[-1] == t("code.column.notes")  # no family: its own table
+    rows = {row[0].strip("\u2003"): row for row in family.rows[:-1]}
+    for m in models:  # every layer of every model, with its own parameters in its own column
+        column = family.header.index(m.label)
+        assert all(rows[r.name][column] == fmt.integer(r.params) for r in m.architecture.rows)
+    assert family.rows[-1][7:] == [fmt.integer(m.architecture.total_params) for m in models]
+    assert rows["post.0"][7:] == ["–", "–", fmt.integer(1024)]  # the pre-activation net's closing BatchNorm alone
+    assert rows["stem.0"][1:7] == ["Conv2d", "3×32×32", "64×16×16", "7×7", "2", "3"]  # shared: said once
+    marks = dict(re.findall(r"(\(\d+\)) ([^(]+?)(?=; \(\d+\)|\.$)", legend.sentences[0]))
+    assert marks[rows["layer1.0"][1]] == "Plain-34: PlainBlock; ResNet-34: BasicBlock; Pre-activation ResNet-34: PreActBlock"
+    projection = marks[rows["layer2.0"][1]]  # the first block of a stage: a projection where the net has one
+    assert projection.startswith("Plain-34: PlainBlock; ResNet-34: " + t("code.layer.with_projection", block="BasicBlock"))
+    assert rows["layer2.1"][1] == rows["layer1.0"][1] and rows["layer2"][1] == "Sequential"
+    notes = legend.sentences[-1]
+    assert all(notes.count(t(f"code.block.{block}")) == 1 for block in ("PlainBlock", "BasicBlock", "PreActBlock"))
+
+
+def test_a_code_object_is_printed_for_the_first_model_that_has_it(analysed_run):
+    t, fmt = Phrases("en"), Formatter("en")
+    analysis = with_variants(load_analysis(analysed_run), RESNET34_VARIANTS)
+    altered = analysis.models[2].code.text.replace("class ResNet(nn.Module):", "class ResNet(nn.Module):  # altered")
+    analysis.models[2].code = analysis.models[2].code.model_copy(update={"text": altered})
+    listings = {s.id: next(b for b in s.blocks if isinstance(b, CodeListing))
+                for s in code_sections(Context(analysis, "en"))}
+    plain, resnet, preact = (listings[f"code-{slug}"] for slug in ("plain-34", "resnet-34", "pre-activation-resnet-34"))
+    assert plain.printed == plain.source and not plain.repeat
+    assert "class BasicBlock" in resnet.printed and "def conv(" not in resnet.printed and "class ResNet" not in resnet.printed
+    assert resnet.repeat == t("code.repeat", model="ResNet-34", objects=t(
+        "code.repeat_part", names=fmt.listing(["conv", "projection", "two_convs", "ResNet"]), other="Plain-34"))
+    assert "class PreActBlock" in preact.printed and "# altered" in preact.printed  # its ResNet is its own
+    assert "def conv(" not in preact.printed and preact.repeat == t("code.repeat", model="Pre-activation ResNet-34", objects=t(
+        "code.repeat_part", names=fmt.listing(["conv", "projection", "two_convs"]), other="Plain-34"))
+    assert all(listing.source == m.code.text for listing, m in zip((plain, resnet, preact), analysis.models))

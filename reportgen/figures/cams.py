@@ -12,6 +12,7 @@ set in the other figures' font (matplotlib's family) at their resolution.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,15 +69,33 @@ def overlay(image: np.ndarray, cam: np.ndarray) -> np.ndarray:
 def fitted(text: str) -> ImageFont.FreeTypeFont:
     """The title font, smaller for a line wider than its panel (long names), so that it neither
     runs into its neighbour's title nor off the picture."""
-    width = font(TITLE_PT).getlength(text)
-    return font(TITLE_PT if width <= PANEL else max(MIN_TITLE_PT, round(TITLE_PT * PANEL / width, 1)))
+    full = font(TITLE_PT)
+    width = full.getlength(text)
+    if width <= PANEL:
+        return full
+    pixels = math.floor(full.size * PANEL / width)  # whole pixels, as the font is set: never rounded up past the panel
+    return font(max(MIN_TITLE_PT, pixels * 72 / DPI))
+
+
+def title_lines(title: str) -> list[str]:
+    """A panel title's lines; one wider than its panel even at MIN_TITLE_PT (two long class names)
+    is broken at the space nearest its middle, so that it stays within its panel."""
+    lines = []
+    for line in title.split("\n"):
+        spaces = [i for i, ch in enumerate(line) if ch == " "]
+        if font(MIN_TITLE_PT).getlength(line) <= PANEL or not spaces:
+            lines.append(line)
+            continue
+        cut = min(spaces, key=lambda i: abs(i - len(line) / 2))
+        lines += [line[:cut], line[cut + 1:]]
+    return lines
 
 
 def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = ()) -> None:
     """Panels in rows (None leaves a gap), each under its title; `headers` label equal groups of
     columns, left to right. Its texts: the headers, then the panels' titles and notes."""
     columns = max(len(row) for row in rows)
-    lines = max(p.title.count("\n") + 1 for row in rows for p in row if p)
+    lines = max(len(title_lines(p.title)) for row in rows for p in row if p)
     top = LINE + GAP if headers else 0
     row_height = lines * LINE + PANEL + GAP
     canvas = Image.new("RGB", (columns * (PANEL + GAP) - GAP, top + len(rows) * row_height - GAP), "white")
@@ -90,7 +109,7 @@ def grid(rows: list[list[Panel | None]], path: Path, headers: tuple[str, ...] = 
             if p is None:
                 continue
             x = c * (PANEL + GAP)
-            title = p.title.split("\n")
+            title = title_lines(p.title)
             for i, text in enumerate(title):  # bottom-aligned: the last line sits on the picture
                 draw.text((x + PANEL / 2, y + (lines - len(title) + i) * LINE), text, fill=p.colour,
                           font=fitted(text), anchor="mt")

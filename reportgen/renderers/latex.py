@@ -167,9 +167,13 @@ class LatexProject:
         return [*lines, r"\end{longtable}", "}"]
 
     def code(self, listing: CodeListing) -> list[str]:
-        """The source line by line, each numbered, a long one wrapped onto unnumbered lines."""
-        lines = [rf"\par\noindent\textbf{{{tex(listing.caption)}}}\par", r"{\footnotesize\ttfamily"]
-        for number, line in enumerate(listing.source.rstrip("\n").split("\n"), 1):  # numbered as the HTML page's
+        """The sentence on what an earlier listing already prints, then the printed part line by line,
+        each numbered, a long one wrapped onto unnumbered lines."""
+        lines = [rf"\par\noindent {tex(listing.repeat)}\par"] if listing.repeat else []
+        if not listing.printed:
+            return lines
+        lines += [rf"\par\noindent\textbf{{{tex(listing.caption)}}}\par", r"{\footnotesize\ttfamily"]
+        for number, line in enumerate(listing.printed.rstrip("\n").split("\n"), 1):  # numbered as the HTML page's
             chunks = [line[i:i + CODE_COLUMNS] for i in range(0, len(line), CODE_COLUMNS)] or [""]
             for k, chunk in enumerate(chunks):
                 text = "~".join(tex(word) for word in chunk.split(" ")) or EMPTY_LINE

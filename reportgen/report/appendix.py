@@ -5,7 +5,7 @@ content is left out and the letters close up."""
 from __future__ import annotations
 
 from reportgen.figures.files import calibrated, scheduled
-from reportgen.report.architecture import code_sections, layer_table
+from reportgen.report.architecture import code_sections, layer_tables
 from reportgen.report.confusion import per_class_detail
 from reportgen.report.context import Context, appendix_id, present
 from reportgen.report.distribution import distribution_blocks
@@ -18,9 +18,8 @@ from reportgen.report.qualitative import variants
 def appendix(cx: Context) -> list[Section]:
     """The parts with content, in letter order; their keys are recorded in the context, so the
     body's pointers name only parts that exist."""
-    models = cx.analysis.models
     parts = {
-        "layers": ([t for m in models if (t := layer_table(cx, m))], []),
+        "layers": (layer_tables(cx), []),
         "code": ([], code_sections(cx)),
         "lr_schedule": (lr_schedules(cx), []),
         "feature_maps": (feature_map_blocks(cx), []),

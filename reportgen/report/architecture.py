@@ -5,6 +5,8 @@ listing the appendix shows."""
 
 from __future__ import annotations
 
+import ast
+
 from reportgen.report.context import Context, appendix_id
 from reportgen.report.document import CodeListing, Column, ItemList, Prose, Ref, Section, Table
 from reportgen.schema.analysis import LayerRow, ModelAnalysis, Stage
@@ -140,6 +142,80 @@ def layer_table(cx: Context, m: ModelAnalysis) -> Table | None:
                  columns, rows, emphasis_rows=1, role="layers")
 
 
+def layer_tables(cx: Context) -> list[Table | Prose]:
+    """The appendix's layer tables: one for the models whose layers align (layer_order), with its
+    legend, and one for each model that aligns with no other."""
+    groups: list[list[ModelAnalysis]] = []
+    for m in (m for m in cx.analysis.models if m.architecture):
+        group = next((g for g in groups if layer_order([*g, m])), None)
+        if group:
+            group.append(m)
+        else:
+            groups.append([m])
+    return [block for g in groups for block in (family_layer_table(cx, g) if len(g) > 1 else [layer_table(cx, g[0])])]
+
+
+def layer_order(models: list[ModelAnalysis]) -> list[str] | None:
+    """The models' layers by name in running order when their layers align: variants of one family
+    (family_order) whose layers of one name turn the same shape into the same shape; else None."""
+    order = family_order([[r.name for r in m.architecture.rows] for m in models])
+    shapes: dict[str, tuple] = {}
+    for r in (r for m in models for r in m.architecture.rows):
+        if shapes.setdefault(r.name, (r.input_shape, r.output_shape)) != (r.input_shape, r.output_shape):
+            return None
+    return order
+
+
+def family_layer_table(cx: Context, models: list[ModelAnalysis]) -> list[Table | Prose]:
+    """Models whose layers align (layer_order) in one table: a row per layer, its shapes, its
+    kernel, stride and padding once where the models agree (model by model where not), each model's
+    parameters ("–" for a model without the layer). A type that differs between the models, or a block with a
+    projection shortcut, is a mark ("(1)") the legend under the table spells out model by model;
+    the legend also says once per type what its layers do. A container's contents are the rows
+    under it, and a change of shape is in the shape columns, so neither is said again."""
+    names = [cx.name(m.label) for m in models]
+    layers = [{r.name: r for r in m.architecture.rows} for m in models]
+    words = [LayerWords(cx, m) for m in models]
+    marks: dict[str, str] = {}  # the legend's spelling of a row's types -> its mark
+    does: dict[str, list[str]] = {}  # type -> what its layers do, each said once
+    rows = []
+    for layer in layer_order(models):
+        present = [by_name.get(layer) for by_name in layers]
+        given = [r for r in present if r]
+        kinds = [None if r is None else cx.say("code.layer.with_projection", block=r.type) if w.projection(r)
+                 else r.type for r, w in zip(present, words)]
+        kind = given[0].type
+        if any(k not in (None, kind) for k in kinds):
+            kind = marks.setdefault(once_or_each(names, kinds, "; "), f"({len(marks) + 1})")
+        for r, w, m in zip(present, words, models):
+            if r is not None and not has_children(m, r):
+                said = does.setdefault(r.type, [])
+                said += [text] if (text := w.does(r)) not in said else []
+        rows.append([("\u2003" * given[0].depth) + layer, kind,
+                     shape(given[0].input_shape), shape(given[0].output_shape),
+                     *[once_or_each(names, [r and settings(r)[k] for r in present]) for k in range(3)],
+                     *[cx.fmt.integer(r.params) if r else "–" for r in present]])
+    rows.append([cx.say("ui.total"), "", "", "", "", "", "", *[cx.fmt.integer(m.architecture.total_params)
+                                                                 for m in models]])
+    columns = [Column(cx.say("ui.layer")), Column(cx.say("ui.type")), Column(cx.say("ui.input_shape")),
+               Column(cx.say("ui.output_shape")),
+               *[Column(cx.say(f"code.column.{key}")) for key in ("kernel", "stride", "padding")],
+               *[Column(name, numeric=True) for name in names]]
+    slug = models[0].slug
+    legend = [cx.say("code.legend.marks", marks="; ".join(f"{mark} {text}" for text, mark in marks.items()))] \
+        if marks else []
+    legend.append(cx.say("code.legend.types", types="; ".join(f"{t}: {', '.join(said)}" for t, said in does.items())))
+    return [Table(f"table-layers-{slug}", cx.say("ui.caption.family_layers", models=cx.fmt.listing(names)),
+                  columns, rows, emphasis_rows=1, role="layers"),
+            Prose(legend, id=f"text-layers-legend-{slug}", role="small")]
+
+
+def has_children(m: ModelAnalysis, row: LayerRow) -> bool:
+    rows = m.architecture.rows
+    i = rows.index(row)
+    return i + 1 < len(rows) and rows[i + 1].depth > row.depth
+
+
 def stage_table(cx: Context, m: ModelAnalysis) -> Table | None:
     """The body's compact architecture: one row per top-level stage with weights, the parameter-free
     layers after it (pooling, activation, flatten, dropout) folded into it; the full layer table
@@ -166,39 +242,48 @@ def stage_rows(m: ModelAnalysis) -> dict[str, tuple[str, str, str, int]]:
             for s in m.architecture.stages()}
 
 
-FAMILY_SHARE = 2 / 3  # of the stages every model must have for the models to count as one family
+FAMILY_SHARE = 2 / 3  # of the stages (layers) every model must have for the models to count as one family
+
+
+def family_order(keys: list[list[str]]) -> list[str] | None:
+    """Every model's stages (or layers), by name, in running order, one a model adds after its
+    predecessor; None when the models are not variants of one family (some model lacks more than
+    FAMILY_SHARE of them: a CNN beside a ResNet)."""
+    order: list[str] = []
+    for names in keys:
+        for k, name in enumerate(names):
+            if name not in order:
+                order.insert(max((order.index(h) + 1 for h in names[:k] if h in order), default=0), name)
+    return order if all(len(names) >= FAMILY_SHARE * len(order) for names in keys) else None
+
+
+def once_or_each(names: list[str], values: list[str | None], sep: str = "\n") -> str:
+    """A value said once where every model that has it agrees, else model by model ("A: x", a line
+    each in a family table); None: the model lacks it."""
+    given = [(name, v) for name, v in zip(names, values) if v is not None]
+    if len({v for _, v in given}) == 1:
+        return given[0][1]
+    return sep.join(f"{name}: {v}" for name, v in given)
 
 
 def family_stage_table(cx: Context, models: list[ModelAnalysis]) -> Table | None:
     """Variants of one family (mostly the same stages) in one table: a row per stage, its contents
     and output shape once where every model agrees and model by model where they differ ("–" for
     a model without the stage), and each model's parameters; None when the models are not variants
-    of one family (a CNN beside a ResNet), which keep a table each."""
+    of one family, which keep a table each."""
     if len(models) < 2 or not all(m.architecture for m in models):
         return None
     stages = [stage_rows(m) for m in models]
-    order: list[str] = []
-    for rows in stages:  # every stage in running order; one a model adds goes after its predecessor
-        for k, head in enumerate(rows):
-            if head not in order:
-                before = list(rows)[:k]
-                order.insert(max((order.index(h) + 1 for h in before if h in order), default=0), head)
-    if any(len(rows) < FAMILY_SHARE * len(order) for rows in stages):
+    order = family_order([list(rows) for rows in stages])
+    if order is None:
         return None
     names = [cx.name(m.label) for m in models]
-
-    def once_or_each(values: list[str | None]) -> str:
-        given = [(name, v) for name, v in zip(names, values) if v is not None]
-        if len({v for _, v in given}) == 1:
-            return given[0][1]
-        return "\n".join(f"{name}: {v}" for name, v in given)  # a line per model (role "family")
-
     table_rows = []
     for head in order:
         present_rows = [rows.get(head) for rows in stages]
         label = min((r[0] for r in present_rows if r), key=len)
-        table_rows.append([label, once_or_each([r[1] if r else None for r in present_rows]),
-                           once_or_each([r[2] if r else None for r in present_rows]),
+        table_rows.append([label, once_or_each(names, [r[1] if r else None for r in present_rows]),
+                           once_or_each(names, [r[2] if r else None for r in present_rows]),
                            *[cx.fmt.integer(r[3]) if r else "–" for r in present_rows]])
     table_rows.append([cx.say("ui.total"), "", "", *[cx.fmt.integer(m.architecture.total_params) for m in models]])
     columns = [Column(cx.say("ui.layout.stage")), Column(cx.say("ui.layout.contents")),
@@ -209,33 +294,64 @@ def family_stage_table(cx: Context, models: list[ModelAnalysis]) -> Table | None
 
 
 def code_sections(cx: Context) -> list[Section]:
-    """Every model's code section; a listing that is an earlier model's to the letter says so."""
-    first: dict[str, str] = {}  # source -> the model it was first listed for
+    """Every model's code section; each code object (a top-level class or function, compared by its
+    source text, as two runs' `ResNet` may differ) is printed for the first model that has it, and
+    a later model's listing names the ones it shares instead of printing them again."""
+    first: dict[str, str] = {}  # an object's source -> the model it was first listed for
     sections = []
     for m in cx.analysis.models:
         if m.code is None or m.architecture is None:
             continue
         source = cx.clean(m.code.text).expandtabs(4)
-        sections.append(code_section(cx, m, source, first.get(source)))
-        first.setdefault(source, cx.name(m.label))
+        objects = code_objects(source)
+        sections.append(code_section(cx, m, source, objects, first))
+        for text in objects.values():
+            first.setdefault(text, cx.name(m.label))
     return sections
 
 
-def code_section(cx: Context, m: ModelAnalysis, source: str, listed: str | None) -> Section:
+def code_objects(source: str) -> dict[str, str]:
+    """The source's top-level classes and functions by name, each with the lines before it (its
+    comments); a source Python cannot parse is one object under no name."""
+    try:
+        nodes = [n for n in ast.parse(source).body if hasattr(n, "name")]
+    except SyntaxError:
+        return {"": source}
+    lines, objects, start = source.split("\n"), {}, 0
+    for node in nodes:
+        objects[node.name] = "\n".join(lines[start:node.end_lineno]).strip("\n")
+        start = node.end_lineno
+    if not objects:
+        return {"": source}
+    last = next(reversed(objects))
+    objects[last] = "\n".join([objects[last], *lines[start:]]).strip("\n")  # what follows the last object
+    return objects
+
+
+def code_section(cx: Context, m: ModelAnalysis, source: str, objects: dict[str, str], first: dict[str, str]) -> Section:
     """The model's own source for the appendix, with the code in plain words: what it defines,
     every stage in the order it runs with the shapes it turns, the initial weights, the parameters,
-    and where the listing comes from. `listed`: the model whose listing this source already is."""
+    and where the listing comes from. `first`: the model an object's source was already listed for."""
     architecture, name = m.architecture, cx.name(m.label)
     words = LayerWords(cx, m)
+    shared: dict[str, list[str]] = {}  # an earlier model -> the objects of its listing this one shares
+    for key, text in objects.items():
+        if text in first:
+            shared.setdefault(first[text], []).append(key)
+    new = [key for key, text in objects.items() if text not in first]
+    repeat = cx.say("code.repeat", model=name, objects="; ".join(
+        cx.say("code.repeat_part", names=cx.fmt.listing(keys), other=other) for other, keys in shared.items())) \
+        if shared else ""
     return Section(f"code-{m.slug}", cx.say("code.heading", model=name), [
-        Prose([cx.say("code.intro_repeat" if listed else "code.intro", names=cx.fmt.listing(m.code.names), model=name,
-                      other=listed, shape=shape(architecture.input_shape))], id=f"text-code-intro-{m.slug}"),
+        Prose([cx.say("code.intro", names=cx.fmt.listing(m.code.names), model=name,
+                      shape=shape(architecture.input_shape))], id=f"text-code-intro-{m.slug}"),
         ItemList([words.step(s) for s in architecture.stages()], id=f"list-code-steps-{m.slug}"),
         Prose([cx.say("code.initial_weights", init=init_text(cx, m)),
                cx.say("code.params", params=cx.fmt.integer(architecture.total_params),
                       trainable=cx.fmt.integer(architecture.trainable_params))], id=f"text-code-facts-{m.slug}"),
-        CodeListing(f"code-listing-{m.slug}", cx.say("code.caption", model=name, names=cx.fmt.listing(m.code.names)),
-                    source, repeat=cx.say("code.repeat", model=name, other=listed) if listed else ""),
+        CodeListing(f"code-listing-{m.slug}", cx.say("code.caption", model=name, names=cx.fmt.listing(
+                        [key for key in new if key] or m.code.names)), source,
+                    printed=source if not shared else "\n\n\n".join(objects[key] for key in new), repeat=repeat),
         Prose([cx.say(f"code.origin_{m.code.origin}", model=name, path=m.code.path)], id=f"text-code-origin-{m.slug}",
               role="small"),
     ])

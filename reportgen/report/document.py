@@ -212,16 +212,23 @@ class Beside:
 
 @dataclass
 class CodeListing:
-    """Source code, highlighted by each renderer, under an unnumbered caption. `repeat`: the source
-    is an earlier listing's to the letter (variants of one model class), and this sentence says so;
-    a long document prints it instead of the code again, a slide shows the code beside its model."""
+    """Source code, highlighted by each renderer, under an unnumbered caption. A long document prints
+    `printed` (None: the whole source), the part no earlier listing shows ("" when an earlier one
+    shows all of it), after `repeat`, the sentence naming what it leaves out and where that is
+    printed (variants of one model share most of their code); a slide shows the whole source
+    beside its model."""
 
     id: str
     caption: str
     source: str
     language: str = "python"
+    printed: str | None = None
     repeat: str = ""
     tag: ClassVar[str] = "code"
+
+    def __post_init__(self):
+        if self.printed is None:
+            self.printed = self.source
 
 
 @dataclass(frozen=True)
