@@ -130,6 +130,11 @@ def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
             assert significant(a, o, v["model"]), v
     elif key == "narrative.comparison.pair_not_judged":
         assert significant(a, v["a"], v["b"]), v
+    elif key == "narrative.comparison.pairs_not_judged":  # "A more accurate than B (…)", pair by pair
+        found = re.findall(r"(?:^|, |(?:dan|and) )(\w+) (?:lebih akurat daripada|more accurate than) (\w+) \(", v["pairs"])
+        assert found and all(significant(a, x, y) for x, y in found), v
+    elif key in ("narrative.comparison.pairs_on_par", "narrative.comparison.pairs_on_par_undetectable"):
+        assert int(re.search(r"\d+", v["count"]).group()) == sum(not p.significant for p in a.comparison.pairs), v
     elif key == "narrative.conclusion.no_best":
         for o in re.split(r",? (?:dan|and) |, ", v["others"]):
             assert not significant(a, v["leader"], o), v
