@@ -13,7 +13,7 @@ from reportgen.schema.analysis import Analysis
 from reportgen.errors import UserError
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
-from reportgen.report.comparison import comparison_sentences
+from reportgen.report.comparison import comparison_sentences, pairs_table
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences, discussion_sentences
 from helpers import (HANDMADE, LABELS, NAMES, PER_CLASS, analysis_of, fact_numbers, generated_analysis, history_rows,
@@ -133,6 +133,10 @@ def test_more_than_two_pairs_are_summarised_naming_each_differing_pair():
         f"detect any difference at α = {f.general(sized.mdd_alpha)}."]
     assert "does not show that the models are equally accurate" in summary
     assert not [s for s in said if "cannot be told apart" in s and s is not summary]  # no sentence per pair
+    # each pair's detectable difference, no longer in a sentence of its own, is in the pairs table
+    table = pairs_table(Context(a, "en"))
+    column = [c.header for c in table.columns].index("Detectable difference (min.)")
+    assert [row[column] for row in table.rows] == [f.pp(p.mdd_pp, signed=False) for p in a.comparison.pairs]
 
 
 # --- property tests over generated facts ---------------------------------------------------------

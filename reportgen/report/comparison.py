@@ -61,15 +61,18 @@ def per_class_accuracy_table(cx: Context) -> Table | None:
 
 def pairs_table(cx: Context) -> Table:
     """Every pair's exact McNemar test: discordant counts, the accuracy difference with its paired
-    bootstrap interval, raw and Holm-adjusted p, and the decision at alpha."""
+    bootstrap interval, raw and Holm-adjusted p, and the decision at alpha; each pair's minimum
+    detectable difference too when the pairs are summarised (no sentence of its own says it)."""
     fmt, comparison = cx.fmt, cx.analysis.comparison
+    summarised = len(comparison.pairs) > SAID_PAIRS
     rows = [[f"{cx.name(p.a)} vs {cx.name(p.b)}", f"{p.a_only_correct} / {p.b_only_correct}",
              f"{fmt.pp(p.diff_pp)} {cx.bounds(fmt.pp, p.diff_ci_pp)}", fmt.p_value(p.p_value),
-             fmt.p_value(p.p_adjusted), cx.say("ui.stats.yes" if p.significant else "ui.stats.no")]
-            for p in comparison.pairs]
+             fmt.p_value(p.p_adjusted), *([fmt.pp(p.mdd_pp, signed=False)] if summarised else []),
+             cx.say("ui.stats.yes" if p.significant else "ui.stats.no")] for p in comparison.pairs]
     columns = [Column(cx.say("ui.stats.pair")), Column(cx.say("ui.stats.discordant"), numeric=True),
                Column(f"{cx.say('ui.stats.difference')} [{cx.say('ui.stats.ci')}]", numeric=True),
                Column(cx.say("ui.stats.p"), numeric=True), Column(cx.say("ui.stats.p_holm"), numeric=True),
+               *([Column(cx.say("ui.stats.mdd"), numeric=True)] if summarised else []),
                Column(cx.say("ui.stats.significant"))]
     images = comparison.pairs[0].n if comparison.pairs else 0
     return Table("table-pairs", cx.say("ui.stats.pairs_caption", n=fmt.integer(images), split=cx.split,
