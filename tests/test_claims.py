@@ -13,7 +13,7 @@ from reportgen.schema.analysis import Analysis
 from reportgen.errors import UserError
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import Phrases
-from reportgen.report.comparison import comparison_sentences
+from reportgen.report.comparison import comparison_sentences, pairs_table
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences, discussion_sentences
 from helpers import (HANDMADE, LABELS, NAMES, PER_CLASS, analysis_of, fact_numbers, generated_analysis, history_rows,
@@ -111,6 +111,34 @@ def test_ranking_without_clean_groups_claims_no_order():
     assert ">" not in text and "1. A, B; 2. C" in text
 
 
+def test_more_than_two_pairs_are_summarised_naming_each_differing_pair():
+    """Three pairs: the one that differs keeps its own sentence with its evidence; the two that do
+    not are one sentence with the range of their differences and of what the test could detect."""
+    labels = a_pred = [0] * 60
+    b_pred = [1] * 4 + [0] * 56
+    c_pred = [0] * 4 + [1] * 8 + [0] * 48
+    a = analysis_of(labels, {"A": a_pred, "B": b_pred, "C": c_pred})
+    said, f = comparison_sentences(Context(a, "en")), Formatter("en")
+    assert [s for s in said if s.startswith("A is more accurate than C: ")]
+    alike = [p for p in a.comparison.pairs if not p.significant]
+    (summary,) = [s for s in said if s.startswith("The other 2 pairs cannot be told apart")]
+    diffs = sorted(abs(p.diff_pp) for p in alike)
+    low, high = (f.pp(d, signed=False) for d in (diffs[0], diffs[-1]))
+    assert f"differences are {low if low == high else f'{low} to {high}'} (McNemar" in summary
+    # A and B differ on only 4 images: no difference is detectable for them, which a sentence of its own says
+    (sized,), unsized = [p for p in alike if p.mdd_pp is not None], [p for p in alike if p.mdd_pp is None]
+    assert f"at least {f.pp(sized.mdd_pp, signed=False)}, depending on the pair" in summary
+    assert [s for s in said if s.startswith("For ")] == [
+        f"For {', '.join(f'{p.a} vs {p.b}' for p in unsized)}, too few images are discordant for the test to "
+        f"detect any difference at α = {f.general(sized.mdd_alpha)}."]
+    assert "does not show that the models are equally accurate" in summary
+    assert not [s for s in said if "cannot be told apart" in s and s is not summary]  # no sentence per pair
+    # each pair's detectable difference, no longer in a sentence of its own, is in the pairs table
+    table = pairs_table(Context(a, "en"))
+    column = [c.header for c in table.columns].index("Detectable difference (min.)")
+    assert [row[column] for row in table.rows] == [f.pp(p.mdd_pp, signed=False) for p in a.comparison.pairs]
+
+
 # --- property tests over generated facts ---------------------------------------------------------
 
 NAME_KEYS = {"a", "b", "model", "best", "leader", "others", "baseline", "residual", "plain", "split"}
@@ -130,6 +158,11 @@ def check_claim(a: Analysis, key: str, v: dict[str, str]) -> None:
             assert significant(a, o, v["model"]), v
     elif key == "narrative.comparison.pair_not_judged":
         assert significant(a, v["a"], v["b"]), v
+    elif key == "narrative.comparison.pairs_not_judged":  # "A more accurate than B (…)", pair by pair
+        found = re.findall(r"(?:^|, |(?:dan|and) )(\w+) (?:lebih akurat daripada|more accurate than) (\w+) \(", v["pairs"])
+        assert found and all(significant(a, x, y) for x, y in found), v
+    elif key in ("narrative.comparison.pairs_on_par", "narrative.comparison.pairs_on_par_undetectable"):
+        assert int(re.search(r"\d+", v["count"]).group()) == sum(not p.significant for p in a.comparison.pairs), v
     elif key == "narrative.conclusion.no_best":
         for o in re.split(r",? (?:dan|and) |, ", v["others"]):
             assert not significant(a, v["leader"], o), v

@@ -104,6 +104,15 @@ def test_report_and_deck_show_mean_sd_and_the_seed_tables(two_seed_run):
     assert [row[0] for row in seeds.rows] == ["5 (figures)", "6", "Mean ± sd (n = 2)"]
     assert " ± " in seeds.rows[-1][2] and seeds.rows[-1][2].endswith(" pp")
     assert [row[0] for row in doc.table("table-seed-accuracy").rows] == ["5", "6", "Mean", "Standard deviation"]
+    # compared models: the summaries across models in the body, each model's seeds and the exploratory
+    # test (2 seeds each) in the appendix, which the body points to
+    body = {getattr(node, "id", "") for section in doc.body for node in section.nodes()}
+    appendix = {getattr(node, "id", "") for node in doc.find("appendix-seeds").nodes()}
+    assert {"table-seed-summary", "table-seed-accuracy"} <= body and not {"table-seeds-c", "table-seeds-d"} & body
+    assert {"table-seeds-c", "table-seeds-d", "text-seeds-c", "text-seed-tests-exploratory"} <= appendix
+    assert any(n.startswith("Exploratory, not a finding") for n in doc.sentences("text-seed-tests-exploratory"))
+    pointer, *_ = doc.sentences("text-seed-tests")
+    assert "exploratory" in pointer and doc.find("appendix-seeds").label in pointer
     html = render(two_seed_run.path, "html", lang="en").read_text()
     assert "Results of c per seed" in html and "Mean ± standard deviation over the seeds" in html
     assert "come from the first seed (5)" in html and "Welch" in html

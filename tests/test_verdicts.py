@@ -317,8 +317,12 @@ def test_monitor_val_loss_names_the_loss(make_run, lang):
     assert said(a[:1], "narrative.curves.summary_val_loss", lang)
     assert not said(a, "narrative.curves.summary_val_acc", lang)
     assert said(b[:1], "narrative.curves.summary_val_acc", lang)
-    assert t("narrative.monitor.val_loss") in doc.table("table-final-wild").title
-    assert t("narrative.monitor.val_acc") in doc.table("table-final-calm").title
+    # one table for both models: the caption names each model's monitor
+    title = doc.table("table-final").title
+    names = [row[0] for row in doc.table("table-final").rows]
+    assert names == ["Wild", "Calm"] and doc.table("table-final-wild") is None
+    assert f"{names[0]}: {t('narrative.monitor.val_loss')}" in title
+    assert f"{names[1]}: {t('narrative.monitor.val_acc')}" in title
     assert any(t("narrative.monitor.val_loss") in fact for fact in doc.deck.models[0].facts)
 
 

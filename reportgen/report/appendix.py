@@ -13,6 +13,7 @@ from reportgen.report.document import Figure, Section
 from reportgen.report.explanation import disagreement_figures, explanation_detail, feature_map_blocks
 from reportgen.report.methods import scheduler_text
 from reportgen.report.qualitative import variants
+from reportgen.report.seeds import seed_detail
 
 
 def appendix(cx: Context) -> list[Section]:
@@ -22,6 +23,7 @@ def appendix(cx: Context) -> list[Section]:
         "layers": (layer_tables(cx), []),
         "code": ([], code_sections(cx)),
         "lr_schedule": (lr_schedules(cx), []),
+        "seeds": (seed_detail(cx), []),
         "feature_maps": (feature_map_blocks(cx), []),
         "per_class": (per_class_detail(cx), []),
         "calibration": (reliability_figures(cx), []),

@@ -5,6 +5,8 @@ A model is called more accurate than another only where the analysis's pair test
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reportgen.report.context import Context, present
 from reportgen.report.document import Column, Prose, Section, Table
 from reportgen.report.qualitative import qualitative_table
@@ -59,15 +61,18 @@ def per_class_accuracy_table(cx: Context) -> Table | None:
 
 def pairs_table(cx: Context) -> Table:
     """Every pair's exact McNemar test: discordant counts, the accuracy difference with its paired
-    bootstrap interval, raw and Holm-adjusted p, and the decision at alpha."""
+    bootstrap interval, raw and Holm-adjusted p, and the decision at alpha; each pair's minimum
+    detectable difference too when the pairs are summarised (no sentence of its own says it)."""
     fmt, comparison = cx.fmt, cx.analysis.comparison
+    summarised = len(comparison.pairs) > SAID_PAIRS
     rows = [[f"{cx.name(p.a)} vs {cx.name(p.b)}", f"{p.a_only_correct} / {p.b_only_correct}",
              f"{fmt.pp(p.diff_pp)} {cx.bounds(fmt.pp, p.diff_ci_pp)}", fmt.p_value(p.p_value),
-             fmt.p_value(p.p_adjusted), cx.say("ui.stats.yes" if p.significant else "ui.stats.no")]
-            for p in comparison.pairs]
+             fmt.p_value(p.p_adjusted), *([fmt.pp(p.mdd_pp, signed=False)] if summarised else []),
+             cx.say("ui.stats.yes" if p.significant else "ui.stats.no")] for p in comparison.pairs]
     columns = [Column(cx.say("ui.stats.pair")), Column(cx.say("ui.stats.discordant"), numeric=True),
                Column(f"{cx.say('ui.stats.difference')} [{cx.say('ui.stats.ci')}]", numeric=True),
                Column(cx.say("ui.stats.p"), numeric=True), Column(cx.say("ui.stats.p_holm"), numeric=True),
+               *([Column(cx.say("ui.stats.mdd"), numeric=True)] if summarised else []),
                Column(cx.say("ui.stats.significant"))]
     images = comparison.pairs[0].n if comparison.pairs else 0
     return Table("table-pairs", cx.say("ui.stats.pairs_caption", n=fmt.integer(images), split=cx.split,
@@ -88,8 +93,11 @@ def comparison_sentences(cx: Context) -> list[str]:
         leader = cx.model(comparison.supported_best)
         out.append(cx.say("narrative.comparison.best", best=cx.name(leader.label),
                           best_acc=fmt.percent(leader.accuracy), ci=cx.ci_percent(leader.accuracy_ci)))
-    for pair, found in zip(comparison.pairs, comparison.conclusions):
-        out += pair_sentences(cx, pair, found)
+    if len(comparison.pairs) > SAID_PAIRS:
+        out += pair_summary(cx)
+    else:
+        for pair, found in zip(comparison.pairs, comparison.conclusions):
+            out += pair_sentences(cx, pair, found)
     base = cx.model(comparison.baseline)
     for d in comparison.deltas:
         m = cx.model(d.label)
@@ -143,6 +151,60 @@ def pair_sentences(cx: Context, p: PairTest, found: PairConclusion) -> list[str]
     if found.outcome == "not_judged":
         return [cx.say("narrative.comparison.pair_not_judged", **values, state=state_words(cx, cx.model(p.a)))]
     return [cx.say("narrative.comparison.pair_on_par", **values), detectable(cx, p)]
+
+
+SAID_PAIRS = 2  # up to this many pairs each get their own sentences; more are summarised beside their table
+
+
+def pair_summary(cx: Context) -> list[str]:
+    """The pairs beside their table, for more than SAID_PAIRS: each pair that differs in its own
+    sentence with its evidence, the pairs the test separates but whose leader did not learn in one,
+    and the pairs not distinguishable in one, with the range of their differences and of what the
+    test could have detected (never "equal")."""
+    comparison, fmt = cx.analysis.comparison, cx.fmt
+    found = list(zip(comparison.pairs, comparison.conclusions))
+    out = [pair_sentences(cx, p, c)[0] for p, c in found if c.outcome == "a_better"]
+    unjudged = [p for p, c in found if c.outcome == "not_judged"]
+    if unjudged:
+        leaders = list(dict.fromkeys(p.a for p in unjudged))
+        out.append(cx.say("narrative.comparison.pairs_not_judged", pairs=fmt.listing([
+            cx.say("narrative.comparison.pair_entry", a=cx.name(p.a), b=cx.name(p.b), diff=fmt.pp(p.diff_pp),
+                   ci=cx.ci_pp(p.diff_ci_pp), p=fmt.p_statement(p.p_adjusted)) for p in unjudged]),
+            states=fmt.listing([f"{cx.name(a)} {state_words(cx, cx.model(a))}" for a in leaders])))
+    alike = [p for p, c in found if c.outcome == "not_distinguishable"]
+    if alike:
+        out += alike_summary(cx, alike, everyone=len(alike) == len(found))
+    return out
+
+
+def alike_summary(cx: Context, pairs: list[PairTest], everyone: bool) -> list[str]:
+    """The pairs not distinguishable, in one sentence: the range of their differences and adjusted
+    p, of the differences the test could have detected, and the pointer to the pairs table above; the
+    pairs with too few discordant images to detect any difference named after it."""
+    fmt = cx.fmt
+    sized = [p for p in pairs if p.mdd_pp is not None]
+    values = dict(count=cx.say("narrative.comparison.pairs_all" if everyone else "narrative.comparison.pairs_rest",
+                               k=len(pairs)),
+                  n=fmt.integer(pairs[0].n), split=cx.split,
+                  alpha=fmt.general(pairs[0].mdd_alpha),
+                  diffs=span(cx, [abs(p.diff_pp) for p in pairs], lambda v: fmt.pp(v, signed=False)),
+                  ps=span(cx, [p.p_adjusted for p in pairs], fmt.p_value))
+    if not sized:
+        return [cx.say("narrative.comparison.pairs_on_par_undetectable", **values)]
+    out = [cx.say(
+        "narrative.comparison.pairs_on_par", **values,
+        mdds=span(cx, [p.mdd_pp for p in sized], lambda v: fmt.pp(v, signed=False)),
+        power=span(cx, [p.mdd_power for p in sized], fmt.percent))]
+    if len(sized) < len(pairs):
+        out.append(cx.say("narrative.comparison.pairs_mdd_none", alpha=values["alpha"], pairs=fmt.listing(
+            [f"{cx.name(p.a)} vs {cx.name(p.b)}" for p in pairs if p.mdd_pp is None])))
+    return out
+
+
+def span(cx: Context, values: list[float], shown: Callable[[float], str]) -> str:
+    """The range of some values as formatted ("6,67 pp sampai 15,00 pp"), or the one value they share."""
+    low, high = shown(min(values)), shown(max(values))
+    return low if low == high else cx.say("narrative.comparison.span", low=low, high=high)
 
 
 def detectable(cx: Context, p: PairTest) -> str:

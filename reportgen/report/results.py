@@ -1,7 +1,8 @@
-"""Hasil Akhir per Model: each model's accuracy and loss at its best epoch, what could not be
-computed, its curves (every compared model's in one figure; every epoch's numbers when there are
-too few to draw), what the curves show, and its repeated seeds. Which sentence is said (overfitting, a rising validation loss,
-stability, divergence) is the analysis's verdict; this module only words it."""
+"""Hasil Akhir per Model: each model's accuracy and loss at its best epoch (one table for all
+models), what could not be computed, its curves (every compared model's in one figure; every
+epoch's numbers when there are too few to draw), and what the curves show. Which sentence is said
+(overfitting, a rising validation loss, stability, divergence) is the analysis's verdict; this
+module only words it. A lone model's seeds are shown here; compared models' in the appendix."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from reportgen.schema.analysis import ModelAnalysis
 
 def final_results(cx: Context) -> Section:
     grid = curve_grid(cx)
-    blocks = []
-    for m in cx.analysis.models:
+    models = cx.analysis.models
+    # the notes stay under the table they qualify
+    together = present(final_table(cx, models), *[model_notes(cx, m) for m in models])
+    blocks = present(Group(together) if together else None)
+    for m in models:
         curves = [] if grid else [
             cx.figure(f"figure-{kind}-{m.slug}", cx.say(f"ui.caption.curve_{kind}", model=cx.name(m.label)),
                       m.figures[kind]) for kind in ("loss", "accuracy") if m.figures.get(kind)]
-        together = present(final_table(cx, m), model_notes(cx, m))  # a note stays under its table
-        blocks += present(Group(together) if together else None, history_table(cx, m),
-                          FigureRow(curves) if curves else None,
-                          Prose(curve_sentences(cx, m), id=f"text-curves-{m.slug}"), seed_results(cx, m))
+        blocks += present(history_table(cx, m), FigureRow(curves) if curves else None,
+                          Prose(curve_sentences(cx, m), id=f"text-curves-{m.slug}"),
+                          None if cx.analysis.comparison else seed_results(cx, m))
     return Section("final", cx.say("ui.section.final"), present(grid) + blocks + present(cx.see("lr_schedule")))
 
 
@@ -43,16 +46,23 @@ def model_notes(cx: Context, m: ModelAnalysis) -> Prose | None:
                  id=f"text-notes-{m.slug}", role="note")
 
 
-def final_table(cx: Context, m: ModelAnalysis) -> Table | None:
-    if not m.best_epoch:
+def final_table(cx: Context, models: list[ModelAnalysis]) -> Table | None:
+    """Every model with a best epoch in one table, a row each: its best epoch and its training and
+    validation accuracy and loss there; the metric that chose the epoch in the caption."""
+    scored = [m for m in models if m.best_epoch]
+    if not scored:
         return None
     fmt = cx.fmt
-    columns = [Column(cx.say("ui.metric")), Column(cx.say("ui.training"), numeric=True),
-               Column(cx.say("ui.validation"), numeric=True)]
-    return Table(f"table-final-{m.slug}", cx.say("ui.caption.final", model=cx.name(m.label), epoch=m.best_epoch,
-                                                  monitor=cx.say(f"narrative.monitor.{m.train_config['monitor']}")),
-                 columns, [[cx.say("ui.accuracy"), fmt.percent(m.train_acc), fmt.percent(m.val_acc)],
-                           [cx.say("ui.loss"), fmt.decimal(m.train_loss), fmt.decimal(m.val_loss)]])
+    monitors = {cx.name(m.label): cx.say(f"narrative.monitor.{m.train_config['monitor']}") for m in scored}
+    said = ({*monitors.values()}.pop() if len({*monitors.values()}) == 1  # the same for all: said once
+            else "; ".join(f"{name}: {monitor}" for name, monitor in monitors.items()))
+    training, validation = cx.say("ui.training").lower(), cx.say("ui.validation").lower()
+    columns = [Column(cx.say("ui.model")), Column(cx.say("ui.seeds.best_epoch"), numeric=True)] + [
+        Column(f"{cx.say(metric)} {split}", numeric=True) for metric in ("ui.accuracy", "ui.loss")
+        for split in (training, validation)]
+    rows = [[cx.name(m.label), str(m.best_epoch), fmt.percent(m.train_acc), fmt.percent(m.val_acc),
+             fmt.decimal(m.train_loss), fmt.decimal(m.val_loss)] for m in scored]
+    return Table("table-final", cx.say("ui.caption.final", monitor=said), columns, rows)
 
 
 def history_table(cx: Context, m: ModelAnalysis) -> Table | None:

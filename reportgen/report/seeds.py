@@ -1,13 +1,14 @@
 """The report's account of repeated seeds (`train.seeds`): per model a table of its seeds with the
-mean ± sd, and across models the mean ± sd table, each seed's accuracy and one sentence per
-Welch test. Absent (None) for a run with one seed, whose documents stay as they were."""
+mean ± sd (in the appendix when models are compared), and across models the mean ± sd table, each
+seed's accuracy and one sentence per Welch test (the exploratory ones, with too few seeds, in the
+appendix). Absent (None) for a run with one seed, whose documents stay as they were."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from reportgen.report.context import Context
-from reportgen.report.document import Column, Group, Prose, Table
+from reportgen.report.context import Context, appendix_id
+from reportgen.report.document import Column, Group, Prose, Ref, Table
 from reportgen.schema.analysis import ModelAnalysis, SeedTest, Spread
 
 
@@ -120,15 +121,37 @@ def seed_comparison(cx: Context) -> list:
                      [[str(seed)] + [fmt.percent(accuracy[m.label].get(seed)) for m in seeded] for seed in seeds]
                      + summary_rows, emphasis_rows=2)
     tests = comparison.seed_tests
-    testable = [x for x in tests if x.p_adjusted is not None]
-    if testable:
-        key = "method_single" if len(testable) == 1 else "method"
-        notes = [cx.say(f"narrative.seeds.{key}", split=cx.split, pairs=len(testable),
-                        alpha=fmt.general(comparison.alpha))]
-    else:
-        notes = [] if tests else [cx.say("narrative.seeds.no_tests")]
-    notes += [pair_sentence(cx, x) for x in tests]
+    findings = [x for x in tests if not x.exploratory]
+    notes = test_notes(cx, findings) if findings or not tests else []
+    if len(findings) < len(tests):  # the exploratory ones are in the appendix, with the per-seed tables
+        notes.append(cx.say_with("narrative.seeds.exploratory_pointer", k=len(tests) - len(findings),
+                                 min=tests[0].min_seeds, appendix=Ref(appendix_id("seeds"))))
+    elif (pointer := cx.see("seeds")) is not None:
+        notes += pointer.paragraphs
     firsts = {m.seeds.figure_seed for m in seeded}
     notes.append(cx.say("narrative.seeds.figures", seed=str(next(iter(firsts))) if len(firsts) == 1 else fmt.listing(
         [f"{cx.name(m.label)} {m.seeds.figure_seed}" for m in seeded])))
     return [table, per_seed, Prose(notes, id="text-seed-tests")]
+
+
+def test_notes(cx: Context, tests: list[SeedTest]) -> list[str]:
+    """The Welch tests' method (counting every testable pair: Holm adjusts over all of them) and a
+    sentence per test; that there is none when no pair has two seeds each."""
+    comparison = cx.analysis.comparison
+    testable = [x for x in comparison.seed_tests if x.p_adjusted is not None]
+    if not comparison.seed_tests:
+        return [cx.say("narrative.seeds.no_tests")]
+    key = "method_single" if len(testable) == 1 else "method"
+    method = [cx.say(f"narrative.seeds.{key}", split=cx.split, pairs=len(testable),
+                     alpha=cx.fmt.general(comparison.alpha))] if testable else []
+    return method + [pair_sentence(cx, x) for x in tests]
+
+
+def seed_detail(cx: Context) -> list:
+    """The appendix's part for compared models' seeds: each model's per-seed table (the body keeps
+    the summary across models) and the exploratory seed tests, too few seeds to be findings."""
+    if cx.analysis.comparison is None:  # a lone model's seed table stays in the body
+        return []
+    blocks = [group for m in cx.analysis.models if (group := seed_results(cx, m))]
+    exploratory = [x for x in cx.analysis.comparison.seed_tests if x.exploratory]
+    return blocks + ([Prose(test_notes(cx, exploratory), id="text-seed-tests-exploratory")] if exploratory else [])
