@@ -108,7 +108,7 @@ class LatexProject:
         body = self.inline(parts)
         if role == "note":
             body = rf"\emph{{{body}}}"
-        elif role == "small":
+        elif role in ("small", "legend"):
             body = rf"{{\small {body}\par}}"
         return body + "\n"
 

@@ -207,7 +207,7 @@ def family_layer_table(cx: Context, models: list[ModelAnalysis]) -> list[Table |
     legend.append(cx.say("code.legend.types", types="; ".join(f"{t}: {', '.join(said)}" for t, said in does.items())))
     return [Table(f"table-layers-{slug}", cx.say("ui.caption.family_layers", models=cx.fmt.listing(names)),
                   columns, rows, emphasis_rows=1, role="layers"),
-            Prose(legend, id=f"text-layers-legend-{slug}", role="small")]
+            Prose(legend, id=f"text-layers-legend-{slug}", role="legend")]
 
 
 def has_children(m: ModelAnalysis, row: LayerRow) -> bool:

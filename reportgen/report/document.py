@@ -89,7 +89,7 @@ def text(parts: Text | str) -> Text:
 class Prose:
     """A run of paragraphs; `role` tells a renderer what they are: "" (body text), "note" (what could
     not be computed), "pointer" (a sentence pointing to another part), "small" (a source line),
-    "detail" (the appendix's sentences on one picture, which print as one paragraph)."""
+    "legend" (small print under a table, mostly class names: never hyphenated), "detail" (the appendix's sentences on one picture, which print as one paragraph)."""
 
     paragraphs: list[Text]
     id: str = ""
