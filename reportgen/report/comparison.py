@@ -179,7 +179,7 @@ def pair_summary(cx: Context) -> list[str]:
 
 def alike_summary(cx: Context, pairs: list[PairTest], everyone: bool) -> list[str]:
     """The pairs not distinguishable, in one sentence: the range of their differences and adjusted
-    p, of the differences the test could have detected, and the pointer to the pairs table above; the
+    p, of the differences the test could have detected, and the pointer to the pairs table; the
     pairs with too few discordant images to detect any difference named after it."""
     fmt = cx.fmt
     sized = [p for p in pairs if p.mdd_pp is not None]

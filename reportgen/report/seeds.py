@@ -122,7 +122,7 @@ def seed_comparison(cx: Context) -> list:
                      + summary_rows, emphasis_rows=2)
     tests = comparison.seed_tests
     findings = [x for x in tests if not x.exploratory]
-    notes = test_notes(cx, findings) if findings or not tests else []
+    notes = welch_sentences(cx, findings) if findings or not tests else []
     if len(findings) < len(tests):  # the exploratory ones are in the appendix, with the per-seed tables
         notes.append(cx.say_with("narrative.seeds.exploratory_pointer", k=len(tests) - len(findings),
                                  min=tests[0].min_seeds, appendix=Ref(appendix_id("seeds"))))
@@ -134,7 +134,7 @@ def seed_comparison(cx: Context) -> list:
     return [table, per_seed, Prose(notes, id="text-seed-tests")]
 
 
-def test_notes(cx: Context, tests: list[SeedTest]) -> list[str]:
+def welch_sentences(cx: Context, tests: list[SeedTest]) -> list[str]:
     """The Welch tests' method (counting every testable pair: Holm adjusts over all of them) and a
     sentence per test; that there is none when no pair has two seeds each."""
     comparison = cx.analysis.comparison
@@ -154,4 +154,4 @@ def seed_detail(cx: Context) -> list:
         return []
     blocks = [group for m in cx.analysis.models if (group := seed_results(cx, m))]
     exploratory = [x for x in cx.analysis.comparison.seed_tests if x.exploratory]
-    return blocks + ([Prose(test_notes(cx, exploratory), id="text-seed-tests-exploratory")] if exploratory else [])
+    return blocks + ([Prose(welch_sentences(cx, exploratory), id="text-seed-tests-exploratory")] if exploratory else [])
