@@ -356,20 +356,20 @@ def test_variants_whose_layers_align_share_one_layer_table_with_a_parameter_colu
     family, legend, cnn = blocks
     models = analysis.models[:3]
     assert family.header == [t("ui.layer"), t("ui.type"), t("ui.input_shape"), t("ui.output_shape"),
-                             t("code.column.kernel"), t("code.column.stride"), t("code.column.padding"), *RESNET34_VARIANTS]
+                             t("code.column.settings"), *RESNET34_VARIANTS]
     assert cnn.id == "table-layers-small-cnn" and cnn.header[-1] == t("code.column.notes")  # no family: its own table
     rows = {row[0].strip("\u2003"): row for row in family.rows[:-1]}
     for m in models:  # every layer of every model, with its own parameters in its own column
         column = family.header.index(m.label)
         assert all(rows[r.name][column] == fmt.integer(r.params) for r in m.architecture.rows)
-    assert family.rows[-1][7:] == [fmt.integer(m.architecture.total_params) for m in models]
-    assert rows["post.0"][7:] == ["–", "–", fmt.integer(1024)]  # the pre-activation net's closing BatchNorm alone
-    assert rows["stem.0"][1:7] == ["Conv2d", "3×32×32", "64×16×16", "7×7", "2", "3"]  # shared: said once
+    assert family.rows[-1][5:] == [fmt.integer(m.architecture.total_params) for m in models]
+    assert rows["post.0"][5:] == ["–", "–", fmt.integer(1024)]  # the pre-activation net's closing BatchNorm alone
+    assert rows["stem.0"][1:5] == ["Conv2d", "3×32×32", "64×16×16", "7×7 / 2 / 3"]  # shared: said once
     marks = dict(re.findall(r"(\(\d+\)) ([^(]+?)(?=; \(\d+\)|\.$)", legend.sentences[0]))
     assert marks[rows["layer1.0"][1]] == "Plain-34: PlainBlock; ResNet-34: BasicBlock; Pre-activation ResNet-34: PreActBlock"
     projection = marks[rows["layer2.0"][1]]  # the first block of a stage: a projection where the net has one
     assert projection.startswith("Plain-34: PlainBlock; ResNet-34: " + t("code.layer.with_projection", block="BasicBlock"))
-    assert rows["layer2.1"][1] == rows["layer1.0"][1] and rows["layer2"][1] == "Sequential"
+    assert rows["layer2.1"][1] == rows["layer1.0"][1] and rows["layer2"][1] == "Sequential" and rows["layer2"][4] == "–"
     notes = legend.sentences[-1]
     assert all(notes.count(t(f"code.block.{block}")) == 1 for block in ("PlainBlock", "BasicBlock", "PreActBlock"))
 

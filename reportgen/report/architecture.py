@@ -41,6 +41,13 @@ def settings(row: LayerRow) -> list[str]:
     return [shape(row.kernel) if row.kernel else "–", setting(row.stride), setting(row.padding)]
 
 
+def settings_cell(row: LayerRow) -> str:
+    """Kernel, stride and padding in one cell ("7×7 / 2 / 3"; "–" for a layer with none): a family
+    table's parameter column per model leaves no room for three."""
+    cells = settings(row)
+    return "–" if all(c == "–" for c in cells) else " / ".join(cells)
+
+
 class LayerWords:
     """What each layer of one model does, in one language."""
 
@@ -193,13 +200,11 @@ def family_layer_table(cx: Context, models: list[ModelAnalysis]) -> list[Table |
                 said += [text] if (text := w.does(r)) not in said else []
         rows.append([("\u2003" * given[0].depth) + layer, kind,
                      shape(given[0].input_shape), shape(given[0].output_shape),
-                     *[once_or_each(names, [r and settings(r)[k] for r in present]) for k in range(3)],
+                     once_or_each(names, [r and settings_cell(r) for r in present]),
                      *[cx.fmt.integer(r.params) if r else "–" for r in present]])
-    rows.append([cx.say("ui.total"), "", "", "", "", "", "", *[cx.fmt.integer(m.architecture.total_params)
-                                                                 for m in models]])
+    rows.append([cx.say("ui.total"), "", "", "", "", *[cx.fmt.integer(m.architecture.total_params) for m in models]])
     columns = [Column(cx.say("ui.layer")), Column(cx.say("ui.type")), Column(cx.say("ui.input_shape")),
-               Column(cx.say("ui.output_shape")),
-               *[Column(cx.say(f"code.column.{key}")) for key in ("kernel", "stride", "padding")],
+               Column(cx.say("ui.output_shape")), Column(cx.say("code.column.settings")),
                *[Column(name, numeric=True) for name in names]]
     slug = models[0].slug
     legend = [cx.say("code.legend.marks", marks="; ".join(f"{mark} {text}" for text, mark in marks.items()))] \
