@@ -21,6 +21,8 @@ def run(experiment: str | Path, overrides: Sequence[str] = (), *, runs_dir: str 
     interrupted run directory. Returns the run directory. `reporter` shows progress and which of the
     file's values the overrides replaced (default: silent); `world` is the torchrun process group
     (default: this process alone)."""
+    # Long because each way a run can stop (bad data, Ctrl-C, a full disk, before or after its first
+    # epoch) is handled beside the call it stops, so that a run loses nothing and leaves no empty folder.
     import contextlib
 
     from reportgen.config import load_experiment
@@ -83,6 +85,8 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     predictions.csv as attachments. `notes` (a Markdown file) adds the user's own words to the sections
     its headings name and is kept as the run's notes.md, which later renders include (see
     reportgen.report.notes)."""
+    # Long because every argument is checked before any work, each with its own message, in the one
+    # entry point the CLI and the Python API share.
     from reportgen.analysis import load_analysis
     from reportgen.errors import UserError
     from reportgen.language.phrases import LANGUAGES
