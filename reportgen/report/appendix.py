@@ -7,7 +7,7 @@ from __future__ import annotations
 from reportgen.figures.files import calibrated, scheduled
 from reportgen.report.architecture import code_sections, layer_tables
 from reportgen.report.confusion import per_class_detail
-from reportgen.report.context import Context, appendix_id, present
+from reportgen.report.context import Context, appendix_id, once_or_each, present
 from reportgen.report.distribution import distribution_blocks
 from reportgen.report.document import Figure, Section
 from reportgen.report.explanation import disagreement_figures, explanation_detail, feature_map_blocks
@@ -43,9 +43,8 @@ def lr_schedules(cx: Context) -> list[Figure]:
     key = cx.analysis.figures.get("lr")
     if key is None:
         return []
-    schedulers = {cx.name(m.label): scheduler_text(cx, m.train_config) for m in cx.analysis.models if scheduled(m)}
-    said = ({*schedulers.values()}.pop() if len({*schedulers.values()}) == 1  # the same for all: said once
-            else "; ".join(f"{name}: {text}" for name, text in schedulers.items()))
+    drawn = [m for m in cx.analysis.models if scheduled(m)]
+    said = once_or_each([cx.name(m.label) for m in drawn], [scheduler_text(cx, m.train_config) for m in drawn], "; ")
     return [cx.figure("figure-lr", cx.say("ui.figure_caption.lr_schedule", schedulers=said), key, role="grid")]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from reportgen.report.context import Context, appendix_id
+from reportgen.report.context import Context, appendix_id, once_or_each
 from reportgen.report.document import CodeListing, Column, ItemList, Prose, Ref, Section, Table
 from reportgen.schema.analysis import LayerRow, ModelAnalysis, Stage
 
@@ -260,15 +260,6 @@ def family_order(keys: list[list[str]]) -> list[str] | None:
             if name not in order:
                 order.insert(max((order.index(h) + 1 for h in names[:k] if h in order), default=0), name)
     return order if all(len(names) >= FAMILY_SHARE * len(order) for names in keys) else None
-
-
-def once_or_each(names: list[str], values: list[str | None], sep: str = "\n") -> str:
-    """A value said once where every model that has it agrees, else model by model ("A: x", a line
-    each in a family table); None: the model lacks it."""
-    given = [(name, v) for name, v in zip(names, values) if v is not None]
-    if len({v for _, v in given}) == 1:
-        return given[0][1]
-    return sep.join(f"{name}: {v}" for name, v in given)
 
 
 def family_stage_table(cx: Context, models: list[ModelAnalysis]) -> Table | None:

@@ -146,6 +146,15 @@ def beside(figure: Figure | None, table: Table | None) -> list:
     return present(figure, table)
 
 
+def once_or_each(names: list[str], values: list[str | None], sep: str = "\n") -> str:
+    """A value said once where every model that has it agrees, else model by model ("A: x", a line
+    each in a family table, "; " between them in a sentence); None: the model lacks it."""
+    given = [(name, v) for name, v in zip(names, values) if v is not None]
+    if len({v for _, v in given}) == 1:
+        return given[0][1]
+    return sep.join(f"{name}: {v}" for name, v in given)
+
+
 def present(*blocks) -> list:
     """The blocks that exist (a part the analysis could not make is None)."""
     return [b for b in blocks if b is not None and b != []]

@@ -6,7 +6,7 @@ module only words it. A lone model's seeds are shown here; compared models' in t
 
 from __future__ import annotations
 
-from reportgen.report.context import Context, present
+from reportgen.report.context import Context, once_or_each, present
 from reportgen.report.document import Column, Figure, FigureRow, Group, Prose, Section, Table
 from reportgen.report.seeds import seed_results
 from reportgen.report.state import may, state_words
@@ -53,9 +53,8 @@ def final_table(cx: Context, models: list[ModelAnalysis]) -> Table | None:
     if not scored:
         return None
     fmt = cx.fmt
-    monitors = {cx.name(m.label): cx.say(f"narrative.monitor.{m.train_config['monitor']}") for m in scored}
-    said = ({*monitors.values()}.pop() if len({*monitors.values()}) == 1  # the same for all: said once
-            else "; ".join(f"{name}: {monitor}" for name, monitor in monitors.items()))
+    said = once_or_each([cx.name(m.label) for m in scored],
+                        [cx.say(f"narrative.monitor.{m.train_config['monitor']}") for m in scored], "; ")
     training, validation = cx.say("ui.training").lower(), cx.say("ui.validation").lower()
     columns = [Column(cx.say("ui.model")), Column(cx.say("ui.seeds.best_epoch"), numeric=True)] + [
         Column(f"{cx.say(metric)} {split}", numeric=True) for metric in ("ui.accuracy", "ui.loss")
