@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import HANDMADE_HISTORIES, HANDMADE_PREDICTIONS, TextRecorder, build_run, write_experiment
+from helpers import HANDMADE_HISTORIES, HANDMADE_PREDICTIONS, TextRecorder, build_run, painted_figures, write_experiment
 import reportgen
 from reportgen import api
 from reportgen.analysis import analyse, load_analysis
@@ -60,7 +60,7 @@ def analysed_template(tmp_path_factory, handmade_template) -> Path:
     shutil.copytree(handmade_template, run)
     analyse(run)
     for lang in LANGUAGES:
-        build_document(load_analysis(run), lang)  # draws each figure into run/figures/<lang>, the cache renders read
+        painted_figures(build_document(load_analysis(run), lang))  # into run/figures/<lang>, the cache renders read
     return run
 
 

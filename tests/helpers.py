@@ -27,6 +27,7 @@ from reportgen.analysis.stats import model_intervals
 from reportgen.analysis.verdicts import judge
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
+from reportgen.figures.cache import painted
 from reportgen.language.format import Formatter
 from reportgen.language.phrases import LANGUAGES, Phrases, _table
 from reportgen.metrics import classification_metrics
@@ -515,6 +516,17 @@ def documents_figures(doc) -> list:
                 walk(getattr(node, name))
     walk(doc)
     return found
+
+
+def painted_figures(doc) -> list:
+    """Every figure a document shows, each painted (as a renderer reading it paints it) and also as
+    its PDF where the document has one."""
+    shown = [figure for figure in documents_figures(doc) if figure.path]
+    for figure in shown:
+        painted(figure.path)
+        if figure.vector:
+            painted(figure.vector)
+    return shown
 
 
 def text_of(page: str) -> str:

@@ -10,6 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.diagnostics import OVERFIT_GAP_PP, diagnose
 from reportgen.analysis.featuremaps import pick_cases
+from reportgen.figures.cache import painted
 from reportgen.report import build_document
 from reportgen.report.context import Context
 from reportgen.report.discussion import conclusion_sentences
@@ -76,7 +77,7 @@ def test_feature_maps_come_from_the_named_layers(analysed_run):
             assert case.figure == f"model/{m.slug}/featuremaps-{'correct' if case.correct else 'wrong'}"
     doc, slug = build_document(a, "id"), a.models[0].slug
     for kind in ("correct", "wrong"):
-        with Image.open(doc.figure(f"figure-featuremaps-{kind}-{slug}").path) as img:
+        with Image.open(painted(doc.figure(f"figure-featuremaps-{kind}-{slug}").path)) as img:
             assert img.width > 600
     cnn = a.models[0]
     assert [s.stage for s in cnn.feature_maps[0].stages] == ["conv1", "conv2", "conv3"]
@@ -98,7 +99,7 @@ def test_figures_exist_for_every_model(analysed_run):
     ids = [f"figure-{kind}-{m.slug}" for m in a.models for kind in ("confusion", "confusion-normalized")]
     ids += ["figure-curves", "figure-lr", "figure-reliability", "figure-per-class", "figure-samples"]
     for id in ids:
-        with Image.open(doc.figure(id).path) as img:
+        with Image.open(painted(doc.figure(id).path)) as img:
             assert img.format == "PNG" and img.width >= 500
 
 

@@ -40,6 +40,7 @@ def document_tree(doc) -> str:
     """Every string of the document, with the run folder's path taken out (the figures are files of it)."""
     tree = dataclasses.asdict(doc)
     tree.pop("_index")
+    tree.pop("drawings")  # what paints the figures, not what the document says
     return json.dumps(tree, default=str, sort_keys=True).replace(str(doc.run), "RUN")
 
 

@@ -6,19 +6,24 @@ is one sentence, never a failure or a re-analysis."""
 
 from __future__ import annotations
 
+import base64
+import errno
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
 
 import reportgen.analysis
-from helpers import CNN_PRED, HANDMADE, RESNET_PRED, documents_figures, foreign, history_rows, names_of, text_of
+from helpers import (CNN_PRED, HANDMADE, RESNET_PRED, documents_figures, foreign, history_rows, names_of, painted_figures,
+                     text_of)
 from reportgen.analysis import analyse, load_analysis
 from reportgen.analysis.explain import cam_facts
 from reportgen.api import render
 from reportgen.config import validate_experiment
-from reportgen.figures import cache, files
+from reportgen.figures import cache, files, style
+from reportgen.figures.cache import painted
 from reportgen.language.phrases import Phrases
 from reportgen.renderers.html import render_html
 from reportgen.report import build_document
@@ -79,28 +84,31 @@ def test_an_indonesian_run_rendered_in_english_names_every_model_and_figure_in_e
     # the same analysis in Indonesian names the model in Indonesian, in its figures too
     indonesian = build_document(a, "id")
     assert indonesian.deck.models[0].name == "CNN Kustom"
-    assert "CNN Kustom" in recorder.texts[indonesian.figure("figure-confusion-cnn").path]
+    assert "CNN Kustom" in recorder.texts[painted(indonesian.figure("figure-confusion-cnn").path)]
 
 
 @pytest.mark.slow
 def test_a_second_render_draws_nothing_and_a_changed_analysis_redraws(handmade_run, recorder):
     analyse(handmade_run)
     first = build_document(load_analysis(handmade_run), "en")
+    assert recorder.texts == {}  # built, not yet read: nothing painted
+    shown = painted_figures(first)
     drawn = set(recorder.texts)
-    assert drawn == {figure.path for figure in documents_figures(first)}
+    assert drawn == {figure.path for figure in shown} and all(path.is_file() for path in drawn)
     recorder.texts.clear()
     second = build_document(load_analysis(handmade_run), "en")
+    painted_figures(second)
     assert recorder.texts == {} and documents_figures(second) == documents_figures(first)
     stored = json.loads((handmade_run / "analysis.json").read_text())
     stored["models"][0]["history"]["train_loss"][0] = 1.25  # any change to the facts
     (handmade_run / "analysis.json").write_text(json.dumps(stored))
-    build_document(load_analysis(handmade_run), "en")
+    painted_figures(build_document(load_analysis(handmade_run), "en"))
     assert set(recorder.texts) == drawn
     # a cached figure deleted by hand is drawn again by the next render, nothing else
     recorder.texts.clear()
     gone = first.figure("figure-curves").path
     gone.unlink()
-    build_document(load_analysis(handmade_run), "en")
+    painted_figures(build_document(load_analysis(handmade_run), "en"))
     assert set(recorder.texts) == {gone} and gone.is_file()
 
 
@@ -111,9 +119,50 @@ def test_a_run_directory_that_cannot_take_figures_still_renders(handmade_run):
     analyse(handmade_run)
     (handmade_run / "figures").write_text("not a folder")
     doc = build_document(load_analysis(handmade_run), "en")
-    paths = [figure.path for figure in documents_figures(doc)]
+    paths = [figure.path for figure in painted_figures(doc)]
     assert paths and all(p.is_file() and p.is_relative_to(cache.scratch()) for p in paths)
     assert (handmade_run / "figures").read_text() == "not a folder"
+
+
+def test_a_run_directory_that_stops_taking_figures_mid_render_gets_the_rest_elsewhere(analysed_run, monkeypatch):
+    """A disk that fills after the document was built: the figures still to paint go to this process's
+    scratch folder, and the page shows them."""
+    cached = analysed_run / "figures" / "en"
+    for name in ("comparison/curves.png", "dataset/distribution.png"):
+        (cached / name).unlink()
+    doc = build_document(load_analysis(analysed_run), "en")
+    promised = [doc.figure(id).path for id in ("figure-curves", "figure-class-distribution")]
+    assert promised == [cached / "comparison/curves.png", cached / "dataset/distribution.png"]
+    assert not any(path.exists() for path in promised)  # checked, not painted
+    write = style.atomic_write_bytes
+
+    def disk_full(target: Path, data: bytes) -> None:
+        if target.is_relative_to(analysed_run):
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        write(target, data)
+
+    monkeypatch.setattr(style, "atomic_write_bytes", disk_full)
+    page = render_html(doc)
+    for path in promised:
+        moved = painted(path)
+        assert moved.is_relative_to(cache.scratch()) and moved.is_file() and not path.exists()
+        assert base64.b64encode(moved.read_bytes()).decode("ascii") in page
+
+
+def test_a_document_of_an_earlier_analysis_paints_its_own_figures(analysed_run):
+    """Built before the analysis changed, painted after the next document was built: the folder stays
+    the earlier analysis's, and the later document paints elsewhere."""
+    shutil.rmtree(analysed_run / "figures" / "en")
+    earlier = load_analysis(analysed_run)
+    first = build_document(earlier, "en")
+    stored = json.loads((analysed_run / "analysis.json").read_text())
+    stored["models"][0]["history"]["train_loss"][0] = 1.25
+    (analysed_run / "analysis.json").write_text(json.dumps(stored))
+    second = build_document(load_analysis(analysed_run), "en")
+    mine, theirs = first.figure("figure-curves").path, second.figure("figure-curves").path
+    assert mine.is_relative_to(analysed_run / "figures" / "en") and theirs.is_relative_to(cache.scratch())
+    assert painted(mine).read_bytes() != painted(theirs).read_bytes()
+    assert (analysed_run / "figures" / "en" / cache.STAMP).read_text() == cache.stamp_of(earlier)
 
 
 @pytest.mark.slow
@@ -203,8 +252,9 @@ def test_a_figure_with_some_maps_unusable_says_so_in_their_boxes(handmade_run, r
     files.save_arrays(path, **data)
     unusable = sum(c.map_issue is not None for c in items)
     for lang in ("id", "en"):
-        figure = build_document(a, lang).figure(f"figure-cam-per_class-{cnn.slug}")
+        doc = build_document(a, lang)
+        figure = doc.figure(f"figure-cam-per_class-{cnn.slug}")
         assert figure.path is not None
-        texts = recorder.texts[figure.path]
+        texts = recorder.texts[painted(figure.path)]
         assert texts.count(Phrases(lang)("explain.figure.no_map.all_zero")) == unusable
         assert len(texts) == len(items) + unusable  # every tile's title, and a note in each box without a map

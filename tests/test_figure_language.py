@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import documents_figures, foreign, names_of
+from helpers import foreign, names_of, painted_figures
 from reportgen.analysis import analyse
 from reportgen.figures import plots, style
+from reportgen.figures.cache import painted
 from reportgen.figures.cams import PANEL, fitted, title_lines
 from reportgen.language.phrases import LANGUAGES, Phrases
 from reportgen.report import build_document
@@ -24,7 +25,7 @@ def test_every_text_of_every_figure_is_in_the_reports_language(handmade_run, rec
     a = analyse(handmade_run)
     files = {}
     for lang in LANGUAGES:
-        shown = documents_figures(build_document(a, lang))
+        shown = painted_figures(build_document(a, lang))
         assert all(figure.path for figure in shown), [figure.absent for figure in shown if not figure.path]
         files.update({figure.path: lang for figure in shown})
     assert set(files) == set(recorder.texts), "a figure was saved without its texts being read, or not shown"
@@ -90,7 +91,7 @@ def test_learning_rate_schedule_plots_the_history(handmade_run):
     style.OBSERVERS.append(lines)
     try:
         a = analyse(handmade_run)
-        build_document(a, "en")
+        painted_figures(build_document(a, "en"))
     finally:
         style.OBSERVERS.remove(lines)
     assert fig_lines == {m.slug: [m.history.lr, m.history.lr] for m in a.models}
@@ -100,7 +101,8 @@ def test_learning_rate_schedule_plots_the_history(handmade_run):
 def test_normalised_confusion_matrix_rows_sum_to_one(handmade_run, recorder):
     a = analyse(handmade_run)  # the recorder reads the figures as they are drawn
     m = a.models[1]  # ResNet18: 6 of 9 right
-    path = build_document(a, "en").figure(f"figure-confusion-normalized-{m.slug}").path
+    doc = build_document(a, "en")  # a figure is painted by its document, on the first read
+    path = painted(doc.figure(f"figure-confusion-normalized-{m.slug}").path)
     cells = [int(t) for t in recorder.texts[path] if t.isdigit()]
     n = len(a.dataset.classes)
     shares = np.array(cells[-n * n:]).reshape(n, n)  # the cell texts come last

@@ -69,10 +69,10 @@ class Printed:
         self.figure_texts = FigureTexts()
         style.OBSERVERS.append(self.figure_texts)
         try:
-            self.doc = build_document(load_analysis(run), "id")  # its figures are drawn now
+            self.doc = build_document(load_analysis(run), "id")
+            self.pdf = pymupdf.open(stream=render_pdf(self.doc), filetype="pdf")  # its figures are drawn now
         finally:
             style.OBSERVERS.remove(self.figure_texts)
-        self.pdf = pymupdf.open(stream=render_pdf(self.doc), filetype="pdf")
         self.pages = [page.get_text("words") for page in self.pdf]
         # The PDF's bookmarks: the title (h1), then the chapters and the appendix's parts (h2).
         bookmarks = {title: page for _, title, page in self.pdf.get_toc()}  # 1-based pages

@@ -20,7 +20,7 @@ import pytest
 from pptx import Presentation
 
 import reportgen
-from helpers import history_rows, words_past_text_width
+from helpers import history_rows, painted_figures, words_past_text_width
 from reportgen.analysis import analyse, load_analysis
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
@@ -271,8 +271,9 @@ def test_a_diverged_loss_gets_a_log_axis_and_few_epochs_a_table(make_run, record
     a = analyse(run)
     cnn, resnet = a.models
     assert "loss" in cnn.figures and "loss" not in resnet.figures
-    build_document(a, "id")
+    painted_figures(build_document(a, "id"))
     doc = build_document(a, "en")
+    painted_figures(doc)
     # the compared models' curves are one figure: the CNN's panels (the ResNet's 2 epochs are a table)
     loss = {lang: run / "figures" / lang / "comparison" / "curves.png" for lang in ("id", "en")}
     scales = {(p, scale) for p, *_, scale, _ in recorder.axes}

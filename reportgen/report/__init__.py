@@ -18,6 +18,8 @@ Verdicts are the analysis's (reportgen/analysis/verdicts.py); this package choos
 Renderers lay out the document and nothing else.
 
     build_document(analysis, lang, vector=False) -> Document  (vector: the plots also as PDFs)
+
+A document's figures are checked as it is built and painted when a renderer first reads one.
 """
 
 from __future__ import annotations
@@ -52,4 +54,4 @@ def build_document(analysis: Analysis, lang: str, vector: bool = False) -> Docum
     words = Words(table=cx.say("ui.table"), figure=cx.say("ui.figure"), appendix=cx.say("ui.layout.appendix"),
                   contents=cx.say("ui.contents"), continued=cx.say("deck.continued"))
     return Document(lang=lang, run=cx.run, front=front, body=body, appendix=parts, words=words,
-                    deck=deck_text(cx))
+                    deck=deck_text(cx), drawings=cx.drawings)

@@ -86,9 +86,9 @@ class Context:
 
     def figure(self, id: str, caption: str, key: str, kind: str = "plot", short: str = "",
                role: str = "") -> Figure:
-        """Figure `key` (the id the analysis names it by) in the document's language, drawn on first
-        use and cached in the run directory (reportgen.figures); when it cannot be drawn, the
-        sentence saying why stands in its place."""
+        """Figure `key` (the id the analysis names it by) in the document's language, checked now,
+        drawn when a renderer first reads it and cached in the run directory (reportgen.figures);
+        when it cannot be drawn, the sentence saying why stands in its place."""
         drawing = self.drawings.get(key)
         absent = "" if drawing.path else self.say("figure.absent.sentence", caption=caption, reason=drawing.absent)
         vector = self.drawings.get(key, "pdf").path if self.vector and kind == "plot" and drawing.path else None

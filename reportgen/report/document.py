@@ -22,7 +22,10 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Literal, Union
+from typing import TYPE_CHECKING, ClassVar, Literal, Union
+
+if TYPE_CHECKING:
+    from reportgen.figures.cache import Drawings
 
 # --- inline text -----------------------------------------------------------------------------------
 
@@ -170,7 +173,7 @@ class Table:
 @dataclass
 class Figure:
     """A numbered figure: a file of the run (`path`, absolute, inside the run directory; drawn in the
-    document's language by reportgen.figures). `kind` is
+    document's language by reportgen.figures when a renderer first reads it). `kind` is
     "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `vector` is a
     plot as a PDF, drawn when the document is built for a format that prints vectors (the LaTeX
     project); `short` is a short title (a slide's); `alt` describes it for a reader who cannot see it."""
@@ -392,6 +395,8 @@ class Document:
     appendix: list[Section]  # lettered parts after the body, each pointed to from it
     words: Words
     deck: DeckText | None = None  # the deck's own words: its slide titles and headline numbers
+    # paints each figure when a renderer first reads its file: held as long as the document is
+    drawings: Drawings | None = field(default=None, repr=False, compare=False)
     _index: dict[str, Section | Block] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self):
