@@ -121,6 +121,10 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     if out.suffix.lower() != suffix:
         raise UserError(f"--out '{out}' does not end in {suffix}, the format written; name it "
                         f"{out.with_suffix(suffix).name} or choose --format {out.suffix.lstrip('.') or '...'}")
+    try:  # before the render, which can take a minute, not after it
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise unwritable(out, e) from None
     attachments = archived_files(run, analysis) if pdf_variant else []
     doc = build_document(analysis, lang, vector=format == "latex")  # the LaTeX project prints plots as vectors
     other = next(language for language in LANGUAGES if language != lang)  # a notes heading may be in either
@@ -131,8 +135,14 @@ def render(run_dir: str | Path | None = None, format: str = "pdf", *, out: str |
     try:
         atomic_write_bytes(out, data)
     except OSError as e:
-        raise UserError(f"cannot write {out}: {e.strerror or e}; choose another --out") from None
+        raise unwritable(out, e) from None
     return out
+
+
+def unwritable(out: Path, e: OSError) -> Exception:
+    from reportgen.errors import UserError
+
+    return UserError(f"cannot write {out}: {e.strerror or e}; choose another --out")
 
 
 def export(run_dir: str | Path, to: str, target: str | Path) -> str:
