@@ -3,7 +3,9 @@ phrase table and asset, and render all three formats from outside the project fo
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import shutil
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import pytest
 
 import reportgen
 from helpers import starter_data
-from reportgen.analysis import analyse
+from reportgen import api
 from reportgen.renderers import FORMATS
 from reportgen.rundir import RunDir, read_run_csv
 from reportgen.starters import TEMPLATES, marked_keys
@@ -34,12 +36,11 @@ def test_pyproject_lists_every_package():
     assert listed == found | {"reportgen.templates", "reportgen.assets", "reportgen.experiments"}
 
 
-@pytest.mark.slow  # renders a whole PDF of its own with WeasyPrint
-def test_python_api_renders_without_clobbering_itself(analysed_run):
-    # `reportgen.render` is the API function; a subpackage of that name would replace it on import.
-    for fmt in FORMATS:
-        assert reportgen.render(analysed_run, fmt).stat().st_size > 0
-    assert callable(reportgen.render) and callable(reportgen.run)
+def test_no_submodule_replaces_the_api_functions():
+    # `reportgen.render` is the API function; a subpackage of that name would replace it once imported.
+    for module in pkgutil.walk_packages(reportgen.__path__, "reportgen."):
+        importlib.import_module(module.name)
+    assert reportgen.render is api.render and reportgen.run is api.run
 
 
 @pytest.fixture(scope="module")
@@ -66,25 +67,6 @@ def test_wheel_contains_every_template_phrase_table_and_asset(wheel):
         assert files
         missing = [str(p) for p in files if f"{package}/{p.relative_to(ROOT / folder).as_posix()}" not in names]
         assert not missing, f"not in the wheel: {missing}"
-
-
-@pytest.mark.slow  # builds and installs the wheel, renders every format from it
-def test_installed_wheel_renders_every_format_outside_the_checkout(wheel, handmade_run, tmp_path):
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
-    analyse(handmade_run)
-    # PYTHONPATH comes before the editable install's finder, so the wheel's copy is the one imported.
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    probe = subprocess.run([sys.executable, "-c", "import reportgen, reportgen.resources as r; "
-                            "print(reportgen.__file__); print(r.TEMPLATES_DIR); print(r.ASSETS_DIR)"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
-    assert all(line.startswith(str(target)) for line in probe.stdout.split()), probe.stdout
-    for fmt in FORMATS:
-        result = subprocess.run([sys.executable, "-m", "reportgen", "render", str(handmade_run), "--format", fmt],
-                                cwd=tmp_path, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-        assert Path(result.stdout.strip()).stat().st_size > 0
 
 
 # --- `reportgen init`: the starters, from the installed wheel ----------------------------------------------
@@ -142,21 +124,41 @@ def test_render_without_a_run_suggests_init_after_an_install(installed, tmp_path
     assert result.returncode == 2 and "`reportgen init && reportgen run demo.toml`" in result.stderr
 
 
+@pytest.fixture(scope="module")
+def demo(installed, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The demo as a new user runs it after `pip install`: init, then a one-epoch run of both models;
+    the folder and the run's process."""
+    folder = tmp_path_factory.mktemp("demo")
+    assert reportgen_cli(installed, folder, "init").returncode == 0
+    return folder, reportgen_cli(installed, folder, "run", "demo.toml", "--set", "train.epochs=1")
+
+
 @pytest.mark.slow
-def test_the_demo_starter_runs_from_the_wheel_and_set_epochs_reaches_both_models(installed, tmp_path):
-    """The demo as a new user runs it after `pip install`: init, then a one-epoch run of both models."""
-    assert reportgen_cli(installed, tmp_path, "init").returncode == 0
-    result = reportgen_cli(installed, tmp_path, "run", "demo.toml", "--set", "train.epochs=1")
+def test_the_demo_starter_runs_from_the_wheel_and_set_epochs_reaches_both_models(demo):
+    folder, result = demo
     assert result.returncode == 0, result.stderr
     assert ("--set train.epochs=1 replaces models.0.train.epochs = 12 and models.1.train.epochs = 8 of demo.toml"
             in result.stderr)
-    run = RunDir(Path(tmp_path, result.stdout.strip().splitlines()[-1]))
+    run = RunDir(Path(folder, result.stdout.strip().splitlines()[-1]))
     exp = tomllib.loads(run.experiment.read_text())
     assert exp["train"]["epochs"] == 1 and all("epochs" not in m.get("train", {}) for m in exp["models"])
     assert [len(read_run_csv(history, run.path)) for history in sorted(run.path.glob("*/history.csv"))] == [1, 1]
     assert "1 epoch of" in result.stderr
-    rendered = reportgen_cli(installed, tmp_path, "render", "--format", "pdf")
-    assert rendered.returncode == 0 and Path(tmp_path, rendered.stdout.strip()).stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_installed_wheel_renders_every_format_of_the_demo_outside_the_checkout(installed, demo):
+    folder, run = demo
+    assert run.returncode == 0, run.stderr
+    # PYTHONPATH comes before the editable install's finder, so the wheel's copy is the one imported.
+    probe = subprocess.run([sys.executable, "-c", "import reportgen, reportgen.resources as r; "
+                            "print(reportgen.__file__); print(r.TEMPLATES_DIR); print(r.ASSETS_DIR)"],
+                           cwd=folder, env=installed, capture_output=True, text=True, check=True)
+    assert all(line.startswith(installed["PYTHONPATH"]) for line in probe.stdout.split()), probe.stdout
+    for fmt in FORMATS:
+        rendered = reportgen_cli(installed, folder, "render", "--format", fmt)  # the folder's latest run
+        assert rendered.returncode == 0, rendered.stderr
+        assert Path(folder, rendered.stdout.strip()).stat().st_size > 0
 
 
 def test_init_writes_to_a_named_file_or_into_a_folder_and_only_toml(tmp_path, monkeypatch):
