@@ -175,8 +175,8 @@ class Figure:
     """A numbered figure: a file of the run (`path`, absolute, inside the run directory; drawn in the
     document's language by reportgen.figures when a renderer first reads it). `kind` is
     "plot" (a chart: a vector format suits it) or "image" (pixels: photographs, maps); `vector` is a
-    plot as a PDF, drawn when the document is built for a format that prints vectors (the LaTeX
-    project); `short` is a short title (a slide's); `alt` describes it for a reader who cannot see it."""
+    plot as a PDF, there when the document is built for a format that prints vectors (the LaTeX
+    project) and drawn as `path` is; `short` is a short title (a slide's); `alt` describes it for a reader who cannot see it."""
 
     id: str
     caption: str
