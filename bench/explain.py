@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 import reportgen
-import reportgen.analysis
+import reportgen.analysis.pipeline
 from reportgen.config import validate_experiment
 from reportgen.data import load_dataset
 from reportgen.figures import files
@@ -78,7 +78,7 @@ def four_model_run(folder: Path, image_size: int = 224, epochs: int = 2) -> Path
 def timed_analysis(run_dir: Path) -> tuple[float, float, float, int, float]:
     """(wall and CPU seconds of the explanation stage, wall seconds of the whole analysis, maps
     computed, MB of figure data saved)."""
-    stage = reportgen.analysis.explain_models
+    stage = reportgen.analysis.pipeline.explain_models
     spent = []
 
     def timed(*args, **kwargs):
@@ -88,13 +88,13 @@ def timed_analysis(run_dir: Path) -> tuple[float, float, float, int, float]:
         finally:
             spent.extend([time.perf_counter() - start, time.process_time() - cpu])
 
-    reportgen.analysis.explain_models = timed
+    reportgen.analysis.pipeline.explain_models = timed
     try:
         start = time.perf_counter()
-        analysis = reportgen.analysis.analyse(run_dir)
+        analysis = reportgen.analysis.pipeline.analyse(run_dir)
         total = time.perf_counter() - start
     finally:
-        reportgen.analysis.explain_models = stage
+        reportgen.analysis.pipeline.explain_models = stage
     maps = sum(len({c.index for c in (*e.cases, *e.per_class, *(c for g in e.gallery for c in g.images),
                                       *(i.a if m.label == d.a else i.b for d in analysis.disagreements
                                         if m.label in (d.a, d.b) for i in d.a_right + d.b_right))})

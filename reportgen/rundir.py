@@ -34,7 +34,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-import torch
 from pydantic import BaseModel, ValidationError
 
 from reportgen.config import DataConfig, Experiment, validate_stored_experiment
@@ -91,7 +90,13 @@ def write_model(path: Path, model: BaseModel) -> None:
     atomic_write_text(path, model.model_dump_json(indent=2) + "\n")
 
 
+DATASET_ADVICE = ("`reportgen run <experiment.toml> --resume <run directory>` writes it again (the data must be "
+                  "where the run found it)")  # what to do with a damaged or missing dataset.json
+
+
 def save_torch(path: Path, obj: Any) -> None:
+    import torch  # here, not at the top: reading a run's other files (a render) needs no torch
+
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     atomic_write_bytes(path, buffer.getvalue())
@@ -99,6 +104,8 @@ def save_torch(path: Path, obj: Any) -> None:
 
 def load_torch(source: Path | IO[bytes], path: Path | None = None) -> Any:
     """A checkpoint from a file or an open one (`path` names it in the message)."""
+    import torch
+
     path = path or source
     try:
         # weights_only: a checkpoint is data, never code to unpickle.

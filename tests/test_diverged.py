@@ -13,7 +13,7 @@ from pptx import Presentation
 
 import reportgen
 from helpers import slide_texts
-from reportgen.analysis import Analysis
+from reportgen.schema.analysis import Analysis
 from reportgen.language.format import Formatter
 
 EXPERIMENT = """

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import reportgen.analysis
+import reportgen.analysis.pipeline
 from helpers import (CNN_PRED, HANDMADE, RESNET_PRED, documents_figures, foreign, history_rows, names_of, painted_figures,
                      text_of)
 from reportgen.analysis import analyse, load_analysis
@@ -169,7 +169,8 @@ def test_a_document_of_an_earlier_analysis_paints_its_own_figures(analysed_run):
 def test_a_run_without_its_figure_data_renders_with_one_sentence_per_figure(handmade_run, monkeypatch):
     analyse(handmade_run)
     shutil.rmtree(handmade_run / files.DATA)
-    monkeypatch.setattr(reportgen.analysis, "analyse", lambda *_: pytest.fail("rendering re-analysed the run"))
+    monkeypatch.setattr(reportgen.analysis.pipeline, "analyse_files",
+                        lambda *_: pytest.fail("rendering re-analysed the run"))
     t = Phrases("en")
     page = " ".join(text_of(render(handmade_run, "html", lang="en").read_text()).split())
     doc = build_document(load_analysis(handmade_run), "en")

@@ -1,13 +1,17 @@
 """The layers, read from the source with `ast`: no import cycle among reportgen's modules; the report
 chooses words for the analysis's facts and imports no analysis module but the schema; renderers and
 the report template look up no phrase and format no number (every word and number they print is the
-document's)."""
+document's); rendering an analysed run imports none of the training stack."""
 
 from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "reportgen"
@@ -109,3 +113,14 @@ def test_renderers_look_up_no_phrase_and_format_no_number():
 def test_the_lookup_pattern_finds_a_lookup():
     assert LOOKUPS.search('{{ t("ui.table") }}') and LOOKUPS.search("from reportgen.language.phrases import Phrases")
     assert LOOKUPS.search("Formatter(doc.lang).listing(names)") and not LOOKUPS.search("text_width(text, size)")
+
+
+@pytest.mark.slow  # spawns a Python that imports matplotlib
+def test_rendering_an_analysed_run_imports_none_of_the_training_stack(analysed_run):
+    """A run with a current analysis.json and its figures drawn renders without torch, torchvision,
+    scipy, scikit-learn or OpenCV: seconds of imports before the first page could be written."""
+    code = ("import sys; from reportgen import api; [api.render(sys.argv[1], f) for f in ('html', 'pptx')]; "
+            "print(sorted({'torch', 'torchvision', 'scipy', 'sklearn', 'cv2'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code, str(analysed_run)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

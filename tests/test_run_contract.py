@@ -24,7 +24,7 @@ from pptx import Presentation
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-import reportgen.analysis
+import reportgen.analysis.pipeline
 from reportgen import api
 from reportgen.cli import app
 from reportgen.rundir import RunDir, is_training, newest_run, training_lock, write_model
@@ -154,8 +154,8 @@ def test_a_current_analysis_with_values_that_are_not_finite_is_used_without_reco
     def no_analysis(*args, **kwargs):
         raise AssertionError("analysed again")
 
-    monkeypatch.setattr(reportgen.analysis, "analyse_files", no_analysis)
-    monkeypatch.setattr(reportgen.analysis, "analyse", no_analysis)
+    monkeypatch.setattr(reportgen.analysis.pipeline, "analyse_files", no_analysis)
+    monkeypatch.setattr(reportgen.analysis.pipeline, "analyse", no_analysis)
     assert reportgen.analysis.load_analysis(handmade_run).models[0].feature_maps[0].stages[0].mean is None
     result = CliRunner().invoke(app, ["render", str(handmade_run), "--format", "pptx"])
     assert result.exit_code == 0 and result.stderr == "", (result.output, result.exception)
@@ -166,7 +166,7 @@ def test_a_deleted_figure_is_no_reason_to_analyse_again(handmade_run, monkeypatc
     reportgen.analysis.analyse(handmade_run)
     api.render(handmade_run, "html")  # draws the figures into figures/id/
     shutil.rmtree(handmade_run / "figures")
-    monkeypatch.setattr(reportgen.analysis, "analyse_files", lambda *a, **k: pytest.fail("analysed again"))
+    monkeypatch.setattr(reportgen.analysis.pipeline, "analyse_files", lambda *a, **k: pytest.fail("analysed again"))
     assert api.render(handmade_run, "pptx").is_file()
 
 

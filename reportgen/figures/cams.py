@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from pytorch_grad_cam.utils.image import show_cam_on_image
 
 from reportgen.figures.files import drawn_map
 from reportgen.figures.style import DPI, font, save_picture, tile
@@ -63,6 +62,10 @@ class Panel:
 
 def overlay(image: np.ndarray, cam: np.ndarray) -> np.ndarray:
     """A stored image and map (files.stored_maps) as pytorch-grad-cam overlays them."""
+    # Imported here: pytorch-grad-cam brings torch and OpenCV (seconds), which a render that finds its
+    # Grad-CAM figures in the run's figure cache never needs.
+    from pytorch_grad_cam.utils.image import show_cam_on_image
+
     return show_cam_on_image(image.astype(np.float32) / 255, drawn_map(cam), use_rgb=True, image_weight=IMAGE_WEIGHT)
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from reportgen.analysis.distribution import SPLITS
 from reportgen.figures.files import ANNOTATED_CLASSES
 from reportgen.figures.style import (HALF, PALETTE, WIDE, epoch_axis, legend_layout, log_scale, plt, save, scaled,
                                      value_axis)
 from reportgen.language.parameters import parameter_name
 from reportgen.language.phrases import Phrases
 from reportgen.schema.analysis import Calibration
+from reportgen.schema.run import SPLITS
 
 
 def curves(epochs: list[int], train: list[float | None], val: list[float | None], metric: str, title: str,

@@ -25,6 +25,9 @@ from reportgen.schema.base import (DATASET_VERSION, ENVIRONMENT_VERSION, METRICS
 TrainingStatus = Literal["completed", "diverged", "pruned"]
 
 
+SPLITS = ("train", "val", "test")  # class_counts' splits, in the order its chart and table show them
+
+
 class DatasetFacts(BaseModel):
     name: str  # cifar10 | imagefolder | csv | digits | synthetic
     classes: list[str]

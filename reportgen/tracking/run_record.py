@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.analysis import DATASET_ADVICE
 from reportgen.analysis.facts import model_facts
 from reportgen.errors import UserError
 from reportgen.renderers import DEFAULT_NAMES
-from reportgen.rundir import RunDir, open_run, read_experiment, read_model
+from reportgen.rundir import DATASET_ADVICE, RunDir, open_run, read_experiment, read_model
 from reportgen.schema.analysis import ModelAnalysis
 from reportgen.schema.run import DatasetFile
 
