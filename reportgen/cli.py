@@ -88,12 +88,16 @@ def run(
     """Train every model of EXPERIMENT, evaluate and analyse; prints the run directory last.
     Under `torchrun --nproc_per_node=N -m reportgen run ...` the N processes train it together."""
     check_experiment(experiment, set_)
-    from reportgen import api
-    from reportgen.distributed import init_world, shutdown
     from reportgen.errors import RunInterrupted
     from reportgen.progress import Reporter, make_reporter
 
-    world = init_world()
+    try:  # typer would end a Ctrl-C while torch is imported without a word
+        from reportgen import api
+        from reportgen.distributed import init_world, shutdown
+
+        world = init_world()
+    except KeyboardInterrupt:
+        fail("interrupted before the run started; nothing was written", code=130)
     reporter = make_reporter() if world.is_main else Reporter(quiet=True)
     try:
         run_dir = api.run(experiment, set_, runs_dir=runs_dir, resume=resume, reporter=reporter, world=world)
@@ -177,14 +181,15 @@ def tune(
     """Hyper-parameter search over [tune]; prints the folder with summary.json and best.toml, and
     with --run then the directory of best.toml's run last."""
     check_experiment(experiment, set_)
-    from reportgen import api
     from reportgen.errors import RunInterrupted
     from reportgen.progress import make_reporter
-    from reportgen.tune import best_toml, search
 
     reporter = make_reporter()
     run_dir = None
     try:
+        from reportgen import api  # in the try: Ctrl-C may come while Optuna is imported
+        from reportgen.tune import best_toml, search
+
         out = search(experiment, set_, runs_dir, storage, workers, reporter, yes)
         if run_best:
             run_dir = api.run(best_toml(out), runs_dir=runs_dir, reporter=reporter)
