@@ -40,8 +40,8 @@ def child_env() -> dict[str, str]:
                                              ("torch._C", "run"), ("optuna", "tune")])
 def test_ctrl_c_while_a_library_is_imported_is_one_message(tmp_path, target, command):
     # Each library where a command imports it: render imports no torch, run imports it for a valid experiment.
-    args = {"render": ["render", str(tmp_path / "no-such-run"), "--format", "pdf"],
-            "run": ["run", str(write_experiment(tmp_path))], "tune": ["tune", str(write_search(tmp_path))]}[command]
+    args = (["render", str(tmp_path / "no-such-run"), "--format", "pdf"] if command == "render" else
+            [command, str((write_experiment if command == "run" else write_search)(tmp_path))])
     proc = subprocess.run([sys.executable, "-c", INTERRUPTED_IMPORT.format(target=target, args=args)],
                           capture_output=True, text=True, timeout=300, env=child_env(), cwd=tmp_path)
     assert proc.returncode == 130, proc.stderr[-2000:]

@@ -7,12 +7,13 @@ import json
 import pytest
 
 from helpers import CNN_PRED, HANDMADE, RESNET_PRED, history_rows
-from reportgen.analysis import analyse, read_environment
+from reportgen.analysis import analyse
 from reportgen.analysis.architecture import layer_table
 from reportgen.analysis.conditions import timing, training_conditions
 from reportgen.analysis.diagnostics import extreme_classes
 from reportgen.analysis.facts import model_facts
 from reportgen.analysis.modifications import parents
+from reportgen.analysis.pipeline import read_environment
 from reportgen.analysis.stats import accuracy_interval
 from reportgen.config import validate_experiment
 from reportgen.errors import UserError

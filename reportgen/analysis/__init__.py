@@ -11,8 +11,7 @@ from importlib import import_module
 
 # Each name is imported from its module when first asked for, so that `reportgen render` of an analysed
 # run, which needs only load_analysis, does not import the whole analysis with torch behind it.
-_MODULE_OF = {"analyse": "pipeline", "analyse_files": "pipeline", "read_run_files": "pipeline",
-              "read_environment": "pipeline", "load_analysis": "stored"}
+_MODULE_OF = {"analyse": "pipeline", "load_analysis": "stored"}
 
 
 def __getattr__(name: str):
